@@ -1,0 +1,714 @@
+/*
+ * test_http.c - the transport against the scripted loopback server:
+ * connection reuse, timeouts, the retry policy (Retry-After, no re-send of
+ * a POST), TLS trust, the response size cap, redaction in logs,
+ * concurrency and the argument contract.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "sf/sf.h"
+#include "sftest.h"
+#include "testcert.h"
+#include "testserver.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static sf_http *runtime(sf_http_config *cfg) {
+  sf_http *h = NULL;
+  sf_http_config dflt;
+  if (!cfg) {
+    sf_http_config_init(&dflt);
+    dflt.retry_base_ms = 10;
+    cfg = &dflt;
+  }
+  if (sf_http_new(&h, cfg) != SF_OK)
+    return NULL;
+  return h;
+}
+
+static char url_buf[4096];
+static const char *url(ts_server *s, const char *path) {
+  snprintf(url_buf, sizeof url_buf, "%s%s", ts_url(s), path);
+  return url_buf;
+}
+
+/* One request; returns its result, leaves status in *status. */
+static sf_code do_request(sf_http *h, const char *method, const char *u,
+                          const char *body, long *status,
+                          sf_http_request **keep) {
+  sf_http_request *req = NULL;
+  sf_code rc = sf_http_request_new(&req, h, method, u);
+  if (rc != SF_OK)
+    return rc;
+  if (body)
+    sf_http_request_set_body(req, body, strlen(body), "application/json");
+  rc = sf_http_send(req);
+  if (status)
+    *status = sf_http_response_status(req);
+  if (keep)
+    *keep = req;
+  else
+    sf_http_request_free(req);
+  return rc;
+}
+
+typedef struct log_capture {
+  char text[65536];
+  size_t len;
+} log_capture;
+
+static void capture(void *ud, sf_log_level level, const char *line) {
+  log_capture *c = ud;
+  int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s %s\n",
+                   sf_log_level_name(level), line);
+  if (n > 0 && c->len + (size_t)n < sizeof c->text)
+    c->len += (size_t)n;
+}
+
+/* A port whose listen queue is full: connecting to it hangs. Returns the
+ * listening socket in *lfd and the filler sockets in fillers[4]. */
+static int blackhole(int *lfd, int fillers[4]) {
+  struct sockaddr_in a;
+  socklen_t alen = sizeof a;
+  int i;
+  *lfd = socket(AF_INET, SOCK_STREAM, 0);
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(*lfd, (struct sockaddr *)&a, sizeof a);
+  listen(*lfd, 0);
+  getsockname(*lfd, (struct sockaddr *)&a, &alen);
+  for (i = 0; i < 4; i++) {
+    fillers[i] = socket(AF_INET, SOCK_STREAM, 0);
+    fcntl(fillers[i], F_SETFL, O_NONBLOCK);
+    connect(fillers[i], (struct sockaddr *)&a, sizeof a);
+  }
+  return ntohs(a.sin_port);
+}
+
+/* ---- cases ----------------------------------------------------------------
+ */
+
+static void reuses_one_connection(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  sf_http *h = runtime(NULL);
+  sf_http_stats st;
+  long status = 0;
+  int i;
+  for (i = 0; i < 20; i++) {
+    CHECK_INT(do_request(h, "GET", url(s, "/r"), NULL, &status, NULL), SF_OK);
+    CHECK_INT(status, 200);
+  }
+  CHECK_INT(ts_request_count(s), 20);
+  CHECK_INT(ts_connection_count(s), 1);
+  sf_http_get_stats(h, &st);
+  CHECK_INT(st.connections, 1);
+  CHECK_INT(st.requests, 20);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void sends_method_headers_and_body(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  sf_http *h = runtime(NULL);
+  sf_http_request *req = NULL;
+  ts_request seen;
+  char v[256];
+  ts_response r = {201, "X-Answer: 42\r\n", "{\"id\":\"1\"}", 0, 0, 0};
+  ts_push(s, &r);
+  CHECK_INT(sf_http_request_new(&req, h, "PATCH", url(s, "/a/b?q=1")), SF_OK);
+  CHECK_INT(sf_http_request_add_header(req, "X-Test", "yes"), SF_OK);
+  CHECK_INT(sf_http_request_set_body(req, "{\"a\":1}", 7, "text/plain"), SF_OK);
+  /* set_body replaces the Content-Type */
+  CHECK_INT(sf_http_request_set_body(req, "{\"a\":2}", 7, "application/json"),
+            SF_OK);
+  CHECK_INT(sf_http_send(req), SF_OK);
+  CHECK_INT(sf_http_response_status(req), 201);
+  CHECK_STR(sf_http_response_body(req, NULL), "{\"id\":\"1\"}");
+  CHECK_STR(sf_http_response_header(req, "x-answer"), "42");
+  CHECK(sf_http_response_header(req, "X-Missing") == NULL);
+  CHECK_INT(sf_http_request_attempts(req), 1);
+  CHECK_INT(ts_request_at(s, 0, &seen), 0);
+  CHECK_STR(seen.method, "PATCH");
+  CHECK_STR(seen.target, "/a/b?q=1");
+  CHECK_STR(seen.body, "{\"a\":2}");
+  CHECK_INT(ts_header(&seen, "X-Test", v, sizeof v), 0);
+  CHECK_STR(v, "yes");
+  CHECK_INT(ts_header(&seen, "Content-Type", v, sizeof v), 0);
+  CHECK_STR(v, "application/json");
+  CHECK(strstr(seen.head, "text/plain") == NULL);
+  CHECK_INT(ts_header(&seen, "Accept-Encoding", v, sizeof v), 0);
+  CHECK(strstr(v, "gzip") != NULL);
+  CHECK_INT(ts_header(&seen, "User-Agent", v, sizeof v), 0);
+  CHECK(strncmp(v, "luaforce/", 9) == 0);
+  CHECK(ts_header(&seen, "Expect", v, sizeof v) != 0);
+  {
+    size_t len = 0;
+    char *body = sf_http_response_take_body(req, &len);
+    CHECK_INT(len, 10);
+    CHECK_STR(body, "{\"id\":\"1\"}");
+    free(body);
+    CHECK_STR(sf_http_response_body(req, &len), "");
+    CHECK_INT(len, 0);
+  }
+  sf_http_request_free(req);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void connect_refused_is_connect_error(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  char u[128];
+  sf_http_config cfg;
+  sf_http *h;
+  sf_http_request *req = NULL;
+  snprintf(u, sizeof u, "%s/x", ts_url(s));
+  ts_stop(s); /* nothing listens there now */
+  sf_http_config_init(&cfg);
+  cfg.retry_base_ms = 5;
+  cfg.max_retries = 2;
+  h = runtime(&cfg);
+  /* a POST that never left may be retried; it still fails in the end */
+  CHECK_INT(do_request(h, "POST", u, "{}", NULL, &req), SF_E_CONNECT);
+  CHECK_INT(sf_http_request_attempts(req), 3);
+  CHECK_INT(sf_http_request_error(req)->code, SF_E_CONNECT);
+  CHECK_INT(sf_http_request_error(req)->http_status, 0);
+  CHECK(sf_http_request_error(req)->message[0] != '\0');
+  CHECK_INT(sf_http_response_status(req), 0);
+  sf_http_request_free(req);
+  sf_http_free(h);
+}
+
+static void connect_timeout(void) {
+  int lfd, fillers[4], i, port;
+  long long t0;
+  char u[128];
+  sf_http_config cfg;
+  sf_http *h;
+  sf_http_request *req = NULL;
+  port = blackhole(&lfd, fillers);
+  snprintf(u, sizeof u, "http://127.0.0.1:%d/x", port);
+  sf_http_config_init(&cfg);
+  cfg.connect_timeout_ms = 300;
+  cfg.max_retries = 0;
+  h = runtime(&cfg);
+  t0 = sf__now_ms();
+  CHECK_INT(do_request(h, "GET", u, NULL, NULL, &req), SF_E_TIMEOUT);
+  CHECK(sf__now_ms() - t0 < 2000);
+  CHECK(sf__now_ms() - t0 >= 250);
+  CHECK_INT(sf_http_request_attempts(req), 1);
+  sf_http_request_free(req);
+  sf_http_free(h);
+  for (i = 0; i < 4; i++)
+    close(fillers[i]);
+  close(lfd);
+}
+
+static void total_timeout(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response slow = {200, NULL, "{}", 0, 3000, 0};
+  sf_http_config cfg;
+  sf_http *h;
+  long long t0;
+  sf_http_request *req = NULL;
+  ts_push(s, &slow);
+  sf_http_config_init(&cfg);
+  cfg.timeout_ms = 300;
+  h = runtime(&cfg);
+  t0 = sf__now_ms();
+  CHECK_INT(do_request(h, "GET", url(s, "/slow"), NULL, NULL, &req),
+            SF_E_TIMEOUT);
+  CHECK(sf__now_ms() - t0 < 2000);
+  /* the request reached the server: a timed-out attempt is not repeated */
+  CHECK_INT(sf_http_request_attempts(req), 1);
+  CHECK_INT(ts_request_count(s), 1);
+  sf_http_request_free(req);
+  /* a per-request timeout overrides the runtime's */
+  ts_push(s, &slow);
+  CHECK_INT(sf_http_request_new(&req, h, "GET", url(s, "/slow")), SF_OK);
+  CHECK_INT(sf_http_request_set_timeout(req, 100), SF_OK);
+  t0 = sf__now_ms();
+  CHECK_INT(sf_http_send(req), SF_E_TIMEOUT);
+  CHECK(sf__now_ms() - t0 < 250);
+  sf_http_request_free(req);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void get_retried_on_503_after_retry_after(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response busy = {503, "Retry-After: 1\r\n", "[]", 0, 0, 0};
+  ts_response ok = {200, NULL, "{\"ok\":true}", 0, 0, 0};
+  sf_http *h = runtime(NULL);
+  sf_http_request *req = NULL;
+  long status = 0;
+  long long t0;
+  ts_push(s, &busy);
+  ts_push(s, &ok);
+  t0 = sf__now_ms();
+  CHECK_INT(do_request(h, "GET", url(s, "/busy"), NULL, &status, &req), SF_OK);
+  CHECK_INT(status, 200);
+  CHECK(sf__now_ms() - t0 >= 950); /* waited as Retry-After said */
+  CHECK(sf__now_ms() - t0 < 3000);
+  CHECK_INT(sf_http_request_attempts(req), 2);
+  CHECK_INT(ts_request_count(s), 2);
+  CHECK_STR(sf_http_response_body(req, NULL), "{\"ok\":true}");
+  sf_http_request_free(req);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void retry_after_beyond_limit_returns_the_answer(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response busy = {429, "Retry-After: 120\r\n", "[]", 0, 0, 0};
+  sf_http_config cfg;
+  sf_http *h;
+  sf_http_request *req = NULL;
+  long status = 0;
+  ts_push(s, &busy);
+  sf_http_config_init(&cfg);
+  cfg.retry_max_delay_ms = 5000;
+  h = runtime(&cfg);
+  CHECK_INT(do_request(h, "GET", url(s, "/limited"), NULL, &status, &req),
+            SF_OK);
+  CHECK_INT(status, 429);
+  CHECK_INT(sf_http_response_retry_after_ms(req), 120000);
+  CHECK_INT(sf_http_request_attempts(req), 1);
+  CHECK_INT(sf_http_request_error(req)->http_status, 429);
+  sf_http_request_free(req);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void retries_are_bounded_in_count(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response busy = {502, NULL, "[]", 0, 0, 0};
+  sf_http_config cfg;
+  sf_http *h;
+  sf_http_request *req = NULL;
+  sf_http_stats st;
+  long status = 0;
+  int i;
+  for (i = 0; i < 10; i++)
+    ts_push(s, &busy);
+  sf_http_config_init(&cfg);
+  cfg.retry_base_ms = 1;
+  cfg.max_retries = 2;
+  h = runtime(&cfg);
+  CHECK_INT(do_request(h, "DELETE", url(s, "/x"), NULL, &status, &req), SF_OK);
+  CHECK_INT(status, 502);
+  CHECK_INT(sf_http_request_attempts(req), 3);
+  CHECK_INT(ts_request_count(s), 3);
+  sf_http_get_stats(h, &st);
+  CHECK_INT(st.retries, 2);
+  sf_http_request_free(req);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void retries_are_bounded_in_time(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response busy = {503, "Retry-After: 1\r\n", "[]", 0, 0, 0};
+  sf_http_config cfg;
+  sf_http *h;
+  sf_http_request *req = NULL;
+  long status = 0;
+  int i;
+  for (i = 0; i < 10; i++)
+    ts_push(s, &busy);
+  sf_http_config_init(&cfg);
+  cfg.max_retries = 10;
+  cfg.retry_budget_ms = 1500; /* room for one 1 s wait, not two */
+  h = runtime(&cfg);
+  CHECK_INT(do_request(h, "GET", url(s, "/x"), NULL, &status, &req), SF_OK);
+  CHECK_INT(status, 503);
+  CHECK_INT(sf_http_request_attempts(req), 2);
+  sf_http_request_free(req);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void post_is_not_retried_on_503(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response busy = {503, "Retry-After: 0\r\n", "[]", 0, 0, 0};
+  sf_http *h = runtime(NULL);
+  long status = 0;
+  ts_push(s, &busy);
+  CHECK_INT(do_request(h, "POST", url(s, "/create"), "{}", &status, NULL),
+            SF_OK);
+  CHECK_INT(status, 503);
+  CHECK_INT(ts_request_count(s), 1);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void post_dropped_after_send_is_not_resent(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response drop = {0, NULL, NULL, 0, 0, 0};
+  sf_http *h = runtime(NULL);
+  sf_http_request *req = NULL;
+  ts_request seen;
+  /* on a fresh connection */
+  ts_push(s, &drop);
+  CHECK_INT(do_request(h, "POST", url(s, "/create"), "{\"n\":1}", NULL, &req),
+            SF_E_OUTCOME_UNKNOWN);
+  CHECK(strstr(sf_http_request_error(req)->message, "not re-sent") != NULL);
+  CHECK_INT(sf_http_request_attempts(req), 1);
+  sf_http_request_free(req);
+  CHECK_INT(ts_request_count(s), 1);
+  /* on a reused connection, where libcurl itself would re-send */
+  CHECK_INT(do_request(h, "GET", url(s, "/warm"), NULL, NULL, NULL), SF_OK);
+  ts_push(s, &drop);
+  CHECK_INT(do_request(h, "POST", url(s, "/create"), "{\"n\":2}", NULL, NULL),
+            SF_E_OUTCOME_UNKNOWN);
+  CHECK_INT(ts_request_count(s), 3);
+  CHECK_INT(ts_request_at(s, 2, &seen), 0);
+  CHECK_STR(seen.body, "{\"n\":2}");
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void get_dropped_is_retried(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response drop = {0, NULL, NULL, 0, 0, 0};
+  sf_http *h = runtime(NULL);
+  long status = 0;
+  ts_push(s, &drop);
+  CHECK_INT(do_request(h, "GET", url(s, "/r"), NULL, &status, NULL), SF_OK);
+  CHECK_INT(status, 200);
+  CHECK_INT(ts_request_count(s), 2);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void idempotency_can_be_declared(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response busy = {503, "Retry-After: 0\r\n", "[]", 0, 0, 0};
+  sf_http *h = runtime(NULL);
+  sf_http_request *req = NULL;
+  ts_push(s, &busy);
+  CHECK_INT(sf_http_request_new(&req, h, "PATCH", url(s, "/u")), SF_OK);
+  CHECK_INT(sf_http_request_set_idempotent(req, 1), SF_OK);
+  CHECK_INT(sf_http_send(req), SF_OK);
+  CHECK_INT(sf_http_response_status(req), 200);
+  CHECK_INT(ts_request_count(s), 2);
+  sf_http_request_free(req);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void tls_trust(void) {
+  tc_files certs;
+  ts_server *s;
+  sf_http_config cfg;
+  sf_http *h;
+  sf_http_request *req = NULL;
+  long status = 0;
+  CHECK_INT(tc_make(&certs), 0);
+  s = ts_start(certs.cert, certs.key);
+  CHECK(s != NULL);
+  if (!s)
+    return;
+  /* an unknown CA is refused, and not retried */
+  sf_http_config_init(&cfg);
+  cfg.retry_base_ms = 1;
+  h = runtime(&cfg);
+  CHECK_INT(do_request(h, "GET", url(s, "/t"), NULL, NULL, &req), SF_E_TLS);
+  CHECK_INT(sf_http_request_attempts(req), 1);
+  CHECK(strlen(sf_http_request_error(req)->message) > 0);
+  sf_http_request_free(req);
+  CHECK_INT(ts_request_count(s), 0);
+  CHECK(ts_tls_failures(s) >= 1);
+  sf_http_free(h);
+  /* trusted once the CA file is configured */
+  cfg.ca_file = certs.ca;
+  h = runtime(&cfg);
+  CHECK_INT(do_request(h, "GET", url(s, "/t"), NULL, &status, NULL), SF_OK);
+  CHECK_INT(status, 200);
+  CHECK_INT(ts_request_count(s), 1);
+  sf_http_free(h);
+  ts_stop(s);
+  tc_remove(&certs);
+}
+
+static void response_size_cap(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response big = {200, NULL, NULL, 5000, 0, 0};
+  ts_response big_unsized = {200, NULL, NULL, 5000, 0, 1};
+  ts_response fits = {200, NULL, NULL, 1000, 0, 0};
+  sf_http_config cfg;
+  sf_http *h;
+  sf_http_request *req = NULL;
+  size_t len = 0;
+  sf_http_config_init(&cfg);
+  cfg.max_response_bytes = 1000;
+  h = runtime(&cfg);
+  ts_push(s, &big);
+  ts_push(s, &big_unsized);
+  ts_push(s, &fits);
+  CHECK_INT(do_request(h, "GET", url(s, "/big"), NULL, NULL, &req),
+            SF_E_TOO_LARGE);
+  CHECK(strstr(sf_http_request_error(req)->message, "1000") != NULL);
+  sf_http_request_free(req);
+  CHECK_INT(do_request(h, "GET", url(s, "/big"), NULL, NULL, NULL),
+            SF_E_TOO_LARGE);
+  CHECK_INT(do_request(h, "GET", url(s, "/fits"), NULL, NULL, &req), SF_OK);
+  sf_http_response_body(req, &len);
+  CHECK_INT(len, 1000);
+  sf_http_request_free(req);
+  CHECK_INT(ts_request_count(s), 3); /* the cap is not retried */
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void logs_redact_secrets(void) {
+  static log_capture cap;
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response busy = {503, "Retry-After: 0\r\n", "[]", 0, 0, 0};
+  sf_http_config cfg;
+  sf_http *h;
+  sf_http_request *req = NULL;
+  const char *form = "grant_type=refresh_token&client_id=cid"
+                     "&client_secret=SECRET-CS&refresh_token=SECRET-RT"
+                     "&code=SECRET-CODE&code_verifier=SECRET-CV"
+                     "&password=SECRET-PW&assertion=SECRET-JWT";
+  memset(&cap, 0, sizeof cap);
+  sf_http_config_init(&cfg);
+  cfg.log = capture;
+  cfg.log_userdata = &cap;
+  cfg.log_level = SF_LOG_DEBUG;
+  cfg.retry_base_ms = 1;
+  h = runtime(&cfg);
+  ts_push(s, &busy);
+  CHECK_INT(sf_http_request_new(&req, h, "GET",
+                                url(s, "/revoke?token=SECRET-QT&x=1")),
+            SF_OK);
+  CHECK_INT(
+      sf_http_request_add_header(req, "Authorization", "Bearer SECRET-AT"),
+      SF_OK);
+  CHECK_INT(sf_http_request_add_header(req, "Cookie", "sid=SECRET-CK"), SF_OK);
+  CHECK_INT(sf_http_request_set_body(req, form, strlen(form),
+                                     "application/x-www-form-urlencoded"),
+            SF_OK);
+  CHECK_INT(sf_http_send(req), SF_OK);
+  sf_http_request_free(req);
+  CHECK(cap.len > 0);
+  CHECK(strstr(cap.text, "SECRET") == NULL);
+  CHECK(strstr(cap.text, "[REDACTED]") != NULL);
+  CHECK(strstr(cap.text, "grant_type=refresh_token") != NULL);
+  CHECK(strstr(cap.text, "client_id=cid") != NULL);
+  CHECK(strstr(cap.text, "x=1") != NULL);
+  CHECK(strstr(cap.text, "retrying GET") != NULL);
+  if (strstr(cap.text, "SECRET"))
+    fprintf(stderr, "%s", cap.text);
+  /* what the server got was not redacted */
+  {
+    ts_request seen;
+    CHECK_INT(ts_request_at(s, 0, &seen), 0);
+    CHECK(strstr(seen.body, "client_secret=SECRET-CS") != NULL);
+  }
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+typedef struct counter {
+  int done;
+  int ok;
+} counter;
+
+static void on_done(sf_http_request *req, void *ud) {
+  counter *c = ud;
+  c->done++;
+  if (sf_http_request_result(req) == SF_OK &&
+      sf_http_response_status(req) == 200)
+    c->ok++;
+}
+
+static void requests_run_concurrently(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response slow = {200, NULL, "{}", 0, 300, 0};
+  sf_http *h = runtime(NULL);
+  sf_http_request *reqs[8];
+  counter c = {0, 0};
+  long long t0;
+  int i;
+  for (i = 0; i < 8; i++)
+    ts_push(s, &slow);
+  t0 = sf__now_ms();
+  for (i = 0; i < 8; i++) {
+    CHECK_INT(sf_http_request_new(&reqs[i], h, "GET", url(s, "/slow")), SF_OK);
+    CHECK_INT(sf_http_start(reqs[i], on_done, &c), SF_OK);
+  }
+  CHECK_INT(sf_http_pending(h), 8);
+  CHECK_INT(sf_http_start(reqs[0], on_done, &c), SF_E_BUSY);
+  while (sf_http_pending(h) > 0)
+    CHECK_INT(sf_http_step(h, 1000), SF_OK);
+  CHECK_INT(c.done, 8);
+  CHECK_INT(c.ok, 8);
+  CHECK(sf__now_ms() - t0 < 1500); /* 8 x 300 ms would be 2400 */
+  CHECK_INT(ts_connection_count(s), 8);
+  for (i = 0; i < 8; i++)
+    sf_http_request_free(reqs[i]);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void host_connection_limit(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response slow = {200, NULL, "{}", 0, 100, 0};
+  sf_http_config cfg;
+  sf_http *h;
+  sf_http_request *reqs[6];
+  counter c = {0, 0};
+  int i;
+  sf_http_config_init(&cfg);
+  cfg.max_host_connections = 2;
+  h = runtime(&cfg);
+  for (i = 0; i < 6; i++) {
+    ts_push(s, &slow);
+    sf_http_request_new(&reqs[i], h, "GET", url(s, "/slow"));
+    sf_http_start(reqs[i], on_done, &c);
+  }
+  while (sf_http_pending(h) > 0)
+    sf_http_step(h, 1000);
+  CHECK_INT(c.ok, 6);
+  CHECK_INT(ts_connection_count(s), 2);
+  for (i = 0; i < 6; i++)
+    sf_http_request_free(reqs[i]);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+/* A callback may free other requests, including completed ones. */
+static sf_http_request *victim;
+static void free_victim(sf_http_request *req, void *ud) {
+  (void)req;
+  (void)ud;
+  sf_http_request_free(victim);
+  victim = NULL;
+}
+
+static void callbacks_may_free_requests(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  sf_http *h = runtime(NULL);
+  sf_http_request *a = NULL;
+  CHECK_INT(sf_http_request_new(&a, h, "GET", url(s, "/a")), SF_OK);
+  CHECK_INT(sf_http_request_new(&victim, h, "GET", url(s, "/b")), SF_OK);
+  CHECK_INT(sf_http_start(a, free_victim, NULL), SF_OK);
+  CHECK_INT(sf_http_start(victim, free_victim, NULL), SF_OK);
+  while (sf_http_pending(h) > 0)
+    CHECK_INT(sf_http_step(h, 1000), SF_OK);
+  CHECK(victim == NULL);
+  sf_http_request_free(a);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+static void runtime_freed_with_requests_in_flight(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response slow = {200, NULL, "{}", 0, 200, 0};
+  sf_http *h = runtime(NULL);
+  sf_http_request *req = NULL;
+  ts_push(s, &slow);
+  CHECK_INT(sf_http_request_new(&req, h, "GET", url(s, "/slow")), SF_OK);
+  CHECK_INT(sf_http_start(req, NULL, NULL), SF_OK);
+  sf_http_step(h, 10);
+  sf_http_free(h);
+  CHECK_INT(sf_http_request_result(req), SF_E_ABORTED);
+  CHECK_INT(sf_http_start(req, NULL, NULL), SF_E_ABORTED);
+  sf_http_request_free(req);
+  ts_stop(s);
+}
+
+static void argument_contract(void) {
+  sf_http *h = runtime(NULL);
+  sf_http_request *req = (sf_http_request *)&req;
+  sf_http_config cfg;
+  sf_http *bad = (sf_http *)&bad;
+  CHECK_INT(sf_http_request_new(&req, h, "BREW", "http://x/"),
+            SF_E_INVALID_ARG);
+  CHECK(req == NULL);
+  CHECK_INT(sf_http_request_new(&req, h, "GET", "ftp://x/"), SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_request_new(&req, NULL, "GET", "http://x/"),
+            SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_request_new(NULL, h, "GET", "http://x/"), SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_request_new(&req, h, "GET", "http://x/"), SF_OK);
+  CHECK_INT(sf_http_request_add_header(req, "X", "a\r\nInjected: 1"),
+            SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_request_add_header(req, "X:Y", "a"), SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_request_add_header(req, "", "a"), SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_request_set_body(req, NULL, 3, NULL), SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_request_set_body(req, NULL, 0, NULL), SF_OK);
+  CHECK_INT(sf_http_request_set_timeout(req, 0), SF_E_INVALID_ARG);
+  sf_http_request_free(req);
+  sf_http_request_free(NULL);
+  sf_http_free(NULL);
+  sf_http_config_init(&cfg);
+  cfg.timeout_ms = 0;
+  CHECK_INT(sf_http_new(&bad, &cfg), SF_E_INVALID_ARG);
+  CHECK(bad == NULL);
+  sf_http_config_init(&cfg);
+  cfg.max_retries = -1;
+  CHECK_INT(sf_http_new(&bad, &cfg), SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_new(NULL, NULL), SF_E_INVALID_ARG);
+  CHECK_STR(sf_code_name(SF_E_TIMEOUT), "SF_E_TIMEOUT");
+  CHECK_STR(sf_code_name((sf_code)999), "SF_E_UNKNOWN");
+  CHECK_STR(sf_strerror(SF_OK), "no error");
+  CHECK_STR(sf_strerror((sf_code)-1), "unknown error");
+  CHECK_STR(sf_log_level_name(SF_LOG_WARN), "warn");
+  CHECK_STR(sf_version(), SF_VERSION);
+  sf_http_free(h);
+}
+
+static void redaction_helpers(void) {
+  char out[256];
+  sf__redact_header("authorization: Bearer abc", out, sizeof out);
+  CHECK_STR(out, "authorization: [REDACTED]");
+  sf__redact_header("Content-Type: text/plain", out, sizeof out);
+  CHECK_STR(out, "Content-Type: text/plain");
+  sf__redact_form("a=1&password=p&&token", 21, out, sizeof out);
+  CHECK_STR(out, "a=1&password=[REDACTED]&&token");
+  sf__redact_url("https://h/p?code=c&state=s#frag", out, sizeof out);
+  CHECK_STR(out, "https://h/p?code=[REDACTED]&state=s");
+  sf__redact_url("https://h/p", out, sizeof out);
+  CHECK_STR(out, "https://h/p");
+  sf__redact_form("access_token=abcdef", 19, out, 8);
+  CHECK(strstr(out, "abc") == NULL); /* truncated, never leaking */
+}
+
+int main(void) {
+  if (sf_global_init() != SF_OK)
+    return 1;
+  TEST(argument_contract);
+  TEST(redaction_helpers);
+  TEST(reuses_one_connection);
+  TEST(sends_method_headers_and_body);
+  TEST(connect_refused_is_connect_error);
+  TEST(connect_timeout);
+  TEST(total_timeout);
+  TEST(get_retried_on_503_after_retry_after);
+  TEST(retry_after_beyond_limit_returns_the_answer);
+  TEST(retries_are_bounded_in_count);
+  TEST(retries_are_bounded_in_time);
+  TEST(post_is_not_retried_on_503);
+  TEST(post_dropped_after_send_is_not_resent);
+  TEST(get_dropped_is_retried);
+  TEST(idempotency_can_be_declared);
+  TEST(tls_trust);
+  TEST(response_size_cap);
+  TEST(logs_redact_secrets);
+  TEST(requests_run_concurrently);
+  TEST(host_connection_limit);
+  TEST(callbacks_may_free_requests);
+  TEST(runtime_freed_with_requests_in_flight);
+  sf_global_cleanup();
+  return TEST_DONE();
+}
