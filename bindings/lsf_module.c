@@ -13,6 +13,7 @@
 
 #include "lsf.h"
 #include "lsf_embedded.h"
+#include "lsf_internal.h"
 #include "sf/sf.h"
 
 /* salesforce.versions() -> { luaforce=, lua=, libcurl=, openssl=, jansson= } */
@@ -70,6 +71,9 @@ LSF_EXPORT int luaopen_salesforce(lua_State *L) {
                        lsf_embedded[init].chunkname, "t") != LUA_OK)
     return lua_error(L);
   luaL_newlib(L, core_funcs);
+  lsf_open_auth(L);
+  lsf_open_store(L);
+  lsf_open_util(L);
   lua_call(L, 1, 1);
   return 1;
 }

@@ -61,4 +61,95 @@ function _M.tempfile(text, suffix)
   return path
 end
 
+--- Starts the emulator (spec/emulator/emulator.py) and waits for its
+-- ready line. opts: https (bool), config (path). Returns an object with
+-- url, ca (path or nil), pid, and methods stop() and call(method, path,
+-- body_table) for the /__emulator control API. Control calls go through
+-- python3's urllib, not the product's transport, so a transport bug cannot
+-- hide itself from the tests.
+function _M.emulator(opts)
+  opts = opts or {}
+  local args = { "python3", _M.source_dir .. "/spec/emulator/emulator.py" }
+  if opts.https then args[#args + 1] = "--https" end
+  if opts.config then
+    args[#args + 1] = "--config"
+    args[#args + 1] = opts.config
+  end
+  local quoted = {}
+  for i, a in ipairs(args) do quoted[i] = _M.quote(a) end
+  -- the shell prints the emulator's pid, then execs it
+  local p = assert(io.popen("echo $$; exec " .. table.concat(quoted, " ") .. " 2>/dev/null"))
+  local pid = assert(tonumber(p:read("l")), "emulator did not start")
+  local ready = p:read("l")
+  assert(ready and ready:match("^ready "), "emulator did not say ready: " .. tostring(ready))
+  local emu = { pid = pid, pipe = p }
+  emu.url = ready:match("^ready (%S+)")
+  emu.ca = ready:match(" ca=(%S+)")
+  function emu.stop()
+    if emu.pipe then
+      os.execute("kill " .. emu.pid .. " 2>/dev/null")
+      emu.pipe:close()
+      emu.pipe = nil
+    end
+  end
+  --- A control call; returns the decoded JSON answer and the status.
+  function emu.call(method, path, body)
+    local cjson = require "cjson"
+    local script = [[
+import json, ssl, sys, urllib.request
+url, method, body, ca = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+ctx = ssl.create_default_context(cafile=ca) if ca else None
+req = urllib.request.Request(url, method=method, data=body.encode() if body else None,
+                             headers={"Content-Type": "application/json"})
+try:
+    with urllib.request.urlopen(req, context=ctx) as r:
+        print(r.status); print(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code); print(e.read().decode())
+]]
+    local out, err, status = _M.run({ "python3", "-c", script, emu.url .. "/__emulator" .. path,
+      method, body and cjson.encode(body) or "", emu.ca or "" })
+    assert(status == 0, err)
+    local code, json = out:match("^(%d+)\n(.*)$")
+    return cjson.decode(json), tonumber(code)
+  end
+  return emu
+end
+
+--- Plays the browser for the web-server flow: GETs `url` (trusting `ca`)
+-- without following redirects. Returns the Location it was sent to, or
+-- nil and the status and body. With `follow` true, also GETs that
+-- location (the luaforce redirect listener) and returns its body second.
+function _M.browse(url, ca, follow)
+  local script = [[
+import ssl, sys, urllib.request, urllib.error
+url, ca, follow = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k): return None
+ctx = ssl.create_default_context(cafile=ca) if ca else None
+op = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=ctx))
+try:
+    r = op.open(url)
+    print("status", r.status); print(r.read().decode())
+except urllib.error.HTTPError as e:
+    if e.code not in (301, 302, 303, 307):
+        print("status", e.code); print(e.read().decode()); sys.exit(0)
+    loc = e.headers["Location"]
+    print("location", loc)
+    if follow:
+        print(urllib.request.urlopen(loc, timeout=10).read().decode())
+]]
+  local out, err, status = _M.run({ "python3", "-c", script, url, ca or "", follow and "1" or "0" })
+  assert(status == 0, err)
+  local kind, first, rest = out:match("^(%a+) ([^\n]*)\n?(.*)$")
+  if kind == "location" then return first, rest end
+  return nil, tonumber(first), rest
+end
+
+--- A free-looking TCP port for a redirect listener (random, high range).
+function _M.random_port()
+  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)"), 16) % 100000)
+  return math.random(20000, 39999)
+end
+
 return _M

@@ -4,7 +4,10 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "internal.h"
 
@@ -29,6 +32,18 @@ static const struct {
     [SF_E_ABORTED] = {"SF_E_ABORTED", "aborted"},
     [SF_E_HTTP] = {"SF_E_HTTP", "HTTP error status"},
     [SF_E_INTERNAL] = {"SF_E_INTERNAL", "internal error"},
+    [SF_E_NOT_FOUND] = {"SF_E_NOT_FOUND", "not found"},
+    [SF_E_STORE] = {"SF_E_STORE", "token store failure"},
+    [SF_E_CRYPTO] = {"SF_E_CRYPTO", "decryption failed (wrong key?)"},
+    [SF_E_LOCKED] = {"SF_E_LOCKED", "lock not obtained in time"},
+    [SF_E_OAUTH] = {"SF_E_OAUTH", "OAuth error"},
+    [SF_E_SIGNATURE] = {"SF_E_SIGNATURE", "token signature does not verify"},
+    [SF_E_UNTRUSTED_HOST] = {"SF_E_UNTRUSTED_HOST", "host not allowed"},
+    [SF_E_STATE] = {"SF_E_STATE", "OAuth state invalid"},
+    [SF_E_PENDING] = {"SF_E_PENDING", "authorization pending"},
+    [SF_E_SALESFORCE] = {"SF_E_SALESFORCE", "Salesforce error"},
+    [SF_E_UNSUPPORTED_ORG] = {"SF_E_UNSUPPORTED_ORG",
+                              "org edition not supported"},
 };
 
 const char *sf_strerror(sf_code code) {
@@ -91,4 +106,23 @@ const char *sf_log_level_name(sf_log_level level) {
     return "debug";
   }
   return "?";
+}
+
+char *sf__strdup(const char *s) {
+  size_t n;
+  char *p;
+  if (!s)
+    return NULL;
+  n = strlen(s) + 1;
+  p = malloc(n);
+  if (p)
+    memcpy(p, s, n);
+  return p;
+}
+
+void sf__free_secret(char *s) {
+  if (!s)
+    return;
+  OPENSSL_cleanse(s, strlen(s));
+  free(s);
 }

@@ -97,18 +97,6 @@ void sf_http_config_init(sf_http_config *cfg) {
   cfg->log_level = SF_LOG_INFO;
 }
 
-static char *dupstr(const char *s) {
-  size_t n;
-  char *p;
-  if (!s)
-    return NULL;
-  n = strlen(s) + 1;
-  p = malloc(n);
-  if (p)
-    memcpy(p, s, n);
-  return p;
-}
-
 sf_code sf_http_new(sf_http **out, const sf_http_config *cfg) {
   sf_http_config defaults;
   sf_http *h;
@@ -135,9 +123,9 @@ sf_code sf_http_new(sf_http **out, const sf_http_config *cfg) {
     free(h);
     return SF_E_INIT;
   }
-  h->ca_file = dupstr(cfg->ca_file);
+  h->ca_file = sf__strdup(cfg->ca_file);
   h->user_agent =
-      dupstr(cfg->user_agent ? cfg->user_agent : "luaforce/" SF_VERSION);
+      sf__strdup(cfg->user_agent ? cfg->user_agent : "luaforce/" SF_VERSION);
   if ((cfg->ca_file && !h->ca_file) || !h->user_agent) {
     sf_http_free(h);
     return SF_E_NOMEM;
@@ -203,6 +191,10 @@ int sf_http_pending(const sf_http *h) {
   return h ? h->pending : 0;
 }
 
+const sf__logger *sf__http_logger(const sf_http *h) {
+  return h ? &h->log : NULL;
+}
+
 /* ---- requests --------------------------------------------------------- */
 
 sf_code sf_http_request_new(sf_http_request **out, sf_http *h,
@@ -225,7 +217,7 @@ sf_code sf_http_request_new(sf_http_request **out, sf_http *h,
   req = calloc(1, sizeof *req);
   if (!req)
     return SF_E_NOMEM;
-  req->url = dupstr(url);
+  req->url = sf__strdup(url);
   if (!req->url) {
     free(req);
     return SF_E_NOMEM;

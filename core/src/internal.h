@@ -60,4 +60,79 @@ void sf__redact_url(const char *in, char *out, size_t size);
 /* Non-zero when `key` (len bytes) names a secret form field. */
 int sf__is_secret_key(const char *key, size_t len);
 
+/* The logger of an HTTP runtime, for the layers built on it. */
+const sf__logger *sf__http_logger(const sf_http *http);
+
+/* Wipes and frees a NUL-terminated secret. NULL is harmless. */
+void sf__free_secret(char *s);
+
+/* malloc'd copy of s (NULL stays NULL). */
+char *sf__strdup(const char *s);
+
+/*
+ * Sealing of token-store files (store_crypto.c). A sealed file is
+ * "LFTS1", a version byte, a 12-byte nonce, the AES-256-GCM ciphertext
+ * and the 16-byte tag; profile and user are authenticated with it.
+ */
+#define SF__SEAL_MAGIC "LFTS1"
+#define SF__SEAL_MAGIC_LEN 5
+#define SF__SEAL_VERSION 1
+#define SF__SEAL_NONCE 12
+#define SF__SEAL_TAG 16
+#define SF__SEAL_HEADER (SF__SEAL_MAGIC_LEN + 1 + SF__SEAL_NONCE)
+#define SF__SEAL_OVERHEAD (SF__SEAL_HEADER + SF__SEAL_TAG)
+
+/* Non-zero when buf[len] starts with SF__SEAL_MAGIC. */
+int sf__seal_is_sealed(const unsigned char *buf, size_t len);
+
+/* Seals in[len] under the 32-byte key for (profile, user) with a fresh
+ * random nonce; out receives len + SF__SEAL_OVERHEAD bytes. SF_OK,
+ * SF_E_CRYPTO, SF_E_NOMEM or SF_E_INVALID_ARG (too large). */
+sf_code sf__seal(const unsigned char *key, const char *profile,
+                 const char *user, const unsigned char *in, size_t len,
+                 unsigned char *out, sf_error *err);
+
+/* Opens sealed in[len] of (profile, user); out (len bytes at least) gets
+ * the plaintext and *outlen its length. SF_E_CRYPTO, naming `what` (the
+ * file), when truncated, of an unknown version, or when the tag does not
+ * verify (then out is wiped). */
+sf_code sf__unseal(const unsigned char *key, const char *profile,
+                   const char *user, const unsigned char *in, size_t len,
+                   unsigned char *out, size_t *outlen, const char *what,
+                   sf_error *err);
+
+/*
+ * The file work of the token store (store_fs.c), by path. Failures are
+ * SF_E_STORE naming the path and the system's reason, unless noted.
+ */
+/* SF_E_STORE "cannot <what> <path>: <strerror(e)>"; returns it. */
+sf_code sf__store_sys_error(sf_error *err, const char *what, const char *path,
+                            int e);
+/* "<dir>/<name>" as a new string; NULL when out of memory. */
+char *sf__store_join(const char *dir, const char *name);
+/* Makes `dir` and missing parents (mode 0700), or checks the existing
+ * one is a directory (its mode is left alone). */
+sf_code sf__store_make_dir(const char *dir, sf_error *err);
+/* `dir` prefixed with the working directory when relative (new string). */
+sf_code sf__store_absolute(const char *dir, char **out, sf_error *err);
+/* Removes temp files of writers dead for 60 s; checks `dir` is readable. */
+sf_code sf__store_sweep(const char *dir, sf_error *err);
+/* fsync of a directory (EINVAL, a file system without it, is ignored). */
+sf_code sf__store_sync_dir(const char *dir, sf_error *err);
+/* The whole file as a new buffer with a spare byte (*len its length).
+ * SF_E_NOT_FOUND (generic message) when absent; SF_E_STORE when larger
+ * than `max`, not a regular file or unreadable; SF_E_NOMEM. */
+sf_code sf__store_read(const char *path, size_t max, unsigned char **buf,
+                       size_t *len, sf_error *err);
+/* Durably and atomically replaces `path` (in `dir`) with bytes[len],
+ * mode 0600: temp file, fsync, rename, fsync of `dir`. */
+sf_code sf__store_replace(const char *dir, const char *path,
+                          const unsigned char *bytes, size_t len,
+                          sf_error *err);
+/* Opens (creating, 0600) the lock file `path` and takes its flock,
+ * polling until `timeout_ms` passed; *fd holds it. SF_E_LOCKED (generic
+ * message) on timeout. */
+sf_code sf__store_flock(const char *path, long timeout_ms, int *fd,
+                        sf_error *err);
+
 #endif /* SF_INTERNAL_H */

@@ -8,6 +8,7 @@
 #include "sf/error.h"
 #include "sf/http.h"
 #include "sf/log.h"
+#include "sf/store.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,759 @@
+/*
+ * lsf_auth.c - the binding of the core's HTTP runtime, token store, OAuth
+ * grants and sessions. Userdata are created closed and checked by one
+ * function that rejects closed handles; __gc, __close and close() share one
+ * idempotent close. Anything the core allocates for a call lives in a
+ * GC-owned box, so a Lua error can never leak it. Failures return
+ * nil, err (a salesforce.Error); misuse raises.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "lsf_internal.h"
+#include "sf/oauth.h"
+#include "sf/sf.h"
+
+#define HTTP_MT "salesforce.Http"
+#define SESSION_MT "salesforce.Session"
+#define TOKENS_MT "salesforce.TokensBox"
+
+/* ---- errors ------------------------------------------------------------- */
+
+static int lsf_error_tostring(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_getfield(L, 1, "kind");
+  lua_getfield(L, 1, "status");
+  lua_getfield(L, 1, "message");
+  if (lua_isinteger(L, -2))
+    lua_pushfstring(L, "%s error (HTTP %d): %s", lua_tostring(L, -3),
+                    (int)lua_tointeger(L, -2), lua_tostring(L, -1));
+  else
+    lua_pushfstring(L, "%s error: %s", lua_tostring(L, -3),
+                    lua_tostring(L, -1));
+  return 1;
+}
+
+void lsf_push_error(lua_State *L, const sf_error *err) {
+  const char *name = sf_code_name(err->code);
+  char kind[48];
+  size_t i;
+  if (strncmp(name, "SF_E_", 5) == 0)
+    name += 5;
+  for (i = 0; name[i] && i < sizeof kind - 1; i++)
+    kind[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+  kind[i] = '\0';
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, kind);
+  lua_setfield(L, -2, "kind");
+  lua_pushinteger(L, err->code);
+  lua_setfield(L, -2, "code");
+  lua_pushstring(L, err->message[0] ? err->message : sf_strerror(err->code));
+  lua_setfield(L, -2, "message");
+  if (err->http_status) {
+    lua_pushinteger(L, err->http_status);
+    lua_setfield(L, -2, "status");
+  }
+  if (err->remote_code[0]) {
+    lua_pushstring(L, err->remote_code);
+    lua_setfield(L, -2, "remote_code");
+  }
+  lua_pushboolean(L, err->code == SF_E_CONNECT || err->code == SF_E_TIMEOUT ||
+                         err->code == SF_E_NETWORK ||
+                         err->code == SF_E_LOCKED || err->http_status == 429 ||
+                         err->http_status == 503);
+  lua_setfield(L, -2, "retryable");
+  luaL_setmetatable(L, LSF_ERROR_MT);
+}
+
+int lsf_fail(lua_State *L, const sf_error *err) {
+  luaL_pushfail(L);
+  lsf_push_error(L, err);
+  return 2;
+}
+
+/* ---- option helpers (strings stay anchored in the table at `idx`) ------- */
+
+static const char *opt_string(lua_State *L, int idx, const char *key) {
+  const char *s;
+  lua_getfield(L, idx, key);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (lua_type(L, -1) != LUA_TSTRING)
+    luaL_error(L, "option '%s' must be a string", key);
+  s = lua_tostring(L, -1);
+  lua_pop(L, 1); /* still referenced by the table */
+  return s;
+}
+
+static lua_Integer opt_int(lua_State *L, int idx, const char *key,
+                           lua_Integer dflt) {
+  lua_Integer v;
+  int isnum;
+  lua_getfield(L, idx, key);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return dflt;
+  }
+  v = lua_tointegerx(L, -1, &isnum);
+  if (!isnum)
+    luaL_error(L, "option '%s' must be an integer", key);
+  lua_pop(L, 1);
+  return v;
+}
+
+/* ---- salesforce.Http ------------------------------------------------------
+ */
+
+typedef struct lsf_http {
+  sf_http *http;
+} lsf_http;
+
+static void log_to_stderr(void *ud, sf_log_level level, const char *line) {
+  (void)ud;
+  fprintf(stderr, "luaforce: [%s] %s\n", sf_log_level_name(level), line);
+}
+
+static int parse_level(const char *s) {
+  static const char *const names[] = {"error", "warn", "info", "debug", NULL};
+  int i;
+  for (i = 0; names[i]; i++)
+    if (strcmp(s, names[i]) == 0)
+      return i;
+  return -1;
+}
+
+sf_http *lsf_check_http(lua_State *L, int idx) {
+  lsf_http *h = luaL_checkudata(L, idx, HTTP_MT);
+  if (!h->http)
+    luaL_error(L, "attempt to use a closed HTTP runtime");
+  return h->http;
+}
+
+static int lsf_http_new(lua_State *L) {
+  sf_http_config cfg;
+  lsf_http *h;
+  const char *level;
+  sf_code rc;
+  sf_http_config_init(&cfg);
+  if (!lua_isnoneornil(L, 1)) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    cfg.ca_file = opt_string(L, 1, "ca_file");
+    cfg.user_agent = opt_string(L, 1, "user_agent");
+    cfg.connect_timeout_ms =
+        (long)opt_int(L, 1, "connect_timeout_ms", cfg.connect_timeout_ms);
+    cfg.timeout_ms = (long)opt_int(L, 1, "timeout_ms", cfg.timeout_ms);
+    cfg.max_retries = (int)opt_int(L, 1, "max_retries", cfg.max_retries);
+    cfg.retry_base_ms = (long)opt_int(L, 1, "retry_base_ms", cfg.retry_base_ms);
+    cfg.max_host_connections =
+        (long)opt_int(L, 1, "max_host_connections", cfg.max_host_connections);
+    level = opt_string(L, 1, "log_level");
+    if (level) {
+      int lv = parse_level(level);
+      if (lv < 0)
+        return luaL_error(L, "log_level must be error, warn, info or debug");
+      cfg.log = log_to_stderr;
+      cfg.log_level = (sf_log_level)lv;
+    }
+  }
+  h = lua_newuserdatauv(L, sizeof *h, 0);
+  h->http = NULL; /* closed until created */
+  luaL_setmetatable(L, HTTP_MT);
+  rc = sf_http_new(&h->http, &cfg);
+  if (rc != SF_OK)
+    return lsf_fail_code(
+        L, rc, rc == SF_E_INVALID_ARG ? "invalid HTTP option value" : NULL);
+  return 1;
+}
+
+static int lsf_http_close(lua_State *L) {
+  lsf_http *h = luaL_checkudata(L, 1, HTTP_MT);
+  sf_http_free(h->http);
+  h->http = NULL;
+  return 0;
+}
+
+static int lsf_http_stats(lua_State *L) {
+  sf_http_stats st;
+  sf_http_get_stats(lsf_check_http(L, 1), &st);
+  lua_createtable(L, 0, 4);
+  lua_pushinteger(L, st.requests);
+  lua_setfield(L, -2, "requests");
+  lua_pushinteger(L, st.attempts);
+  lua_setfield(L, -2, "attempts");
+  lua_pushinteger(L, st.retries);
+  lua_setfield(L, -2, "retries");
+  lua_pushinteger(L, st.connections);
+  lua_setfield(L, -2, "connections");
+  return 1;
+}
+
+/* ---- token sets: a GC-owned box, then a plain Lua table -------------------
+ */
+
+typedef struct lsf_tokens_box {
+  sf_tokens t;
+  sf_device d;
+} lsf_tokens_box;
+
+static int lsf_tokens_box_gc(lua_State *L) {
+  lsf_tokens_box *b = lua_touserdata(L, 1);
+  sf_tokens_clear(&b->t);
+  sf_device_clear(&b->d);
+  return 0;
+}
+
+static lsf_tokens_box *new_tokens_box(lua_State *L) {
+  lsf_tokens_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+  memset(b, 0, sizeof *b);
+  if (luaL_newmetatable(L, TOKENS_MT)) {
+    lua_pushcfunction(L, lsf_tokens_box_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  return b;
+}
+
+static void set_str(lua_State *L, const char *key, const char *v) {
+  if (v) {
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, key);
+  }
+}
+
+static void push_tokens(lua_State *L, const sf_tokens *t) {
+  lua_createtable(L, 0, 10);
+  set_str(L, "access_token", t->access_token);
+  set_str(L, "refresh_token", t->refresh_token);
+  set_str(L, "instance_url", t->instance_url);
+  set_str(L, "id", t->id);
+  set_str(L, "issued_at", t->issued_at);
+  set_str(L, "scope", t->scope);
+  set_str(L, "token_type", t->token_type);
+  set_str(L, "id_token", t->id_token);
+  lua_pushinteger(L, t->obtained_at);
+  lua_setfield(L, -2, "obtained_at");
+  lua_pushboolean(L, t->signature_verified);
+  lua_setfield(L, -2, "signature_verified");
+}
+
+/* Reads a token table at idx into t; its strings are borrowed from Lua. */
+static void read_tokens(lua_State *L, int idx, sf_tokens *t) {
+  luaL_checktype(L, idx, LUA_TTABLE);
+  memset(t, 0, sizeof *t);
+  t->access_token = (char *)opt_string(L, idx, "access_token");
+  t->refresh_token = (char *)opt_string(L, idx, "refresh_token");
+  t->instance_url = (char *)opt_string(L, idx, "instance_url");
+  t->id = (char *)opt_string(L, idx, "id");
+  t->issued_at = (char *)opt_string(L, idx, "issued_at");
+  t->scope = (char *)opt_string(L, idx, "scope");
+  t->token_type = (char *)opt_string(L, idx, "token_type");
+  t->id_token = (char *)opt_string(L, idx, "id_token");
+  t->obtained_at = opt_int(L, idx, "obtained_at", 0);
+  lua_getfield(L, idx, "signature_verified");
+  t->signature_verified = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+}
+
+/* ---- apps and policies ------------------------------------------------------
+ */
+
+static void read_app(lua_State *L, int idx, sf_oauth_app *app) {
+  luaL_checktype(L, idx, LUA_TTABLE);
+  memset(app, 0, sizeof *app);
+  app->client_id = opt_string(L, idx, "client_id");
+  app->client_secret = opt_string(L, idx, "client_secret");
+  app->authorize_url = opt_string(L, idx, "authorize_url");
+  app->token_url = opt_string(L, idx, "token_url");
+  app->refresh_url = opt_string(L, idx, "refresh_url");
+  app->revoke_url = opt_string(L, idx, "revoke_url");
+  app->redirect_uri = opt_string(L, idx, "redirect_uri");
+  app->scope = opt_string(L, idx, "scope");
+  if (!app->client_id || !app->token_url)
+    luaL_error(L, "an OAuth app needs client_id and token_url");
+}
+
+#define MAX_DOMAINS 32
+
+typedef struct policy_buf {
+  sf_oauth_policy policy;
+  const char *domains[MAX_DOMAINS + 1];
+} policy_buf;
+
+/* Reads {allowed_domains = {...}, allow_loopback = bool} (or nil). */
+static const sf_oauth_policy *read_policy(lua_State *L, int idx,
+                                          policy_buf *pb) {
+  lua_Integer i, n;
+  memset(pb, 0, sizeof *pb);
+  if (lua_isnoneornil(L, idx))
+    return NULL;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  lua_getfield(L, idx, "allow_loopback");
+  pb->policy.allow_loopback = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  lua_getfield(L, idx, "allowed_domains");
+  if (lua_istable(L, -1)) {
+    n = luaL_len(L, -1);
+    if (n > MAX_DOMAINS)
+      luaL_error(L, "at most %d allowed_domains", MAX_DOMAINS);
+    for (i = 1; i <= n; i++) {
+      lua_rawgeti(L, -1, i);
+      pb->domains[i - 1] = luaL_checkstring(L, -1);
+      lua_pop(L, 1); /* anchored by the list */
+    }
+    pb->domains[n] = NULL;
+    pb->policy.allowed_domains = pb->domains;
+  }
+  lua_pop(L, 1);
+  return &pb->policy;
+}
+
+/* ---- OAuth grants: (http, app, policy, ...) -> tokens | nil, err -------- */
+
+static int finish_grant(lua_State *L, sf_code rc, lsf_tokens_box *b,
+                        sf_error *err) {
+  int n = lsf_failed(L, rc, err);
+  if (n)
+    return n;
+  push_tokens(L, &b->t);
+  sf_tokens_clear(&b->t);
+  return 1;
+}
+
+static int lsf_oauth_exchange_code(lua_State *L) {
+  sf_http *http = lsf_check_http(L, 1);
+  sf_oauth_app app;
+  policy_buf pb;
+  const sf_oauth_policy *policy;
+  const char *code, *verifier;
+  lsf_tokens_box *b;
+  sf_error err;
+  read_app(L, 2, &app);
+  policy = read_policy(L, 3, &pb);
+  code = luaL_checkstring(L, 4);
+  verifier = luaL_optstring(L, 5, NULL);
+  b = new_tokens_box(L);
+  sf_error_clear(&err);
+  return finish_grant(
+      L,
+      sf_oauth_exchange_code(http, &app, policy, code, verifier, &b->t, &err),
+      b, &err);
+}
+
+static int lsf_oauth_refresh(lua_State *L) {
+  sf_http *http = lsf_check_http(L, 1);
+  sf_oauth_app app;
+  policy_buf pb;
+  const sf_oauth_policy *policy;
+  const char *rt;
+  lsf_tokens_box *b;
+  sf_error err;
+  read_app(L, 2, &app);
+  policy = read_policy(L, 3, &pb);
+  rt = luaL_checkstring(L, 4);
+  b = new_tokens_box(L);
+  sf_error_clear(&err);
+  return finish_grant(L, sf_oauth_refresh(http, &app, policy, rt, &b->t, &err),
+                      b, &err);
+}
+
+static int lsf_oauth_client_credentials(lua_State *L) {
+  sf_http *http = lsf_check_http(L, 1);
+  sf_oauth_app app;
+  policy_buf pb;
+  const sf_oauth_policy *policy;
+  lsf_tokens_box *b;
+  sf_error err;
+  read_app(L, 2, &app);
+  policy = read_policy(L, 3, &pb);
+  b = new_tokens_box(L);
+  sf_error_clear(&err);
+  return finish_grant(
+      L, sf_oauth_client_credentials(http, &app, policy, &b->t, &err), b, &err);
+}
+
+/* jwt_bearer(http, app, policy, key_file, username [, audience]) */
+static int lsf_oauth_jwt_bearer(lua_State *L) {
+  sf_http *http = lsf_check_http(L, 1);
+  sf_oauth_app app;
+  policy_buf pb;
+  const sf_oauth_policy *policy;
+  const char *key_file, *user, *aud;
+  lsf_tokens_box *b;
+  sf_error err;
+  read_app(L, 2, &app);
+  policy = read_policy(L, 3, &pb);
+  key_file = luaL_checkstring(L, 4);
+  user = luaL_checkstring(L, 5);
+  aud = luaL_optstring(L, 6, NULL);
+  b = new_tokens_box(L);
+  sf_error_clear(&err);
+  return finish_grant(L,
+                      sf_oauth_jwt_bearer(http, &app, policy, key_file, user,
+                                          aud, 0, &b->t, &err),
+                      b, &err);
+}
+
+static int lsf_oauth_password(lua_State *L) {
+  sf_http *http = lsf_check_http(L, 1);
+  sf_oauth_app app;
+  policy_buf pb;
+  const sf_oauth_policy *policy;
+  const char *user, *password;
+  lsf_tokens_box *b;
+  sf_error err;
+  read_app(L, 2, &app);
+  policy = read_policy(L, 3, &pb);
+  user = luaL_checkstring(L, 4);
+  password = luaL_checkstring(L, 5);
+  b = new_tokens_box(L);
+  sf_error_clear(&err);
+  return finish_grant(
+      L, sf_oauth_password(http, &app, policy, user, password, &b->t, &err), b,
+      &err);
+}
+
+static int lsf_oauth_device_start(lua_State *L) {
+  sf_http *http = lsf_check_http(L, 1);
+  sf_oauth_app app;
+  lsf_tokens_box *b;
+  sf_error err;
+  int n;
+  read_app(L, 2, &app);
+  b = new_tokens_box(L);
+  sf_error_clear(&err);
+  if ((n = lsf_failed(L, sf_oauth_device_start(http, &app, &b->d, &err), &err)))
+    return n;
+  lua_createtable(L, 0, 4);
+  set_str(L, "device_code", b->d.device_code);
+  set_str(L, "user_code", b->d.user_code);
+  set_str(L, "verification_uri", b->d.verification_uri);
+  lua_pushinteger(L, b->d.interval_s);
+  lua_setfield(L, -2, "interval");
+  sf_device_clear(&b->d);
+  return 1;
+}
+
+static int lsf_oauth_device_poll(lua_State *L) {
+  sf_http *http = lsf_check_http(L, 1);
+  sf_oauth_app app;
+  policy_buf pb;
+  const sf_oauth_policy *policy;
+  const char *dc;
+  lsf_tokens_box *b;
+  sf_error err;
+  read_app(L, 2, &app);
+  policy = read_policy(L, 3, &pb);
+  dc = luaL_checkstring(L, 4);
+  b = new_tokens_box(L);
+  sf_error_clear(&err);
+  return finish_grant(
+      L, sf_oauth_device_poll(http, &app, policy, dc, &b->t, &err), b, &err);
+}
+
+static int lsf_oauth_revoke(lua_State *L) {
+  sf_http *http = lsf_check_http(L, 1);
+  sf_oauth_app app;
+  const char *token;
+  sf_error err;
+  read_app(L, 2, &app);
+  token = luaL_checkstring(L, 3);
+  sf_error_clear(&err);
+  return lsf_ok_or_fail(L, sf_oauth_revoke(http, &app, token, &err), &err);
+}
+
+/* get(http, url, access_token) -> body | nil, err */
+static int lsf_oauth_get(lua_State *L) {
+  sf_http *http = lsf_check_http(L, 1);
+  const char *url = luaL_checkstring(L, 2);
+  const char *token = luaL_checkstring(L, 3);
+  lsf_buf *b = lsf_new_buf(L);
+  size_t len = 0;
+  sf_error err;
+  int n;
+  sf_error_clear(&err);
+  if ((n = lsf_failed(L, sf_oauth_get(http, url, token, &b->p, &len, &err),
+                      &err)))
+    return n;
+  lua_pushlstring(L, b->p, len);
+  return 1;
+}
+
+static int lsf_oauth_pkce(lua_State *L) {
+  char verifier[44], challenge[44];
+  if (lua_isstring(L, 1)) {
+    if (sf_oauth_pkce_challenge(lua_tostring(L, 1), challenge) != SF_OK)
+      return luaL_argerror(L, 1, "not a valid PKCE verifier");
+    lua_pushvalue(L, 1);
+    lua_pushstring(L, challenge);
+    return 2;
+  }
+  if (sf_oauth_pkce(verifier, challenge) != SF_OK)
+    return luaL_error(L, "no randomness for PKCE");
+  lua_pushstring(L, verifier);
+  lua_pushstring(L, challenge);
+  return 2;
+}
+
+static int lsf_oauth_random_state(lua_State *L) {
+  char state[44];
+  if (sf_oauth_random_state(state) != SF_OK)
+    return luaL_error(L, "no randomness for state");
+  lua_pushstring(L, state);
+  return 1;
+}
+
+/* authorize_url(app, state, challenge [, extra]) */
+static int lsf_oauth_authorize_url(lua_State *L) {
+  sf_oauth_app app;
+  const char *state, *challenge, *extra;
+  lsf_buf *b;
+  read_app(L, 1, &app);
+  state = luaL_checkstring(L, 2);
+  challenge = luaL_checkstring(L, 3);
+  extra = luaL_optstring(L, 4, NULL);
+  if (!app.authorize_url || !app.redirect_uri)
+    return luaL_error(L, "the app needs authorize_url and redirect_uri");
+  b = lsf_new_buf(L);
+  if (sf_oauth_authorize_url(&app, state, challenge, extra, &b->p) != SF_OK)
+    return luaL_error(L, "cannot build the authorization URL");
+  lua_pushstring(L, b->p);
+  return 1;
+}
+
+/* check_url(policy, url [, what]) -> true | nil, err */
+static int lsf_oauth_check_url(lua_State *L) {
+  policy_buf pb;
+  const sf_oauth_policy *policy = read_policy(L, 1, &pb);
+  const char *url = luaL_checkstring(L, 2);
+  const char *what = luaL_optstring(L, 3, "URL");
+  sf_error err;
+  sf_error_clear(&err);
+  if (sf_oauth_check_url(policy, url, what, &err) != SF_OK)
+    return lsf_fail(L, &err);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* verify_signature(secret, id, issued_at, signature) -> boolean */
+static int lsf_oauth_verify_signature(lua_State *L) {
+  lua_pushboolean(L,
+                  sf_oauth_verify_signature(
+                      luaL_checkstring(L, 1), luaL_checkstring(L, 2),
+                      luaL_checkstring(L, 3), luaL_checkstring(L, 4)) == SF_OK);
+  return 1;
+}
+
+/* ---- salesforce.Session -----------------------------------------------------
+ */
+
+typedef struct lsf_session {
+  sf_session *s;
+  policy_buf pb; /* the policy's strings are anchored in uservalue 3 */
+} lsf_session;
+
+static sf_session *check_session(lua_State *L, int idx) {
+  lsf_session *s = luaL_checkudata(L, idx, SESSION_MT);
+  if (!s->s)
+    luaL_error(L, "attempt to use a closed session");
+  return s->s;
+}
+
+/* session_new(http, store, app, policy, profile, user) */
+static int lsf_session_new(lua_State *L) {
+  sf_http *http = lsf_check_http(L, 1);
+  sf_store *store = lsf_check_store(L, 2);
+  sf_oauth_app app;
+  const char *profile, *user;
+  lsf_session *s;
+  policy_buf pb;
+  const sf_oauth_policy *policy;
+  sf_code rc;
+  read_app(L, 3, &app);
+  policy = read_policy(L, 4, &pb);
+  profile = luaL_checkstring(L, 5);
+  user = luaL_checkstring(L, 6);
+  s = lua_newuserdatauv(L, sizeof *s, 3);
+  s->s = NULL;
+  s->pb = pb;
+  if (policy)
+    s->pb.policy.allowed_domains =
+        pb.policy.allowed_domains ? s->pb.domains : NULL;
+  luaL_setmetatable(L, SESSION_MT);
+  /* keep the runtime, the store and the policy table alive */
+  lua_pushvalue(L, 1);
+  lua_setiuservalue(L, -2, 1);
+  lua_pushvalue(L, 2);
+  lua_setiuservalue(L, -2, 2);
+  lua_pushvalue(L, 4);
+  lua_setiuservalue(L, -2, 3);
+  rc = sf_session_new(&s->s, http, store, &app, policy ? &s->pb.policy : NULL,
+                      profile, user);
+  if (rc != SF_OK)
+    return lsf_fail_code(L, rc, NULL);
+  return 1;
+}
+
+static int lsf_session_close(lua_State *L) {
+  lsf_session *s = luaL_checkudata(L, 1, SESSION_MT);
+  sf_session_free(s->s);
+  s->s = NULL;
+  return 0;
+}
+
+static int lsf_session_load(lua_State *L) {
+  sf_session *s = check_session(L, 1);
+  sf_error err;
+  int n;
+  sf_error_clear(&err);
+  if ((n = lsf_failed(L, sf_session_load(s, &err), &err)))
+    return n;
+  push_tokens(L, sf_session_tokens(s));
+  return 1;
+}
+
+static int lsf_session_save(lua_State *L) {
+  sf_session *s = check_session(L, 1);
+  sf_tokens t;
+  sf_error err;
+  read_tokens(L, 2, &t);
+  sf_error_clear(&err);
+  return lsf_ok_or_fail(L, sf_session_save(s, &t, &err), &err);
+}
+
+static int lsf_session_tokens(lua_State *L) {
+  const sf_tokens *t = sf_session_tokens(check_session(L, 1));
+  if (!t)
+    return lsf_fail_code(L, SF_E_NOT_FOUND, "the session is not loaded");
+  push_tokens(L, t);
+  return 1;
+}
+
+/* refresh([stale_token [, lock_timeout_ms]]) -> refreshed | nil, err */
+static int lsf_session_refresh(lua_State *L) {
+  sf_session *s = check_session(L, 1);
+  const char *stale = luaL_optstring(L, 2, NULL);
+  long timeout = (long)luaL_optinteger(L, 3, 30000);
+  int refreshed = 0;
+  sf_error err;
+  int n;
+  sf_error_clear(&err);
+  if ((n = lsf_failed(
+           L, sf_session_refresh(s, stale, timeout, &refreshed, &err), &err)))
+    return n;
+  lua_pushboolean(L, refreshed);
+  return 1;
+}
+
+/* A GC-owned completed request. */
+typedef struct lsf_req_box {
+  sf_http_request *req;
+} lsf_req_box;
+
+static int lsf_req_box_gc(lua_State *L) {
+  lsf_req_box *b = lua_touserdata(L, 1);
+  sf_http_request_free(b->req);
+  b->req = NULL;
+  return 0;
+}
+
+/* request(method, path [, body [, content_type]]) -> status, body, headers */
+static int lsf_session_request(lua_State *L) {
+  sf_session *s = check_session(L, 1);
+  const char *method = luaL_checkstring(L, 2);
+  const char *path = luaL_checkstring(L, 3);
+  size_t blen = 0;
+  const char *body = luaL_optlstring(L, 4, NULL, &blen);
+  const char *ctype = luaL_optstring(L, 5, body ? "application/json" : NULL);
+  lsf_req_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+  static const char *const hdrs[] = {"Sforce-Limit-Info", "Retry-After",
+                                     "Location", "Content-Type", NULL};
+  sf_error err;
+  int n;
+  size_t len;
+  const char *resp;
+  int i;
+  b->req = NULL;
+  if (luaL_newmetatable(L, "salesforce.ReqBox")) {
+    lua_pushcfunction(L, lsf_req_box_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  sf_error_clear(&err);
+  if ((n = lsf_failed(L,
+                      sf_session_request(s, method, path, ctype, body, blen,
+                                         &b->req, &err),
+                      &err)))
+    return n;
+  lua_pushinteger(L, sf_http_response_status(b->req));
+  resp = sf_http_response_body(b->req, &len);
+  lua_pushlstring(L, resp, len);
+  lua_createtable(L, 0, 4);
+  for (i = 0; hdrs[i]; i++)
+    set_str(L, hdrs[i], sf_http_response_header(b->req, hdrs[i]));
+  sf_http_request_free(b->req);
+  b->req = NULL;
+  return 3;
+}
+
+/* ---- registration ----------------------------------------------------------
+ */
+
+void lsf_new_class(lua_State *L, const char *name, const luaL_Reg *methods,
+                   lua_CFunction close) {
+  luaL_newmetatable(L, name);
+  lua_newtable(L);
+  luaL_setfuncs(L, methods, 0);
+  lua_pushcfunction(L, close);
+  lua_setfield(L, -2, "close");
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, close);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, close);
+  lua_setfield(L, -2, "__close");
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+}
+
+static const luaL_Reg http_methods[] = {{"stats", lsf_http_stats},
+                                        {NULL, NULL}};
+static const luaL_Reg session_methods[] = {
+    {"load", lsf_session_load},       {"save", lsf_session_save},
+    {"tokens", lsf_session_tokens},   {"refresh", lsf_session_refresh},
+    {"request", lsf_session_request}, {NULL, NULL}};
+
+static const luaL_Reg auth_funcs[] = {
+    {"http_new", lsf_http_new},
+    {"session_new", lsf_session_new},
+    {"oauth_exchange_code", lsf_oauth_exchange_code},
+    {"oauth_refresh", lsf_oauth_refresh},
+    {"oauth_client_credentials", lsf_oauth_client_credentials},
+    {"oauth_jwt_bearer", lsf_oauth_jwt_bearer},
+    {"oauth_password", lsf_oauth_password},
+    {"oauth_device_start", lsf_oauth_device_start},
+    {"oauth_device_poll", lsf_oauth_device_poll},
+    {"oauth_revoke", lsf_oauth_revoke},
+    {"oauth_get", lsf_oauth_get},
+    {"oauth_pkce", lsf_oauth_pkce},
+    {"oauth_random_state", lsf_oauth_random_state},
+    {"oauth_authorize_url", lsf_oauth_authorize_url},
+    {"oauth_check_url", lsf_oauth_check_url},
+    {"oauth_verify_signature", lsf_oauth_verify_signature},
+    {NULL, NULL}};
+
+void lsf_open_auth(lua_State *L) {
+  luaL_newmetatable(L, LSF_ERROR_MT);
+  lua_pushcfunction(L, lsf_error_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pop(L, 1);
+  lsf_new_class(L, HTTP_MT, http_methods, lsf_http_close);
+  lsf_new_class(L, SESSION_MT, session_methods, lsf_session_close);
+  luaL_setfuncs(L, auth_funcs, 0); /* into the core table on the stack */
+}

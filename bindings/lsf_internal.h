@@ -1,0 +1,59 @@
+/*
+ * lsf_internal.h - what the C files of the binding share. Nothing here is
+ * exported from the module.
+ */
+#ifndef LSF_INTERNAL_H
+#define LSF_INTERNAL_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "sf/sf.h"
+
+#define LSF_ERROR_MT "salesforce.Error"
+
+/* Pushes a structured error (kind, code, message, status, remote_code,
+ * retryable) with the salesforce.Error metatable. */
+void lsf_push_error(lua_State *L, const sf_error *err);
+
+/* Pushes fail (nil) and the error; returns 2. */
+int lsf_fail(lua_State *L, const sf_error *err);
+
+/* nil, err (returning 2) when rc failed, else 0; err->code defaults to
+ * rc. */
+int lsf_failed(lua_State *L, sf_code rc, sf_error *err);
+
+/* true, or nil, err. */
+int lsf_ok_or_fail(lua_State *L, sf_code rc, sf_error *err);
+
+/* nil and an error of `code` with `msg` (NULL: sf_strerror). */
+int lsf_fail_code(lua_State *L, sf_code code, const char *msg);
+
+/* A GC-owned box for a malloc'd NUL-terminated buffer (wiped and freed
+ * by __gc): the core writes into box->p, Lua errors cannot leak it. */
+typedef struct lsf_buf {
+  char *p;
+} lsf_buf;
+lsf_buf *lsf_new_buf(lua_State *L);
+
+/* Registers metatable `name` with `methods` as __index (plus close) and
+ * `close` as __gc and __close. */
+void lsf_new_class(lua_State *L, const char *name, const luaL_Reg *methods,
+                   lua_CFunction close);
+
+/* Registers salesforce.Store; adds store_open to the table on top. */
+void lsf_open_store(lua_State *L);
+
+/* The open handle at idx; raises for a closed or wrong one. */
+sf_http *lsf_check_http(lua_State *L, int idx);
+sf_store *lsf_check_store(lua_State *L, int idx);
+
+/* Registers the classes and adds the auth functions to the table on top
+ * of the stack. */
+void lsf_open_auth(lua_State *L);
+
+/* Adds listen_once, sleep and new_error to the table on top of the
+ * stack. */
+void lsf_open_util(lua_State *L);
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * lsf_util.c - what the binding's files share (nil, err results, GC-owned
+ * buffers, class registration) and small host services the Lua side
+ * cannot do alone: a one-shot loopback listener for the OAuth redirect of
+ * the web-server flow, a sleep for polling loops (device flow), and the
+ * constructor of structured errors raised in Lua.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "lsf_internal.h"
+
+#define REQ_MAX 16384
+
+/* Pushes nil, err and returns 2 when rc is a failure (err->code defaults
+ * to rc); returns 0 on success, so callers write
+ * `if ((n = lsf_failed(L, rc, &err))) return n;`. */
+int lsf_failed(lua_State *L, sf_code rc, sf_error *err) {
+  if (rc == SF_OK)
+    return 0;
+  if (!err->code)
+    err->code = rc;
+  return lsf_fail(L, err);
+}
+
+/* Pushes true, or nil, err. */
+int lsf_ok_or_fail(lua_State *L, sf_code rc, sf_error *err) {
+  int n = lsf_failed(L, rc, err);
+  if (n)
+    return n;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+int lsf_fail_code(lua_State *L, sf_code code, const char *msg) {
+  sf_error e;
+  sf_error_clear(&e);
+  e.code = code;
+  snprintf(e.message, sizeof e.message, "%s", msg ? msg : sf_strerror(code));
+  return lsf_fail(L, &e);
+}
+
+/* A GC-owned buffer for values read from the store. */
+
+static int lsf_buf_gc(lua_State *L) {
+  lsf_buf *b = lua_touserdata(L, 1);
+  if (b->p) {
+    memset(b->p, 0, strlen(b->p));
+    free(b->p);
+    b->p = NULL;
+  }
+  return 0;
+}
+
+lsf_buf *lsf_new_buf(lua_State *L) {
+  lsf_buf *b = lua_newuserdatauv(L, sizeof *b, 0);
+  b->p = NULL;
+  if (luaL_newmetatable(L, "salesforce.Buf")) {
+    lua_pushcfunction(L, lsf_buf_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  return b;
+}
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int fail_errno(lua_State *L, const char *what) {
+  luaL_pushfail(L);
+  lua_pushfstring(L, "%s: %s", what, strerror(errno));
+  return 2;
+}
+
+static void reply(int fd, const char *status, const char *html) {
+  char head[256];
+  int n = snprintf(head, sizeof head,
+                   "HTTP/1.1 %s\r\nContent-Type: text/html; charset=utf-8\r\n"
+                   "Content-Length: %zu\r\nConnection: close\r\n"
+                   "Cache-Control: no-store\r\n\r\n",
+                   status, strlen(html));
+  if (send(fd, head, (size_t)n, MSG_NOSIGNAL) == n)
+    send(fd, html, strlen(html), MSG_NOSIGNAL);
+}
+
+/*
+ * listen_once(port, path, timeout_ms [, html]) -> target | nil, message
+ * Listens on 127.0.0.1:port and answers requests until one for `path`
+ * carries a query (the OAuth redirect: code and state, or an error); that
+ * one gets `html` and its request target is returned. Other requests get
+ * 404. port 0 is not allowed: the redirect URI names a fixed port.
+ */
+static int lsf_listen_once(lua_State *L) {
+  lua_Integer port = luaL_checkinteger(L, 1);
+  const char *path = luaL_checkstring(L, 2);
+  lua_Integer timeout = luaL_checkinteger(L, 3);
+  const char *html =
+      luaL_optstring(L, 4,
+                     "<html><body><p>luaforce: authorization received; you may "
+                     "close this window.</p></body></html>");
+  struct sockaddr_in a;
+  long long deadline = now_ms() + timeout;
+  int lfd, one = 1;
+  size_t plen = strlen(path);
+  luaL_argcheck(L, port > 0 && port < 65536, 1, "port out of range");
+  lfd = socket(AF_INET, SOCK_STREAM, 0);
+  if (lfd < 0)
+    return fail_errno(L, "socket");
+  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons((unsigned short)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 8)) {
+    int e = errno;
+    close(lfd);
+    errno = e;
+    return fail_errno(L, "cannot listen for the redirect on 127.0.0.1");
+  }
+  for (;;) {
+    char buf[REQ_MAX + 1], *sp1, *sp2;
+    size_t len = 0;
+    long long left = deadline - now_ms();
+    struct pollfd p = {lfd, POLLIN, 0};
+    int fd;
+    if (left <= 0) {
+      close(lfd);
+      luaL_pushfail(L);
+      lua_pushliteral(L, "timed out waiting for the authorization redirect");
+      return 2;
+    }
+    if (poll(&p, 1, (int)(left > 1000 ? 1000 : left)) <= 0)
+      continue;
+    fd = accept(lfd, NULL, NULL);
+    if (fd < 0)
+      continue;
+    /* read the request head (a browser sends it in one go) */
+    while (len < REQ_MAX) {
+      struct pollfd q = {fd, POLLIN, 0};
+      ssize_t r;
+      if (poll(&q, 1, 5000) <= 0)
+        break;
+      r = recv(fd, buf + len, REQ_MAX - len, 0);
+      if (r <= 0)
+        break;
+      len += (size_t)r;
+      buf[len] = '\0';
+      if (strstr(buf, "\r\n\r\n"))
+        break;
+    }
+    buf[len] = '\0';
+    sp1 = strchr(buf, ' ');
+    sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+    if (sp1 && sp2 && strncmp(buf, "GET ", 4) == 0 &&
+        strncmp(sp1 + 1, path, plen) == 0 && sp1[1 + plen] == '?') {
+      reply(fd, "200 OK", html);
+      close(fd);
+      close(lfd);
+      lua_pushlstring(L, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+      return 1;
+    }
+    reply(fd, "404 Not Found", "<html><body>not found</body></html>");
+    close(fd);
+  }
+}
+
+/* sleep(ms): blocks the thread (for polling loops outside coroutines). */
+static int lsf_sleep(lua_State *L) {
+  lua_Integer ms = luaL_checkinteger(L, 1);
+  struct timespec ts;
+  if (ms <= 0)
+    return 0;
+  ts.tv_sec = (time_t)(ms / 1000);
+  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+    ;
+  return 0;
+}
+
+/* new_error{kind=, message=, ...} -> the table, as a salesforce.Error */
+static int lsf_new_error(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  lua_getfield(L, 1, "kind");
+  lua_getfield(L, 1, "message");
+  if (!lua_isstring(L, 2) || !lua_isstring(L, 3))
+    return luaL_error(L, "an error needs a kind and a message");
+  lua_pop(L, 2);
+  luaL_setmetatable(L, LSF_ERROR_MT);
+  return 1;
+}
+
+static const luaL_Reg util_funcs[] = {{"listen_once", lsf_listen_once},
+                                      {"sleep", lsf_sleep},
+                                      {"new_error", lsf_new_error},
+                                      {NULL, NULL}};
+
+void lsf_open_util(lua_State *L) {
+  luaL_setfuncs(L, util_funcs, 0);
+}

@@ -1,0 +1,313 @@
+/*
+ * session.c - a token set bound to (profile, user) in a store, and the
+ * single-flight refresh: under the store's lock, re-read what is stored
+ * (another process may have refreshed already), refresh only if not, store
+ * the result durably, then release. Authorised requests replay once after
+ * a refresh.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+#include "sf/oauth.h"
+
+struct sf_session {
+  sf_http *http;
+  sf_store *store;
+  const sf_oauth_policy *policy;
+  sf_oauth_app app; /* strings below are owned copies */
+  char *strs[8];
+  char *profile;
+  char *user;
+  sf_tokens tokens;
+  int loaded;
+};
+
+sf_code sf_session_new(sf_session **out, sf_http *http, sf_store *store,
+                       const sf_oauth_app *app, const sf_oauth_policy *policy,
+                       const char *profile, const char *user) {
+  sf_session *s;
+  const char *src[8];
+  const char **dst[8];
+  int i;
+  if (!out)
+    return SF_E_INVALID_ARG;
+  *out = NULL;
+  if (!http || !store || !app || !profile || !user)
+    return SF_E_INVALID_ARG;
+  s = calloc(1, sizeof *s);
+  if (!s)
+    return SF_E_NOMEM;
+  s->http = http;
+  s->store = store;
+  s->policy = policy;
+  src[0] = app->client_id;
+  src[1] = app->client_secret;
+  src[2] = app->authorize_url;
+  src[3] = app->token_url;
+  src[4] = app->refresh_url;
+  src[5] = app->revoke_url;
+  src[6] = app->redirect_uri;
+  src[7] = app->scope;
+  dst[0] = &s->app.client_id;
+  dst[1] = &s->app.client_secret;
+  dst[2] = &s->app.authorize_url;
+  dst[3] = &s->app.token_url;
+  dst[4] = &s->app.refresh_url;
+  dst[5] = &s->app.revoke_url;
+  dst[6] = &s->app.redirect_uri;
+  dst[7] = &s->app.scope;
+  for (i = 0; i < 8; i++) {
+    if (src[i] && !(s->strs[i] = sf__strdup(src[i])))
+      goto nomem;
+    *dst[i] = s->strs[i];
+  }
+  s->profile = sf__strdup(profile);
+  s->user = sf__strdup(user);
+  if (!s->profile || !s->user)
+    goto nomem;
+  *out = s;
+  return SF_OK;
+nomem:
+  sf_session_free(s);
+  return SF_E_NOMEM;
+}
+
+void sf_session_free(sf_session *s) {
+  int i;
+  if (!s)
+    return;
+  for (i = 0; i < 8; i++)
+    sf__free_secret(s->strs[i]);
+  free(s->profile);
+  free(s->user);
+  sf_tokens_clear(&s->tokens);
+  free(s);
+}
+
+const sf_tokens *sf_session_tokens(const sf_session *s) {
+  return s && s->loaded ? &s->tokens : NULL;
+}
+
+/* Reads the stored set into *t. */
+static sf_code read_stored(sf_session *s, sf_tokens *t, sf_error *err) {
+  char *data = NULL;
+  size_t len = 0;
+  sf_code rc = sf_store_get(s->store, s->profile, s->user, &data, &len, err);
+  if (rc != SF_OK)
+    return rc;
+  rc = sf_tokens_from_json(data, len, t, err);
+  sf__free_secret(data);
+  return rc;
+}
+
+sf_code sf_session_load(sf_session *s, sf_error *err) {
+  sf_tokens t = {0};
+  sf_code rc;
+  if (!s)
+    return sf__error_set(err, SF_E_INVALID_ARG, NULL);
+  rc = read_stored(s, &t, err);
+  if (rc == SF_E_NOT_FOUND)
+    return sf__error_set(err, rc,
+                         "profile '%s' has no stored authorization for "
+                         "this user; authorize first",
+                         s->profile);
+  if (rc != SF_OK)
+    return rc;
+  sf_tokens_clear(&s->tokens);
+  s->tokens = t;
+  s->loaded = 1;
+  return SF_OK;
+}
+
+/* Stores t durably (the lock, if needed, is the caller's). */
+static sf_code write_stored(sf_session *s, const sf_tokens *t, sf_error *err) {
+  char *json = NULL;
+  sf_code rc = sf_tokens_to_json(t, &json);
+  if (rc != SF_OK)
+    return sf__error_set(err, rc, NULL);
+  rc = sf_store_put(s->store, s->profile, s->user, json, strlen(json), err);
+  sf__free_secret(json);
+  return rc;
+}
+
+sf_code sf_session_save(sf_session *s, const sf_tokens *t, sf_error *err) {
+  sf_tokens copy = {0};
+  sf_code rc;
+  if (!s || !t || !t->access_token || !t->instance_url)
+    return sf__error_set(err, SF_E_INVALID_ARG, NULL);
+  rc = sf_tokens_copy(&copy, t);
+  if (rc != SF_OK)
+    return sf__error_set(err, rc, NULL);
+  if (!copy.obtained_at)
+    copy.obtained_at = (long long)time(NULL);
+  rc = write_stored(s, &copy, err);
+  if (rc != SF_OK) {
+    sf_tokens_clear(&copy);
+    return rc;
+  }
+  sf_tokens_clear(&s->tokens);
+  s->tokens = copy;
+  s->loaded = 1;
+  return SF_OK;
+}
+
+sf_code sf_session_refresh(sf_session *s, const char *stale_token,
+                           long lock_timeout_ms, int *refreshed,
+                           sf_error *err) {
+  sf_tokens stored = {0}, fresh = {0};
+  sf_code rc, urc;
+  if (refreshed)
+    *refreshed = 0;
+  if (!s)
+    return sf__error_set(err, SF_E_INVALID_ARG, NULL);
+  rc = sf_store_lock(s->store, s->profile, s->user, lock_timeout_ms, err);
+  if (rc != SF_OK)
+    return rc;
+  rc = read_stored(s, &stored, err);
+  if (rc != SF_OK)
+    goto done;
+  if (!stale_token || strcmp(stored.access_token, stale_token) != 0) {
+    /* another process (or an earlier call) refreshed already */
+    sf_tokens_clear(&s->tokens);
+    s->tokens = stored;
+    memset(&stored, 0, sizeof stored);
+    s->loaded = 1;
+    goto done;
+  }
+  if (!stored.refresh_token) {
+    rc = sf__error_set(err, SF_E_OAUTH,
+                       "the session expired and profile '%s' holds no "
+                       "refresh token; authorize again",
+                       s->profile);
+    goto done;
+  }
+  rc = sf_oauth_refresh(s->http, &s->app, s->policy, stored.refresh_token,
+                        &fresh, err);
+  if (rc != SF_OK)
+    goto done;
+  if (refreshed)
+    *refreshed = 1;
+  /* durable before anyone uses the new (possibly rotated) refresh token */
+  rc = write_stored(s, &fresh, err);
+  if (rc != SF_OK)
+    goto done;
+  sf_tokens_clear(&s->tokens);
+  s->tokens = fresh;
+  memset(&fresh, 0, sizeof fresh);
+  s->loaded = 1;
+done:
+  urc = sf_store_unlock(s->store, s->profile, s->user);
+  if (rc == SF_OK && urc != SF_OK)
+    rc = sf__error_set(err, urc, "could not release the token store lock");
+  sf_tokens_clear(&stored);
+  sf_tokens_clear(&fresh);
+  return rc;
+}
+
+/* Is this 401 an expired or invalid session that a refresh may cure? */
+static int session_expired(sf_http_request *req) {
+  size_t len;
+  const char *body;
+  json_t *o, *first, *code, *msg;
+  int expired = 0;
+  if (sf_http_response_status(req) != 401)
+    return 0;
+  body = sf_http_response_body(req, &len);
+  o = json_loadb(body, len, 0, NULL);
+  first = json_is_array(o) ? json_array_get(o, 0) : o;
+  code = json_object_get(first, "errorCode");
+  msg = json_object_get(first, "message");
+  if (json_is_string(code) &&
+      strcmp(json_string_value(code), "INVALID_SESSION_ID") == 0)
+    /* a token without the api scope is refused this way: no refresh */
+    expired = !(json_is_string(msg) &&
+                strstr(json_string_value(msg), "not valid for use with the "
+                                               "REST API"));
+  json_decref(o);
+  return expired;
+}
+
+/* Builds and sends one attempt with the current access token. */
+static sf_code send_once(sf_session *s, const char *method, const char *url,
+                         const char *content_type, const char *body,
+                         size_t body_len, sf_http_request **out,
+                         sf_error *err) {
+  sf_http_request *req = NULL;
+  char *auth;
+  sf_code rc = sf_http_request_new(&req, s->http, method, url);
+  if (rc != SF_OK)
+    return sf__error_set(err, rc, "bad method or URL");
+  auth = malloc(strlen(s->tokens.access_token) + 8);
+  if (!auth) {
+    sf_http_request_free(req);
+    return sf__error_set(err, SF_E_NOMEM, NULL);
+  }
+  memcpy(auth, "Bearer ", 7);
+  strcpy(auth + 7, s->tokens.access_token);
+  rc = sf_http_request_add_header(req, "Authorization", auth);
+  sf__free_secret(auth);
+  if (rc == SF_OK)
+    rc = sf_http_request_add_header(req, "Accept", "application/json");
+  if (rc == SF_OK && (body || content_type))
+    rc = sf_http_request_set_body(req, body, body ? body_len : 0, content_type);
+  if (rc != SF_OK) {
+    sf_http_request_free(req);
+    return sf__error_set(err, rc, NULL);
+  }
+  rc = sf_http_send(req);
+  if (rc != SF_OK && err)
+    *err = *sf_http_request_error(req);
+  *out = req;
+  return rc;
+}
+
+sf_code sf_session_request(sf_session *s, const char *method, const char *path,
+                           const char *content_type, const char *body,
+                           size_t body_len, sf_http_request **req,
+                           sf_error *err) {
+  char *url = NULL, *stale = NULL;
+  size_t n;
+  sf_code rc;
+  if (!req)
+    return sf__error_set(err, SF_E_INVALID_ARG, NULL);
+  *req = NULL;
+  if (!s || !method || !path)
+    return sf__error_set(err, SF_E_INVALID_ARG, NULL);
+  if (!s->loaded && (rc = sf_session_load(s, err)) != SF_OK)
+    return rc;
+  if (strncmp(path, "https://", 8) == 0 || strncmp(path, "http://", 7) == 0) {
+    n = strlen(s->tokens.instance_url);
+    if (strncmp(path, s->tokens.instance_url, n) != 0)
+      return sf__error_set(err, SF_E_UNTRUSTED_HOST,
+                           "absolute URL is not on the session's instance");
+    url = sf__strdup(path);
+  } else {
+    n = strlen(s->tokens.instance_url) + strlen(path) + 2;
+    url = malloc(n);
+    if (url)
+      snprintf(url, n, "%s%s%s", s->tokens.instance_url,
+               path[0] == '/' ? "" : "/", path);
+  }
+  if (!url)
+    return sf__error_set(err, SF_E_NOMEM, NULL);
+  rc = send_once(s, method, url, content_type, body, body_len, req, err);
+  if (rc == SF_OK && session_expired(*req)) {
+    stale = sf__strdup(s->tokens.access_token);
+    sf_http_request_free(*req);
+    *req = NULL;
+    if (!stale) {
+      rc = sf__error_set(err, SF_E_NOMEM, NULL);
+    } else {
+      rc = sf_session_refresh(s, stale, 30000, NULL, err);
+      if (rc == SF_OK)
+        rc = send_once(s, method, url, content_type, body, body_len, req, err);
+    }
+    sf__free_secret(stale);
+  }
+  free(url);
+  return rc;
+}

@@ -1,0 +1,674 @@
+-- luaforce.auth: the authorization model of a workspace (after Kore.ai's
+-- Salesforce action). A workspace directory holds a token store; the
+-- store also keeps the workspace configuration (the system app, custom
+-- OAuth v2 profiles, settings), pending authorization states and what is
+-- known of each authorized org, so all of it is written atomically, with
+-- mode 0600, and sealed when LUAFORCE_STORE_KEY is set.
+--
+-- Profiles: "system" (the operator's connected app) and custom profiles.
+-- Modes: pre-authorize (one token set for the workspace, user
+-- "_workspace") or allow users to authorize (a link per end user, whose
+-- state is bound to that user and expires). Every authorization checks the
+-- org and refuses Trial orgs.
+require "salesforce"
+local core = require "salesforce.core"
+local cjson = require "cjson.safe"
+
+local ipairs, math, os, pairs, setmetatable, string, table, tonumber, tostring, type =
+  ipairs, math, os, pairs, setmetatable, string, table, tonumber, tostring, type
+
+local _M = {}
+
+_M.WORKSPACE_USER = "_workspace"   -- the pre-authorized token set
+_M.SYSTEM = "system"               -- the system app's profile name
+_M.STATE_TTL = 600                 -- seconds an authorization link stays valid
+_M.SUPPORTED = "Developer Edition and Enterprise Edition (or above: "
+  .. "Unlimited, Performance) orgs"
+
+local CONFIG = { "_workspace", "config" }
+local STATES = "_states"
+local META = "_meta"
+local API_VERSION_FALLBACK = "v62.0"
+
+local function err(kind, fmt, ...)
+  return nil, core.new_error{ kind = kind, message = string.format(fmt, ...) }
+end
+
+-- ---- field validation (the seed's OAuth v2 profile fields) --------------
+
+local FIELDS = {
+  -- name, required, max length, kind
+  { "identity_provider", true, 255, "text" },
+  { "client_id", true, 255, "text" },
+  { "client_secret", false, 255, "secret" },
+  { "authorization_url", true, 3000, "url" },
+  { "token_url", true, 3000, "url" },
+  { "refresh_url", false, 3000, "url" },
+  { "callback_url", false, 3000, "url" },
+  { "scope", false, 1000, "text" },
+  { "description", false, 1000, "text" },
+}
+_M.PROFILE_FIELDS = FIELDS
+
+local LOOPBACK = { ["127.0.0.1"] = true, localhost = true, ["[::1]"] = true }
+
+--- Splits an http(s) URL: scheme, host, port (number or nil), path.
+function _M.parse_url(url)
+  local scheme, rest = url:match("^(%a[%w+.-]*)://(.*)$")
+  if not scheme then return nil end
+  local authority, path = rest:match("^([^/?#]*)(.*)$")
+  if authority == "" or authority:find("@", 1, true) then return nil end
+  local host, port = authority:match("^(%[[%x:]+%]):?(%d*)$")
+  if not host then host, port = authority:match("^([^:]+):?(%d*)$") end
+  if not host then return nil end
+  return scheme:lower(), host:lower(), tonumber(port), path
+end
+
+-- https everywhere; http only on a loopback host (redirects and tests).
+local function check_url(name, value)
+  local scheme, host = _M.parse_url(value)
+  if not scheme or (scheme ~= "https" and scheme ~= "http") then
+    return nil, name .. " is not an http(s) URL: " .. value
+  end
+  if scheme == "http" and not LOOPBACK[host] then
+    return nil, name .. " must use https (http is allowed only for loopback hosts)"
+  end
+  return true
+end
+
+--- Validates profile fields; returns the normalised copy or nil, message.
+function _M.validate_profile(name, fields)
+  if type(name) ~= "string" or not name:match("^[%w-][%w_-]*$") or #name > 64 then
+    return nil, "profile names are 1-64 letters, digits, '-' and '_', not starting with '_'"
+  end
+  if name == _M.SYSTEM then
+    return nil, "'system' is the system app; set it with 'luaforce auth system set'"
+  end
+  local out = {}
+  for _, f in ipairs(FIELDS) do
+    local key, required, max, kind = f[1], f[2], f[3], f[4]
+    local v = fields[key]
+    if v == "" then v = nil end
+    if v == nil and required then
+      return nil, "missing " .. key:gsub("_", " ")
+    end
+    if v ~= nil then
+      if type(v) ~= "string" then return nil, key .. " must be a string" end
+      if #v > max then
+        return nil, string.format("%s is longer than %d characters", key:gsub("_", " "), max)
+      end
+      if v:find("[%c]") then return nil, key .. " contains control characters" end
+      if kind == "url" then
+        local ok, msg = check_url(key:gsub("_", " "), v)
+        if not ok then return nil, msg end
+      end
+      out[key] = v
+    end
+  end
+  for key in pairs(fields) do
+    local known = false
+    for _, f in ipairs(FIELDS) do known = known or f[1] == key end
+    if not known then return nil, "unknown profile field " .. tostring(key) end
+  end
+  return out
+end
+
+--- "********" for a set secret, "(not set)" otherwise.
+function _M.mask(secret)
+  if secret == nil or secret == "" then return "(not set)" end
+  return "********"
+end
+
+-- ---- the workspace -------------------------------------------------------
+
+local Workspace = {}
+Workspace.__index = Workspace
+
+--- The workspace directory: `dir`, else $LUAFORCE_HOME, else ./.luaforce.
+function _M.default_dir(dir)
+  return dir or os.getenv("LUAFORCE_HOME") or "./.luaforce"
+end
+
+--- Opens (creating) a workspace. opts: dir, key (store key text; default
+-- $LUAFORCE_STORE_KEY), http (options for the HTTP runtime). Returns the
+-- workspace or nil, err.
+function _M.open(opts)
+  opts = opts or {}
+  local dir = _M.default_dir(opts.dir)
+  local key = opts.key or os.getenv("LUAFORCE_STORE_KEY")
+  if key == "" then key = nil end
+  local store, e = core.store_open(dir, key)
+  if not store then return nil, e end
+  local ws = setmetatable({ dir = dir, store = store, http_opts = opts.http or {} }, Workspace)
+  local cfg
+  cfg, e = ws:config()
+  if not cfg then
+    store:close()
+    return nil, e
+  end
+  return ws
+end
+
+function Workspace:close()
+  if self.http then self.http:close() self.http = nil end
+  if self.store then self.store:close() self.store = nil end
+end
+Workspace.__close = Workspace.close
+Workspace.__gc = Workspace.close
+
+--- The configuration (a table), read fresh from the store.
+function Workspace:config()
+  local raw, e = self.store:get(CONFIG[1], CONFIG[2])
+  if not raw then
+    if e.kind == "not_found" then
+      return { version = 1, profiles = {}, settings = {} }
+    end
+    return nil, e
+  end
+  local cfg = cjson.decode(raw)
+  if type(cfg) ~= "table" then
+    return err("store", "the workspace configuration in %s is not valid JSON", self.dir)
+  end
+  cfg.profiles = cfg.profiles or {}
+  cfg.settings = cfg.settings or {}
+  return cfg
+end
+
+-- Read-modify-write of the configuration under the store lock.
+function Workspace:update(fn)
+  local ok, e = self.store:lock(CONFIG[1], CONFIG[2], 10000)
+  if not ok then return nil, e end
+  local cfg
+  cfg, e = self:config()
+  local result, ferr
+  if cfg then
+    result, ferr = fn(cfg)
+    if result ~= nil then
+      local saved, serr = self.store:put(CONFIG[1], CONFIG[2], cjson.encode(cfg))
+      if not saved then result, ferr = nil, serr end
+    end
+  else
+    ferr = e
+  end
+  self.store:unlock(CONFIG[1], CONFIG[2])
+  return result, ferr
+end
+
+-- ---- settings, system app, profiles ------------------------------------
+
+local SETTINGS = { ca_file = "string", allow_loopback = "boolean", allowed_domains = "table" }
+
+--- Settings: ca_file (trusted CA bundle), allow_loopback, allowed_domains.
+-- $LUAFORCE_CA_FILE and $LUAFORCE_ALLOW_LOOPBACK=1 override the stored ones.
+function Workspace:settings()
+  local cfg, e = self:config()
+  if not cfg then return nil, e end
+  local s = {}
+  for k, v in pairs(cfg.settings) do s[k] = v end
+  local ca = os.getenv("LUAFORCE_CA_FILE")
+  if ca and ca ~= "" then s.ca_file = ca end
+  local lb = os.getenv("LUAFORCE_ALLOW_LOOPBACK")
+  if lb and lb ~= "" then s.allow_loopback = lb == "1" or lb == "true" end
+  return s
+end
+
+function Workspace:set_settings(values)
+  for k, v in pairs(values) do
+    if SETTINGS[k] == nil then return err("config", "unknown setting %s", tostring(k)) end
+    if v ~= cjson.null and type(v) ~= SETTINGS[k] then
+      return err("config", "setting %s must be a %s", k, SETTINGS[k])
+    end
+  end
+  return self:update(function(cfg)
+    for k, v in pairs(values) do
+      if v == cjson.null then v = nil end
+      cfg.settings[k] = v
+    end
+    return true
+  end)
+end
+
+local SYSTEM_ENV = {
+  client_id = "LUAFORCE_SYSTEM_CLIENT_ID",
+  client_secret = "LUAFORCE_SYSTEM_CLIENT_SECRET",
+  login_url = "LUAFORCE_SYSTEM_LOGIN_URL",
+  callback_url = "LUAFORCE_SYSTEM_CALLBACK_URL",
+  scope = "LUAFORCE_SYSTEM_SCOPE",
+}
+_M.SYSTEM_ENV = SYSTEM_ENV
+_M.DEFAULT_LOGIN_URL = "https://login.salesforce.com"
+_M.DEFAULT_CALLBACK = "http://localhost:1717/callback"
+_M.DEFAULT_SCOPE = "api refresh_token"
+
+--- The system app: stored values, overridden by $LUAFORCE_SYSTEM_*.
+-- Returns a table with the fields set, and `source` per field.
+function Workspace:system()
+  local cfg, e = self:config()
+  if not cfg then return nil, e end
+  local sys, source = {}, {}
+  for k, v in pairs(cfg.system or {}) do sys[k] = v source[k] = "workspace" end
+  for k, var in pairs(SYSTEM_ENV) do
+    local v = os.getenv(var)
+    if v and v ~= "" then sys[k] = v source[k] = var end
+  end
+  sys.source = source
+  return sys
+end
+
+function Workspace:set_system(fields)
+  for k in pairs(fields) do
+    if not SYSTEM_ENV[k] then return err("config", "unknown system app field %s", tostring(k)) end
+  end
+  for _, k in ipairs({ "login_url", "callback_url" }) do
+    if fields[k] then
+      local ok, msg = check_url(k:gsub("_", " "), fields[k])
+      if not ok then return err("config", "%s", msg) end
+    end
+  end
+  for k, v in pairs(fields) do
+    if #v > 3000 then return err("config", "%s is too long", k) end
+  end
+  return self:update(function(cfg)
+    cfg.system = cfg.system or {}
+    for k, v in pairs(fields) do cfg.system[k] = v ~= "" and v or nil end
+    return true
+  end)
+end
+
+function Workspace:add_profile(name, fields)
+  local p, msg = _M.validate_profile(name, fields)
+  if not p then return err("config", "%s", msg) end
+  return self:update(function(cfg)
+    cfg.profiles[name] = p
+    return true
+  end)
+end
+
+function Workspace:remove_profile(name)
+  local removed, e = self:update(function(cfg)
+    if not cfg.profiles[name] then return nil end
+    cfg.profiles[name] = nil
+    return true
+  end)
+  if removed == nil and e == nil then
+    return err("not_found", "no profile named '%s'", name)
+  end
+  if not removed then return nil, e end
+  -- its stored authorizations go with it
+  local users = self.store:list(name) or {}
+  for _, user in ipairs(users) do self:logout(name, user) end
+  return true, #users
+end
+
+--- Profile names (sorted), "system" first when it is configured.
+function Workspace:profiles()
+  local cfg, e = self:config()
+  if not cfg then return nil, e end
+  local names = {}
+  for name in pairs(cfg.profiles) do names[#names + 1] = name end
+  table.sort(names)
+  local sys = self:system()
+  if sys and sys.client_id then table.insert(names, 1, _M.SYSTEM) end
+  return names
+end
+
+--- The app table the core uses for `profile` ("system" or a custom one).
+function Workspace:app(profile)
+  profile = profile or _M.SYSTEM
+  if profile == _M.SYSTEM then
+    local sys, e = self:system()
+    if not sys then return nil, e end
+    if not sys.client_id then
+      return err("config", "the system app is not configured: run 'luaforce auth system set "
+        .. "--client-id ID --client-secret SECRET' or set LUAFORCE_SYSTEM_CLIENT_ID")
+    end
+    local login = (sys.login_url or _M.DEFAULT_LOGIN_URL):gsub("/+$", "")
+    return {
+      client_id = sys.client_id, client_secret = sys.client_secret,
+      authorize_url = login .. "/services/oauth2/authorize",
+      token_url = login .. "/services/oauth2/token",
+      revoke_url = login .. "/services/oauth2/revoke",
+      redirect_uri = sys.callback_url or _M.DEFAULT_CALLBACK,
+      scope = sys.scope or _M.DEFAULT_SCOPE,
+      login_url = login,
+    }
+  end
+  local cfg, e = self:config()
+  if not cfg then return nil, e end
+  local p = cfg.profiles[profile]
+  if not p then return err("not_found", "no profile named '%s'", profile) end
+  local scheme, host, port = _M.parse_url(p.token_url)
+  return {
+    client_id = p.client_id, client_secret = p.client_secret,
+    authorize_url = p.authorization_url, token_url = p.token_url,
+    refresh_url = p.refresh_url, redirect_uri = p.callback_url or _M.DEFAULT_CALLBACK,
+    scope = p.scope,
+    login_url = scheme .. "://" .. host .. (port and (":" .. port) or ""),
+  }
+end
+
+-- ---- runtime pieces --------------------------------------------------------
+
+function Workspace:runtime()
+  if self.http then return self.http end
+  local s, e = self:settings()
+  if not s then return nil, e end
+  local opts = {}
+  for k, v in pairs(self.http_opts) do opts[k] = v end
+  opts.ca_file = opts.ca_file or s.ca_file
+  -- LUAFORCE_LOG=debug|info|warn|error: transport logs on stderr (redacted)
+  local level = os.getenv("LUAFORCE_LOG")
+  if not opts.log_level and level and level ~= "" then opts.log_level = level end
+  local http
+  http, e = core.http_new(opts)
+  if not http then return nil, e end
+  self.http = http
+  return http
+end
+
+function Workspace:policy()
+  local s = self:settings() or {}
+  return { allow_loopback = s.allow_loopback or false, allowed_domains = s.allowed_domains }
+end
+
+local function check_user(user)
+  if user == nil then return _M.WORKSPACE_USER end
+  if type(user) ~= "string" or user == "" or #user > 256 or user:sub(1, 1) == "_" then
+    return nil, "end-user ids are 1-256 characters and do not start with '_'"
+  end
+  return user
+end
+
+-- ---- the org check ------------------------------------------------------------
+
+local function query_url(base, version, soql)
+  return base .. "/services/data/" .. version .. "/query?q=" .. soql:gsub("[^%w]", function(c)
+    return string.format("%%%02X", c:byte())
+  end)
+end
+
+--- Reads the Organization of freshly issued tokens; refuses Trial orgs.
+-- Returns the org facts, or nil, err (kind "unsupported_org").
+function Workspace:check_org(tokens)
+  local http, e = self:runtime()
+  if not http then return nil, e end
+  local version = API_VERSION_FALLBACK
+  local body = core.oauth_get(http, tokens.instance_url .. "/services/data/", tokens.access_token)
+  local versions = body and cjson.decode(body)
+  if type(versions) == "table" and #versions > 0 then
+    version = "v" .. versions[#versions].version
+  end
+  local soql = "SELECT Id, Name, OrganizationType, IsSandbox, TrialExpirationDate, "
+    .. "InstanceName FROM Organization"
+  body, e = core.oauth_get(http, query_url(tokens.instance_url, version, soql),
+    tokens.access_token)
+  if not body then return nil, e end
+  local res = cjson.decode(body)
+  local org = type(res) == "table" and type(res.records) == "table" and res.records[1]
+  if type(org) ~= "table" then
+    return err("protocol", "could not read the Organization record of the authorized org")
+  end
+  local trial = org.TrialExpirationDate
+  if trial ~= nil and trial ~= cjson.null and not org.IsSandbox then
+    return err("unsupported_org",
+      "org '%s' is a Trial org (%s, trial ends %s): Trial orgs cannot be authorized; "
+        .. "luaforce supports %s", tostring(org.Name), tostring(org.OrganizationType),
+      tostring(trial), _M.SUPPORTED)
+  end
+  return {
+    org_id = org.Id, org_name = org.Name, edition = org.OrganizationType,
+    sandbox = org.IsSandbox == true, instance = org.InstanceName,
+    api_version = version,
+  }
+end
+
+-- Checks the org, then stores tokens and what is known of them. A refused
+-- org's tokens are revoked, not stored.
+function Workspace:finish(profile, user, app, tokens)
+  local org, e = self:check_org(tokens)
+  if not org then
+    if e.kind == "unsupported_org" then
+      core.oauth_revoke(self.http, app, tokens.refresh_token or tokens.access_token)
+    end
+    return nil, e
+  end
+  local session
+  session, e = self:session(profile, user)
+  if not session then return nil, e end
+  local ok
+  ok, e = session:save(tokens)
+  session:close()
+  if not ok then return nil, e end
+  local identity = core.oauth_get(self.http, tokens.id or "", tokens.access_token)
+  identity = identity and cjson.decode(identity)
+  org.username = type(identity) == "table" and identity.username or nil
+  org.profile, org.user, org.authorized_at = profile, user, os.time()
+  self.store:put(META, profile .. "/" .. user, cjson.encode(org))
+  return org
+end
+
+--- A core session of (profile, user) for requests with refresh.
+function Workspace:session(profile, user)
+  local app, e = self:app(profile)
+  if not app then return nil, e end
+  local http
+  http, e = self:runtime()
+  if not http then return nil, e end
+  return core.session_new(http, self.store, app, self:policy(), profile,
+    user or _M.WORKSPACE_USER)
+end
+
+-- ---- the web-server flow: links, states, callbacks -----------------------------
+
+--- Starts an authorization: returns the URL to open and the state. `user`
+-- nil pre-authorizes the workspace; an end-user id makes a link for that
+-- user only. The state expires after STATE_TTL seconds and works once.
+function Workspace:begin(profile, user, opts)
+  opts = opts or {}
+  profile = profile or _M.SYSTEM
+  local u, msg = check_user(user)
+  if not u then return err("config", "%s", msg) end
+  local app, e = self:app(profile)
+  if not app then return nil, e end
+  if not app.authorize_url then
+    return err("config", "profile '%s' has no authorization URL", profile)
+  end
+  local verifier, challenge = core.oauth_pkce()
+  local state = core.oauth_random_state()
+  local pending = {
+    profile = profile, user = u, verifier = verifier,
+    redirect_uri = app.redirect_uri, expires_at = os.time() + (opts.ttl or _M.STATE_TTL),
+  }
+  local ok
+  ok, e = self.store:put(STATES, state, cjson.encode(pending))
+  if not ok then return nil, e end
+  return core.oauth_authorize_url(app, state, challenge, opts.extra), state
+end
+
+local function unescape(s)
+  return (s:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+--- Parses the query of a redirect URL (or of a request target).
+function _M.parse_query(url)
+  local q = url:match("%?([^#]*)") or ""
+  local out = {}
+  for pair in q:gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=?(.*)$")
+    out[unescape(k)] = unescape(v)
+  end
+  return out
+end
+
+--- Completes an authorization from the redirect URL: checks the state
+-- (known, unexpired, used once, bound to its profile and user), exchanges
+-- the code with the PKCE verifier, checks the org and stores the tokens of
+-- that user only. Returns the org facts or nil, err.
+function Workspace:complete(redirect_url)
+  local q = _M.parse_query(redirect_url)
+  if not q.state or q.state == "" then
+    return err("state", "the redirect carries no state; start the authorization again")
+  end
+  if not q.state:match("^[%w_-]+$") or #q.state > 128 then
+    return err("state", "the redirect's state is not one luaforce issued")
+  end
+  local raw = self.store:get(STATES, q.state)
+  if not raw then
+    return err("state", "unknown or already used state: this authorization link was not "
+      .. "issued by this workspace, or was completed already; start again")
+  end
+  -- one use only, whatever happens next
+  self.store:delete(STATES, q.state)
+  local pending = cjson.decode(raw)
+  if type(pending) ~= "table" or not pending.verifier then
+    return err("state", "the pending authorization is damaged; start again")
+  end
+  if os.time() > (pending.expires_at or 0) then
+    return err("state", "the authorization link expired; start again")
+  end
+  if q.error then
+    return err("oauth", "authorization refused: %s%s", q.error,
+      q.error_description and (" (" .. q.error_description .. ")") or "")
+  end
+  if not q.code or q.code == "" then
+    return err("state", "the redirect carries no authorization code")
+  end
+  local app, e = self:app(pending.profile)
+  if not app then return nil, e end
+  app.redirect_uri = pending.redirect_uri
+  local http
+  http, e = self:runtime()
+  if not http then return nil, e end
+  local tokens
+  tokens, e = core.oauth_exchange_code(http, app, self:policy(), q.code, pending.verifier)
+  if not tokens then return nil, e end
+  return self:finish(pending.profile, pending.user, app, tokens)
+end
+
+--- Removes expired pending states; returns how many.
+function Workspace:prune_states()
+  local n = 0
+  for _, state in ipairs(self.store:list(STATES) or {}) do
+    local raw = self.store:get(STATES, state)
+    local p = raw and cjson.decode(raw)
+    if type(p) ~= "table" or os.time() > (p.expires_at or 0) then
+      self.store:delete(STATES, state)
+      n = n + 1
+    end
+  end
+  return n
+end
+
+-- ---- the other flows (pre-authorize the workspace) -----------------------------
+
+local function flow(self, profile, run)
+  profile = profile or _M.SYSTEM
+  local app, e = self:app(profile)
+  if not app then return nil, e end
+  local http
+  http, e = self:runtime()
+  if not http then return nil, e end
+  local tokens
+  tokens, e = run(http, app, self:policy())
+  if not tokens then return nil, e end
+  return self:finish(profile, _M.WORKSPACE_USER, app, tokens)
+end
+
+--- JWT bearer for `username` with a PEM RSA key; audience: the login URL.
+function Workspace:login_jwt(profile, key_file, username)
+  return flow(self, profile, function(http, app, policy)
+    return core.oauth_jwt_bearer(http, app, policy, key_file, username, app.login_url)
+  end)
+end
+
+function Workspace:login_client_credentials(profile)
+  return flow(self, profile, function(http, app, policy)
+    return core.oauth_client_credentials(http, app, policy)
+  end)
+end
+
+--- Legacy username-password flow (logs a warning; Salesforce retires it).
+function Workspace:login_password(profile, username, password)
+  return flow(self, profile, function(http, app, policy)
+    return core.oauth_password(http, app, policy, username, password)
+  end)
+end
+
+--- Device flow. `on_code(info)` is called once with {user_code,
+-- verification_uri, interval}; polling honours interval and slow_down and
+-- gives up after `timeout` seconds (default 600).
+function Workspace:login_device(profile, on_code, timeout)
+  return flow(self, profile, function(http, app, policy)
+    local info, e = core.oauth_device_start(http, app)
+    if not info then return nil, e end
+    on_code(info)
+    local interval = (info.interval or 5) * 1000
+    local deadline = os.time() + (timeout or 600)
+    while os.time() < deadline do
+      core.sleep(interval)
+      local tokens, perr = core.oauth_device_poll(http, app, policy, info.device_code)
+      if tokens then return tokens end
+      if perr.kind ~= "pending" then return nil, perr end
+      if perr.remote_code == "slow_down" then interval = interval + 5000 end
+    end
+    return err("timeout", "the device code expired before it was approved")
+  end)
+end
+
+-- ---- status, logout, revoke ------------------------------------------------------
+
+--- Every stored authorization: {profile, user, org_name, edition, username,
+-- token_age (seconds), authorized_at}. Never a token.
+function Workspace:status()
+  local names, e = self:profiles()
+  if not names then return nil, e end
+  local out = {}
+  for _, profile in ipairs(names) do
+    for _, user in ipairs(self.store:list(profile) or {}) do
+      local entry = { profile = profile, user = user }
+      local meta = self.store:get(META, profile .. "/" .. user)
+      meta = meta and cjson.decode(meta)
+      if type(meta) == "table" then
+        for k, v in pairs(meta) do entry[k] = v end
+      end
+      local raw = self.store:get(profile, user)
+      local t = raw and cjson.decode(raw)
+      if type(t) == "table" and t.obtained_at then
+        entry.token_age = math.floor(os.time() - t.obtained_at)
+        entry.has_refresh_token = t.refresh_token ~= nil
+      end
+      out[#out + 1] = entry
+    end
+  end
+  return out
+end
+
+--- Forgets the tokens of (profile, user) locally.
+function Workspace:logout(profile, user)
+  profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
+  local ok, e = self.store:delete(profile, user)
+  self.store:delete(META, profile .. "/" .. user)
+  if not ok then return nil, e end
+  return true
+end
+
+--- Revokes the tokens of (profile, user) at Salesforce, then forgets them.
+function Workspace:revoke(profile, user)
+  profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
+  local raw, e = self.store:get(profile, user)
+  if not raw then return nil, e end
+  local t = cjson.decode(raw) or {}
+  local app
+  app, e = self:app(profile)
+  if not app then return nil, e end
+  local http
+  http, e = self:runtime()
+  if not http then return nil, e end
+  local ok
+  ok, e = core.oauth_revoke(http, app, t.refresh_token or t.access_token or "")
+  if not ok and e.remote_code ~= "invalid_token" then return nil, e end
+  return self:logout(profile, user)
+end
+
+_M.Workspace = Workspace
+return _M

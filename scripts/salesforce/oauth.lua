@@ -1,0 +1,114 @@
+-- salesforce.oauth: Salesforce OAuth 2.0 from Lua, over the C core. Every
+-- grant checks the token response (signature when the secret is known,
+-- instance_url on an allowed Salesforce domain) and returns a token table,
+-- or nil and a structured error. The workspace model (profiles, stored
+-- authorizations, end-user links) is luaforce.auth, built on this.
+--
+--   local oauth = require "salesforce.oauth"
+--   local client = oauth.new{ client_id = ..., client_secret = ...,
+--     login_url = "https://login.salesforce.com",
+--     redirect_uri = "http://localhost:1717/callback", scope = "api refresh_token" }
+--   local url, pending = client:authorize_url()      -- open url; keep pending
+--   local tokens = assert(client:exchange_code(code, pending.verifier))
+require "salesforce" -- registers salesforce.core and the embedded submodules
+local core = require "salesforce.core"
+
+local setmetatable, type = setmetatable, type
+
+local _M = {}
+
+local Client = {}
+Client.__index = Client
+
+--- A client of one connected app. opts: client_id (required),
+-- client_secret, login_url (default https://login.salesforce.com) or
+-- authorize_url/token_url/revoke_url, refresh_url, redirect_uri, scope;
+-- policy {allow_loopback, allowed_domains}; http (options for the
+-- transport: ca_file, timeout_ms, log_level, ...).
+function _M.new(opts)
+  if type(opts) ~= "table" or type(opts.client_id) ~= "string" then
+    error("salesforce.oauth.new needs a table with client_id", 2)
+  end
+  local login = (opts.login_url or "https://login.salesforce.com"):gsub("/+$", "")
+  local app = {
+    client_id = opts.client_id, client_secret = opts.client_secret,
+    authorize_url = opts.authorize_url or (login .. "/services/oauth2/authorize"),
+    token_url = opts.token_url or (login .. "/services/oauth2/token"),
+    refresh_url = opts.refresh_url,
+    revoke_url = opts.revoke_url or (not opts.token_url and (login .. "/services/oauth2/revoke")
+      or nil),
+    redirect_uri = opts.redirect_uri, scope = opts.scope,
+  }
+  local http, err = core.http_new(opts.http)
+  if not http then return nil, err end
+  return setmetatable({ app = app, policy = opts.policy, http = http, login_url = login },
+    Client)
+end
+
+--- A fresh PKCE pair (verifier, S256 challenge); with a verifier, its
+-- challenge.
+_M.pkce = core.oauth_pkce
+--- A fresh random state value.
+_M.random_state = core.oauth_random_state
+--- Checks base64(HMAC-SHA256(secret, id .. issued_at)) in constant time.
+_M.verify_signature = core.oauth_verify_signature
+
+--- The authorization URL (web-server flow) and what to keep until the
+-- redirect comes back: { state, verifier }. `extra` is appended as is.
+function Client:authorize_url(extra)
+  local verifier, challenge = core.oauth_pkce()
+  local state = core.oauth_random_state()
+  return core.oauth_authorize_url(self.app, state, challenge, extra),
+    { state = state, verifier = verifier }
+end
+
+function Client:exchange_code(code, verifier)
+  return core.oauth_exchange_code(self.http, self.app, self.policy, code, verifier)
+end
+
+function Client:refresh(refresh_token)
+  return core.oauth_refresh(self.http, self.app, self.policy, refresh_token)
+end
+
+function Client:client_credentials()
+  return core.oauth_client_credentials(self.http, self.app, self.policy)
+end
+
+--- JWT bearer: `key_file` is a PEM RSA key; audience defaults to the
+-- login URL.
+function Client:jwt_bearer(key_file, username, audience)
+  return core.oauth_jwt_bearer(self.http, self.app, self.policy, key_file, username,
+    audience or self.login_url)
+end
+
+--- Legacy username-password flow (password includes the security token).
+function Client:password(username, password)
+  return core.oauth_password(self.http, self.app, self.policy, username, password)
+end
+
+--- Device flow: start() -> {device_code, user_code, verification_uri,
+-- interval}; poll(device_code) -> tokens, or nil, err with err.kind
+-- "pending" (err.remote_code "slow_down": wait 5 s longer).
+function Client:device_start()
+  return core.oauth_device_start(self.http, self.app)
+end
+
+function Client:device_poll(device_code)
+  return core.oauth_device_poll(self.http, self.app, self.policy, device_code)
+end
+
+function Client:revoke(token)
+  return core.oauth_revoke(self.http, self.app, token)
+end
+
+--- The identity (or userinfo) document of tokens, as JSON text.
+function Client:identity(tokens)
+  return core.oauth_get(self.http, tokens.id, tokens.access_token)
+end
+
+function Client:close()
+  if self.http then self.http:close() self.http = nil end
+end
+Client.__close = Client.close
+
+return _M

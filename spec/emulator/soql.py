@@ -1,0 +1,701 @@
+"""A SOQL subset: SELECT fields (with parent paths such as Account.Name),
+COUNT() and COUNT(field), FROM, WHERE (= != <> < > <= >= LIKE IN NOT IN,
+AND OR NOT, parentheses, NULL, TRUE/FALSE, dates, date literals), ORDER BY
+(ASC/DESC, NULLS FIRST/LAST), LIMIT, OFFSET. Errors are worded as
+Salesforce words them (salesforce-api.md 2.5, 3.3)."""
+
+import datetime
+import operator
+import re
+
+import ids
+import records
+from store import ApiError
+
+_TOKEN = re.compile(r"""
+  (?P<ws>\s+)
+| (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?
+               (?:Z|[+-]\d{2}:?\d{2}))
+| (?P<date>\d{4}-\d{2}-\d{2}(?![\dT]))
+| (?P<number>-?(?:\d+\.?\d*|\.\d+))
+| (?P<string>')
+| (?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+| (?P<op>!=|<>|<=|>=|=|<|>)
+| (?P<punct>[(),:])
+""", re.X)
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f",
+            '"': '"', "'": "'", "\\": "\\"}
+
+KEYWORDS = {"select", "from", "where", "and", "or", "not", "in", "like",
+            "order", "by", "asc", "desc", "nulls", "first", "last", "limit",
+            "offset", "null", "true", "false", "group", "having", "with",
+            "for", "using", "includes", "excludes", "returning", "find"}
+
+COLUMN_HINT = ("If you are attempting to use a custom field, be sure to "
+               "append the '__c' after the custom field name. Please "
+               "reference your WSDL or the describe call for the "
+               "appropriate names.")
+
+
+class Tok:
+    __slots__ = ("kind", "value", "text", "pos")
+
+    def __init__(self, kind, value, text, pos):
+        self.kind, self.value, self.text, self.pos = kind, value, text, pos
+
+    def kw(self, *words):
+        return self.kind == "ident" and self.value.lower() in words
+
+
+class QueryError(ApiError):
+    pass
+
+
+def located(source, pos, code, message):
+    """Salesforce's caret layout: the query, a caret under the column,
+    ERROR at Row:R:Column:C, then the message."""
+    row = source.count("\n", 0, pos) + 1
+    col = pos - (source.rfind("\n", 0, pos) + 1) + 1
+    return QueryError(400, code, "\n%s\n%s^\nERROR at Row:%d:Column:%d\n%s"
+                      % (source, " " * (col - 1), row, col, message))
+
+
+def tokenize(source, start=0, end=None, code="MALFORMED_QUERY"):
+    end = len(source) if end is None else end
+    toks, pos = [], start
+    while pos < end:
+        m = _TOKEN.match(source, pos, end)
+        if not m:
+            raise located(source, pos, code, "line 1:%d no viable "
+                          "alternative at character '%s'"
+                          % (pos, source[pos]))
+        kind = m.lastgroup
+        if kind == "ws":
+            pos = m.end()
+            continue
+        if kind == "string":
+            value, pos2 = _read_string(source, pos, end, code)
+            toks.append(Tok("string", value, source[pos:pos2], pos))
+            pos = pos2
+            continue
+        text = m.group()
+        toks.append(Tok(kind, text, text, pos))
+        pos = m.end()
+    toks.append(Tok("eof", None, "<EOF>", end))
+    return toks
+
+
+def _read_string(source, pos, end, code):
+    out, i = [], pos + 1
+    while i < end:
+        c = source[i]
+        if c == "\\":
+            nxt = source[i + 1:i + 2]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+            elif nxt in ("_", "%"):
+                out.append("\\" + nxt)      # kept: meaningful in LIKE
+            elif nxt == "u" and re.match(r"[0-9a-fA-F]{4}",
+                                          source[i + 2:i + 6]):
+                out.append(chr(int(source[i + 2:i + 6], 16)))
+                i += 4
+            else:
+                raise located(source, i, code, "Invalid string literal "
+                              "'%s'. Illegal character sequence '\\%s' in "
+                              "string literal." % (source[pos + 1:end], nxt))
+            i += 2
+            continue
+        if c == "'":
+            return "".join(out), i + 1
+        out.append(c)
+        i += 1
+    raise located(source, pos, code, "line 1:%d mismatched character "
+                  "'<EOF>' expecting '''" % end)
+
+
+def _like_regex(pattern):
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and pattern[i + 1:i + 2] in ("_", "%"):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "%" else "." if c == "_" else re.escape(c))
+        i += 1
+    return re.compile("^" + "".join(out) + "$", re.S | re.I)
+
+
+# ---- date literals ----------------------------------------------------------
+def _month_start(d, add=0):
+    m = d.month - 1 + add
+    return datetime.date(d.year + m // 12, m % 12 + 1, 1)
+
+
+def _quarter_start(d, add=0):
+    return _month_start(datetime.date(d.year, (d.month - 1) // 3 * 3 + 1, 1),
+                        3 * add)
+
+
+def _week_start(d):
+    return d - datetime.timedelta(days=(d.weekday() + 1) % 7)   # Sunday
+
+
+def date_range(name, n, today):
+    """[start, end) dates for a date literal, or None if unknown. UTC is
+    the org time zone here (real orgs use the user's time zone)."""
+    day = datetime.timedelta(days=1)
+    w = _week_start(today)
+    fixed = {
+        "TODAY": (today, today + day),
+        "YESTERDAY": (today - day, today),
+        "TOMORROW": (today + day, today + 2 * day),
+        "THIS_WEEK": (w, w + 7 * day),
+        "LAST_WEEK": (w - 7 * day, w),
+        "NEXT_WEEK": (w + 7 * day, w + 14 * day),
+        "THIS_MONTH": (_month_start(today), _month_start(today, 1)),
+        "LAST_MONTH": (_month_start(today, -1), _month_start(today)),
+        "NEXT_MONTH": (_month_start(today, 1), _month_start(today, 2)),
+        "THIS_QUARTER": (_quarter_start(today), _quarter_start(today, 1)),
+        "LAST_QUARTER": (_quarter_start(today, -1), _quarter_start(today)),
+        "NEXT_QUARTER": (_quarter_start(today, 1), _quarter_start(today, 2)),
+        "THIS_YEAR": (datetime.date(today.year, 1, 1),
+                      datetime.date(today.year + 1, 1, 1)),
+        "LAST_YEAR": (datetime.date(today.year - 1, 1, 1),
+                      datetime.date(today.year, 1, 1)),
+        "NEXT_YEAR": (datetime.date(today.year + 1, 1, 1),
+                      datetime.date(today.year + 2, 1, 1)),
+        "LAST_90_DAYS": (today - 90 * day, today + day),
+        "NEXT_90_DAYS": (today + day, today + 91 * day),
+    }
+    if n is None:
+        return fixed.get(name)
+    param = {
+        # LAST_N_DAYS:n covers the past n days and today (Salesforce
+        # counts today in); NEXT_N_DAYS:n starts tomorrow.
+        "LAST_N_DAYS": (today - n * day, today + day),
+        "NEXT_N_DAYS": (today + day, today + (n + 1) * day),
+        "N_DAYS_AGO": (today - n * day, today - (n - 1) * day),
+        "LAST_N_WEEKS": (w - 7 * n * day, w),
+        "NEXT_N_WEEKS": (w + 7 * day, w + 7 * (n + 1) * day),
+        "LAST_N_MONTHS": (_month_start(today, -n), _month_start(today)),
+        "NEXT_N_MONTHS": (_month_start(today, 1), _month_start(today, n + 1)),
+        "LAST_N_QUARTERS": (_quarter_start(today, -n), _quarter_start(today)),
+        "NEXT_N_QUARTERS": (_quarter_start(today, 1),
+                            _quarter_start(today, n + 1)),
+        "LAST_N_YEARS": (datetime.date(today.year - n, 1, 1),
+                         datetime.date(today.year, 1, 1)),
+        "NEXT_N_YEARS": (datetime.date(today.year + 1, 1, 1),
+                         datetime.date(today.year + n + 1, 1, 1)),
+    }
+    return param.get(name)
+
+
+_PARAM_LITERALS = {"LAST_N_DAYS", "NEXT_N_DAYS", "N_DAYS_AGO", "LAST_N_WEEKS",
+                   "NEXT_N_WEEKS", "LAST_N_MONTHS", "NEXT_N_MONTHS",
+                   "LAST_N_QUARTERS", "NEXT_N_QUARTERS", "LAST_N_YEARS",
+                   "NEXT_N_YEARS"}
+
+
+# ---- field paths ------------------------------------------------------------
+class Path:
+    """A resolved field reference: relationship hops then a field."""
+
+    def __init__(self, hops, fld, display):
+        self.hops = hops            # [(reference field name, parent SObject)]
+        self.field = fld
+        self.display = display      # canonical dotted name
+
+    def getter(self, org):
+        name = self.field.name
+        if not self.hops:
+            return lambda rec: rec.get(name)
+        tables = [(ref, org.table(parent.name)) for ref, parent in self.hops]
+
+        def get(rec):
+            for ref, table in tables:
+                rec = table.get(rec.get(ref))
+                if rec is None:
+                    return None
+            return rec.get(name)
+        return get
+
+
+class Parser:
+    """Recursive descent over tokens; `code` is MALFORMED_QUERY for SOQL
+    and MALFORMED_SEARCH when SOSL reuses the clauses."""
+
+    def __init__(self, state, source, toks, code="MALFORMED_QUERY"):
+        self.state = state
+        self.schema = state.schema
+        self.source = source
+        self.toks = toks
+        self.i = 0
+        self.code = code
+
+    @property
+    def tok(self):
+        return self.toks[self.i]
+
+    def next(self):
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def unexpected(self, tok=None):
+        tok = tok or self.tok
+        return located(self.source, tok.pos, self.code,
+                       "unexpected token: '%s'" % tok.text)
+
+    def expect_kw(self, *words):
+        if not self.tok.kw(*words):
+            raise self.unexpected()
+        return self.next()
+
+    def expect(self, kind, text=None):
+        t = self.tok
+        if t.kind != kind or (text is not None and t.value != text):
+            raise self.unexpected()
+        return self.next()
+
+    def accept(self, kind, text):
+        if self.tok.kind == kind and self.tok.value == text:
+            return self.next()
+        return None
+
+    # -- names --
+    def sobject(self):
+        t = self.tok
+        if t.kind != "ident" or "." in t.value:
+            raise self.unexpected()
+        obj = self.schema.get(t.value)
+        if obj is None:
+            raise located(self.source, t.pos, "INVALID_TYPE",
+                          "sObject type '%s' is not supported. If you are "
+                          "attempting to use a custom object, be sure to "
+                          "append the '__c' after the entity name. Please "
+                          "reference your WSDL or the describe call for the "
+                          "appropriate names." % t.value)
+        self.next()
+        return obj
+
+    def path(self, obj, tok=None):
+        tok = tok or self.next()
+        if tok.kind != "ident" or tok.value.lower() in KEYWORDS:
+            raise self.unexpected(tok)
+        parts = tok.value.split(".")
+        if len(parts) > 1 and self.schema.get(parts[0]) is obj:
+            parts = parts[1:]       # SELECT Lead.Name FROM Lead is legal
+        hops, names, cur = [], [], obj
+        for rel in parts[:-1]:
+            ref = cur.rels.get(rel.lower())
+            parent = self.schema.get(ref.ref[0]) if ref and ref.ref else None
+            if parent is None:
+                raise located(self.source, tok.pos, "INVALID_FIELD",
+                              "Didn't understand relationship '%s' in field "
+                              "path. If you are attempting to use a custom "
+                              "relationship, be sure to append the '__r' "
+                              "after the custom relationship name. Please "
+                              "reference your WSDL or the describe call for "
+                              "the appropriate names." % rel)
+            hops.append((ref.name, parent))
+            names.append(ref.rel)
+            cur = parent
+        fld = cur.field(parts[-1])
+        if fld is None:
+            raise located(self.source, tok.pos, "INVALID_FIELD",
+                          "No such column '%s' on entity '%s'. %s"
+                          % (parts[-1], cur.name, COLUMN_HINT))
+        names.append(fld.name)
+        return Path(hops, fld, ".".join(names))
+
+    # -- WHERE --
+    def condition(self, obj, org):
+        """AND / OR / NOT over comparisons. Like Salesforce, mixing AND and
+        OR at one level without parentheses is a syntax error."""
+        terms = [self._unary(obj, org)]
+        joiner = None
+        while self.tok.kw("and", "or"):
+            word = self.tok.value.lower()
+            if joiner is None:
+                joiner = word
+            elif joiner != word:
+                raise self.unexpected()
+            self.next()
+            terms.append(self._unary(obj, org))
+        if len(terms) == 1:
+            return terms[0]
+        if joiner == "and":
+            return lambda rec: all(t(rec) for t in terms)
+        return lambda rec: any(t(rec) for t in terms)
+
+    def _unary(self, obj, org):
+        if self.tok.kw("not"):
+            self.next()
+            inner = self._unary(obj, org)
+            return lambda rec: not inner(rec)
+        if self.accept("punct", "("):
+            inner = self.condition(obj, org)
+            self.expect("punct", ")")
+            return inner
+        return self._comparison(obj, org)
+
+    def _comparison(self, obj, org):
+        ftok = self.tok
+        path = self.path(obj)
+        self.capable(path, ftok, "filtered")
+        get = path.getter(org)
+        fld = path.field
+        if self.tok.kw("like"):
+            self.next()
+            vt = self.expect("string")
+            rx = _like_regex(vt.value)
+            return lambda rec: (lambda v: v is not None and
+                                rx.match(str(v)) is not None)(get(rec))
+        negate = False
+        if self.tok.kw("not"):
+            self.next()
+            negate = True
+            if not self.tok.kw("in"):
+                raise self.unexpected()
+        if self.tok.kw("in"):
+            self.next()
+            self.expect("punct", "(")
+            values = [self._value(fld, ftok)]
+            while self.accept("punct", ","):
+                values.append(self._value(fld, ftok))
+            self.expect("punct", ")")
+            wanted = set(_key(fld, v) for v in values if not
+                         isinstance(v, tuple))
+            if negate:
+                return lambda rec: _key(fld, get(rec)) not in wanted
+            return lambda rec: _key(fld, get(rec)) in wanted
+        if self.tok.kind != "op":
+            raise self.unexpected()
+        op = self.next().value
+        op = "!=" if op == "<>" else op
+        value = self._value(fld, ftok)
+        return _compare(fld, get, op, value)
+
+    def _value(self, fld, ftok):
+        t = self.next()
+        name = fld.name
+        t_type = fld.type
+
+        def wrong(kind, quoted):
+            return located(self.source, t.pos, "INVALID_FIELD",
+                           "value of filter criterion for field '%s' must be "
+                           "of type %s and should %sbe enclosed in quotes"
+                           % (name, kind, "" if quoted else "not "))
+        if t.kw("null"):
+            return None
+        if t.kw("true", "false"):
+            if t_type != "boolean":
+                raise wrong(_type_word(t_type), t_type in records_text())
+            return t.value.lower() == "true"
+        if t.kind == "string":
+            if t_type in ("id", "reference"):
+                norm = ids.normalize(t.value)
+                if norm is None:
+                    raise located(self.source, t.pos,
+                                  "INVALID_QUERY_FILTER_OPERATOR",
+                                  "invalid ID field: %s" % t.value)
+                return norm
+            if t_type in ("int", "double", "currency", "percent", "boolean",
+                          "date", "datetime"):
+                raise wrong(_type_word(t_type), False)
+            return t.value.replace("\\_", "_").replace("\\%", "%")
+        if t.kind == "number":
+            if t_type not in ("int", "double", "currency", "percent"):
+                raise wrong(_type_word(t_type), t_type in records_text())
+            return float(t.value)
+        if t.kind == "date":
+            if t_type != "date":
+                raise wrong(_type_word(t_type), t_type in records_text())
+            if not records.valid_date(t.value):
+                raise self.unexpected(t)
+            return t.value
+        if t.kind == "datetime":
+            if t_type != "datetime":
+                raise wrong(_type_word(t_type), t_type in records_text())
+            return records.normalize_datetime(t.value)
+        if t.kind == "ident" and "." not in t.value:
+            lit = t.value.upper()
+            n = None
+            if lit in _PARAM_LITERALS:
+                self.expect("punct", ":")
+                nt = self.expect("number")
+                n = int(float(nt.value))
+            today = datetime.datetime.fromtimestamp(
+                self.state.now(), datetime.timezone.utc).date()
+            rng = date_range(lit, n, today)
+            if rng is not None:
+                if t_type not in ("date", "datetime"):
+                    raise wrong(_type_word(t_type), t_type in records_text())
+                if t_type == "date":
+                    return (rng[0].isoformat(), rng[1].isoformat())
+                return tuple(d.isoformat() + "T00:00:00.000+0000"
+                             for d in rng)
+        raise self.unexpected(t)
+
+    # -- ORDER BY --
+    def order_by(self, obj, org):
+        keys = []
+        while True:
+            ptok = self.tok
+            path = self.path(obj)
+            self.capable(path, ptok, "sorted")
+            desc = False
+            if self.tok.kw("asc", "desc"):
+                desc = self.next().value.lower() == "desc"
+            # Default: nulls first ascending, last descending (nulls sort
+            # as the lowest value). UNCONFIRMED in the reference.
+            nulls_first = not desc
+            if self.tok.kw("nulls"):
+                self.next()
+                nulls_first = self.expect_kw("first", "last").value.lower() \
+                    == "first"
+            keys.append((path.getter(org), path.field, desc, nulls_first))
+            if not self.accept("punct", ","):
+                return keys
+
+    def integer(self):
+        t = self.expect("number")
+        if not t.value.isdigit():
+            raise self.unexpected(t)
+        return int(t.value)
+
+    def capable(self, path, tok, what):
+        """Compound and long text fields cannot be filtered or sorted."""
+        f = path.field
+        ok = f.type != "address" and not (f.type == "textarea" and
+                                           f.length > 255)
+        if not ok:
+            raise located(self.source, tok.pos, "INVALID_FIELD",
+                          "field '%s' can not be %s in a query call"
+                          % (f.name, what))
+
+
+def records_text():
+    return ("string", "textarea", "picklist", "email", "phone", "url",
+            "id", "reference", "multipicklist")
+
+
+def _type_word(t):
+    return {"int": "integer", "double": "double", "currency": "currency",
+            "percent": "percent", "boolean": "boolean", "date": "date",
+            "datetime": "dateTime", "id": "id", "reference": "id"}.get(
+                t, "string")
+
+
+def _key(fld, v):
+    if isinstance(v, str) and fld.type not in ("id", "reference"):
+        return v.lower()
+    return v
+
+
+def _compare(fld, get, op, value):
+    if isinstance(value, tuple):                   # date literal range
+        lo, hi = value
+        tests = {"=": lambda v: lo <= v < hi, "!=": lambda v: not lo <= v < hi,
+                 "<": lambda v: v < lo, "<=": lambda v: v < hi,
+                 ">": lambda v: v >= hi, ">=": lambda v: v >= lo}
+        test = tests[op]
+        return lambda rec: (lambda v: v is not None and test(v))(get(rec))
+    if value is None:
+        if op == "=":
+            return lambda rec: get(rec) is None
+        if op == "!=":
+            return lambda rec: get(rec) is not None
+        return lambda rec: False
+    want = _key(fld, value)
+    if op == "=":
+        return lambda rec: _key(fld, get(rec)) == want
+    if op == "!=":
+        return lambda rec: _key(fld, get(rec)) != want
+    fn = {"<": operator.lt, "<=": operator.le, ">": operator.gt,
+          ">=": operator.ge}[op]
+
+    def test(rec):
+        v = get(rec)
+        return v is not None and fn(_key(fld, v), want)
+    return test
+
+
+_ZERO = {"int": 0, "double": 0.0, "currency": 0.0, "percent": 0.0,
+         "boolean": False}
+
+
+def sort_records(rows, keys):
+    for get, fld, desc, nulls_first in reversed(keys):
+        zero = _ZERO.get(fld.type, "")
+        null_rank = 0 if nulls_first != desc else 1
+
+        def k(rec, get=get, zero=zero, null_rank=null_rank, fld=fld):
+            v = get(rec)
+            if v is None:
+                return (null_rank, zero)
+            if isinstance(v, dict):
+                v = str(v)
+            return (1 - null_rank, _key(fld, v))
+        rows.sort(key=k, reverse=desc)
+    return rows
+
+
+class Query:
+    """A compiled SELECT."""
+
+    def __init__(self, obj, items, where, order, limit, offset, count_only,
+                 aggregates):
+        self.obj = obj
+        self.items = items              # [Path]
+        self.where = where
+        self.order = order
+        self.limit = limit
+        self.offset = offset
+        self.count_only = count_only
+        self.aggregates = aggregates    # [(alias, Path or None)]
+
+    def run(self, org, include_deleted):
+        """The matching records, sorted, after OFFSET and LIMIT."""
+        table = org.table(self.obj.name).values()
+        where = self.where
+        if include_deleted:
+            rows = [r for r in table if where is None or where(r)]
+        else:
+            rows = [r for r in table if not r.get("IsDeleted") and
+                    (where is None or where(r))]
+        if self.order:
+            sort_records(rows, self.order)
+        if self.offset:
+            rows = rows[self.offset:]
+        if self.limit is not None:
+            rows = rows[:self.limit]
+        return rows
+
+    def project(self, org, rec, version):
+        out = {"attributes": records.attributes(self.obj.name, rec["Id"],
+                                                version)}
+        for path in self.items:
+            _put(org, out, rec, path, version)
+        return out
+
+
+def _put(org, out, rec, path, version):
+    if not path.hops:
+        out[path.field.name] = rec.get(path.field.name)
+        return
+    names = path.display.split(".")
+    cur_out, cur_rec = out, rec
+    for (ref, parent), rel in zip(path.hops, names):
+        if rel in cur_out and cur_out[rel] is None:
+            return
+        prec = org.table(parent.name).get(cur_rec.get(ref))
+        if prec is None:
+            cur_out[rel] = None
+            return
+        if rel not in cur_out:
+            cur_out[rel] = {"attributes": records.attributes(
+                parent.name, prec["Id"], version)}
+        cur_out, cur_rec = cur_out[rel], prec
+    cur_out[path.field.name] = cur_rec.get(path.field.name)
+
+
+def compile_query(state, org, source):
+    """Parse source into a Query; raise ApiError (MALFORMED_QUERY etc.)."""
+    toks = tokenize(source)
+    p = Parser(state, source, toks)
+    p.expect_kw("select")
+    select_start = p.i
+    count_only = False
+    if p.tok.kw("count") and p.toks[p.i + 1].value == "(" and \
+            p.toks[p.i + 2].value == ")":
+        p.i += 3
+        count_only = True
+    else:
+        # Paths are resolved after FROM is known: remember the tokens.
+        while True:
+            if p.tok.kind != "ident" or p.tok.kw("from"):
+                raise p.unexpected()
+            p.next()
+            if p.accept("punct", "("):      # COUNT(field) [alias]
+                if p.tok.kind != "ident":
+                    raise p.unexpected()
+                p.next()
+                p.expect("punct", ")")
+                if p.tok.kind == "ident" and not p.tok.kw("from"):
+                    p.next()
+            if not p.accept("punct", ","):
+                break
+    select_end = p.i
+    p.expect_kw("from")
+    obj = p.sobject()
+    items, aggregates = [], []
+    if not count_only:
+        q = Parser(state, source, toks[select_start:select_end] +
+                   [Tok("eof", None, "FROM", toks[select_end].pos)])
+        seen = set()
+        while q.tok.kind != "eof":
+            t = q.next()
+            if q.accept("punct", "("):
+                if t.value.lower() != "count":
+                    raise q.unexpected(t)
+                arg = q.path(obj)
+                q.expect("punct", ")")
+                alias = "expr%d" % len(aggregates)
+                if q.tok.kind == "ident":
+                    alias = q.next().value
+                aggregates.append((alias, arg))
+            else:
+                path = q.path(obj, t)
+                if path.display.lower() not in seen:
+                    seen.add(path.display.lower())
+                    items.append(path)
+            q.accept("punct", ",")
+        if aggregates and items:
+            raise located(source, toks[select_start].pos, "MALFORMED_QUERY",
+                          "Field must be grouped or aggregated: %s"
+                          % items[0].display)
+    where = order = limit = None
+    offset = 0
+    if p.tok.kw("using"):           # USING SCOPE x: accepted, ignored
+        p.next()
+        p.expect_kw("scope")
+        p.expect("ident")
+    if p.tok.kw("where"):
+        p.next()
+        where = p.condition(obj, org)
+    if p.tok.kw("with"):            # WITH SECURITY_ENFORCED etc.: ignored
+        p.next()
+        p.expect("ident")
+    if p.tok.kw("order"):
+        p.next()
+        p.expect_kw("by")
+        order = p.order_by(obj, org)
+    if p.tok.kw("limit"):
+        p.next()
+        limit = p.integer()
+    if p.tok.kw("offset"):
+        p.next()
+        t = p.tok
+        offset = p.integer()
+        if offset > 2000:
+            raise located(source, t.pos, "NUMBER_OUTSIDE_VALID_RANGE",
+                          "Maximum SOQL offset allowed is 2000")
+    if p.tok.kw("for"):             # FOR VIEW / REFERENCE / UPDATE
+        p.next()
+        p.expect_kw("view", "reference", "update")
+    if p.tok.kind != "eof":
+        raise p.unexpected()
+    return Query(obj, items, where, order, limit, offset, count_only,
+                 aggregates)
+
+
+def aggregate_rows(query, org, rows):
+    """COUNT(field) without GROUP BY: one AggregateResult row."""
+    rec = {"attributes": {"type": "AggregateResult"}}
+    for alias, path in query.aggregates:
+        get = path.getter(org)
+        rec[alias] = sum(1 for r in rows if get(r) is not None)
+    return [rec]

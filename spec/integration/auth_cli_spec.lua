@@ -1,0 +1,433 @@
+-- `luaforce auth` against the emulator over HTTPS: profiles and their
+-- validation, the system app, every login flow, end-user links and
+-- callbacks with their state checks, the Trial-org refusal, status without
+-- tokens, logout, revoke and the sealed store.
+local helper = require "spec.helper"
+local cjson = require "cjson"
+
+local emu, ws, env
+
+local function lf(args, opts)
+  opts = opts or {}
+  local e = {}
+  for k, v in pairs(env) do e[k] = v end
+  for k, v in pairs(opts.env or {}) do e[k] = v end
+  opts.env = e
+  return helper.luaforce(args, opts)
+end
+
+local function read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function stored(profile, user)
+  local name = profile .. "=" .. user:gsub("[^%w%-._~]", function(c)
+    return string.format("%%%02X", c:byte())
+  end) .. ".tok"
+  return read(ws .. "/" .. name)
+end
+
+local function token_requests()
+  local log = emu.call("GET", "/log?path=/services/oauth2/token")
+  return log.requests
+end
+
+local function system_set(port)
+  local _, err, status = lf({ "auth", "system", "set", "--client-id", "luaforce-test-client",
+    "--client-secret", "-", "--login-url", emu.url,
+    "--callback-url", "http://127.0.0.1:" .. (port or 1717) .. "/callback" },
+    { stdin = "luaforce-test-secret\n" })
+  assert(status == 0, err)
+end
+
+-- Starts `luaforce auth ARGS` in the background; returns a reader of its
+-- output and a function that waits for it and returns the exit status.
+local function background(args)
+  local out = os.tmpname()
+  local parts = {}
+  for k, v in pairs(env) do parts[#parts + 1] = k .. "=" .. helper.quote(v) end
+  parts[#parts + 1] = helper.quote(helper.bin)
+  for _, a in ipairs(args) do parts[#parts + 1] = helper.quote(a) end
+  local cmd = table.concat(parts, " ") .. " >" .. out .. " 2>&1; echo $? >" .. out .. ".rc"
+  os.execute("(" .. cmd .. ") </dev/null &")
+  local function wait_for(pattern)
+    for _ = 1, 400 do
+      local text = read(out) or ""
+      local m = text:match(pattern)
+      if m then return m, text end
+      os.execute("sleep 0.025")
+    end
+    error("timed out waiting for " .. pattern .. " in: " .. tostring(read(out)))
+  end
+  local function finish()
+    wait_for(".") -- output started
+    for _ = 1, 800 do
+      local rc = read(out .. ".rc")
+      if rc and rc:match("%d") then
+        local text = read(out)
+        os.remove(out)
+        os.remove(out .. ".rc")
+        return tonumber(rc), text
+      end
+      os.execute("sleep 0.025")
+    end
+    error("the background luaforce did not finish")
+  end
+  return wait_for, finish
+end
+
+describe("luaforce auth", function()
+  setup(function()
+    emu = helper.emulator{ https = true }
+  end)
+
+  teardown(function()
+    emu.stop()
+  end)
+
+  before_each(function()
+    ws = os.tmpname()
+    os.remove(ws)
+    env = { LUAFORCE_HOME = ws, LUAFORCE_CA_FILE = emu.ca, LUAFORCE_ALLOW_LOOPBACK = "1" }
+    emu.call("POST", "/reset")
+  end)
+
+  after_each(function()
+    helper.run({ "rm", "-rf", ws })
+  end)
+
+  describe("profiles", function()
+    local base = { "auth", "profile", "add", "crm", "--client-id", "abc",
+      "--authorization-url", "https://login.salesforce.com/services/oauth2/authorize",
+      "--token-url", "https://login.salesforce.com/services/oauth2/token" }
+
+    local function with(...)
+      local a = {}
+      for i, v in ipairs(base) do a[i] = v end
+      for _, v in ipairs({ ... }) do a[#a + 1] = v end
+      return a
+    end
+
+    it("adds, lists, shows with the secret masked, and removes", function()
+      local out, err, status = lf(with("--client-secret", "-", "--scope", "api refresh_token"),
+        { stdin = "s3cr3t-value\n" })
+      assert.are.equal(0, status, err)
+      assert.matches("Profile 'crm' saved", out)
+      local _
+      out = lf({ "auth", "profile", "list" })
+      assert.matches("^crm%s+Salesforce%s+https://login.salesforce.com/services/oauth2/token\n",
+        out)
+      out, _, status = lf({ "auth", "profile", "show", "crm" })
+      assert.are.equal(0, status)
+      assert.matches("client secret:%s+%*%*%*%*%*%*%*%*\n", out)
+      assert.matches(
+        "refresh url:%s+https://login.salesforce.com/services/oauth2/token %(the token URL%)", out)
+      assert.not_matches("s3cr3t", out)
+      -- the secret is stored, not echoed, and not in any file in clear text
+      out, _, status = lf({ "auth", "profile", "remove", "crm" })
+      assert.are.equal(0, status)
+      assert.matches("Profile 'crm' removed", out)
+      _, err, status = lf({ "auth", "profile", "show", "crm" })
+      assert.are.equal(1, status)
+      assert.matches("no profile named 'crm'", err)
+    end)
+
+    it("rejects bad fields with clear messages", function()
+      local cases = {
+        { { "auth", "profile", "add", "crm", "--authorization-url",
+            "https://x.salesforce.com/a", "--token-url", "https://x.salesforce.com/t" },
+          "missing client id" },
+        { with("--refresh-url", "http://example.com/token"), "must use https" },
+        { with("--callback-url", "ftp://example.com/cb"), "not an http%(s%) URL" },
+        { with("--client-secret", string.rep("x", 256)), "client secret is longer than 255" },
+        { { "auth", "profile", "add", "bad name!", "--client-id", "a" }, "profile names are" },
+        { { "auth", "profile", "add", "system", "--client-id", "a" },
+          "'system' is the system app" },
+        { with("--token-url"), "option '%-%-token%-url' needs a value" },
+        { with("--bogus", "1"), "unknown option '%-%-bogus'" },
+      }
+      for _, c in ipairs(cases) do
+        local _, err, status = lf(c[1])
+        assert.is_true(status == 1 or status == 2, err)
+        assert.matches(c[2], err)
+      end
+      local long = "https://login.salesforce.com/" .. string.rep("a", 3000)
+      local _, err = lf(with("--authorization-url", long))
+      assert.matches("longer than 3000", err)
+      -- loopback redirect over http is fine
+      local _, err2, status2 = lf(with("--callback-url", "http://localhost:8080/cb"))
+      assert.are.equal(0, status2, err2)
+    end)
+  end)
+
+  describe("the system app", function()
+    it("is set once, shown masked, and overridden by the environment", function()
+      system_set()
+      local out = lf({ "auth", "system", "show" })
+      assert.matches("client id:%s+luaforce%-test%-client\n", out)
+      assert.matches("client secret:%s+%*%*%*%*%*%*%*%*\n", out)
+      assert.not_matches("luaforce%-test%-secret", out)
+      out = lf({ "auth", "system", "show" },
+        { env = { LUAFORCE_SYSTEM_CLIENT_ID = "from-env" } })
+      assert.matches("client id:%s+from%-env  %(from LUAFORCE_SYSTEM_CLIENT_ID%)", out)
+    end)
+
+    it("is needed before logging in", function()
+      local _, err, status = lf({ "auth", "login", "--client-credentials" })
+      assert.are.equal(1, status)
+      assert.matches("the system app is not configured", err)
+    end)
+  end)
+
+  describe("logins", function()
+    it("web server flow: PKCE and state, redirect received by the listener", function()
+      local port = helper.random_port()
+      system_set(port)
+      local wait_for, finish = background({ "auth", "login" })
+      local url = wait_for("(https://%S+/services/oauth2/authorize%?%S+)")
+      wait_for("Waiting for the redirect")
+      assert.matches("code_challenge_method=S256", url, 1, true)
+      assert.matches("&state=[%w_-]+", url)
+      local location, body = helper.browse(url, emu.ca, true)
+      assert.matches("^http://127.0.0.1:" .. port .. "/callback%?code=", location)
+      assert.matches("authorization received", body)
+      local status, out = finish()
+      assert.are.equal(0, status, out)
+      assert.matches("Authorized the workspace with profile 'system': org Luaforce Dev "
+        .. "%(Developer Edition%) as dev@example.com", out)
+      -- what was sent to the token endpoint
+      local sent = token_requests()
+      assert.are.equal(1, #sent)
+      assert.are.equal("authorization_code", sent[1].form.grant_type)
+      assert.matches("^[%w_-]+$", sent[1].form.code_verifier)
+      assert.are.equal("http://127.0.0.1:" .. port .. "/callback", sent[1].form.redirect_uri)
+      assert.is_nil(sent[1].headers.authorization)
+      -- stored for the workspace, status shows no token
+      local raw = stored("system", "_workspace")
+      assert.truthy(raw)
+      local tokens = cjson.decode(raw)
+      local st = lf({ "auth", "status" })
+      assert.matches(
+        "system%s+%(workspace%)%s+Luaforce Dev%s+Developer Edition%s+dev@example.com", st)
+      assert.not_matches(tokens.access_token, st, 1, true)
+      assert.not_matches(tokens.refresh_token, st, 1, true)
+    end)
+
+    it("web server flow with a pasted redirect URL", function()
+      system_set(9) -- port 9 is never listened on: --paste reads stdin
+      local fifo = os.tmpname()
+      os.remove(fifo)
+      os.execute("mkfifo " .. fifo)
+      local out = os.tmpname()
+      local parts = {}
+      for k, v in pairs(env) do parts[#parts + 1] = k .. "=" .. helper.quote(v) end
+      os.execute("(" .. table.concat(parts, " ") .. " " .. helper.bin ..
+        " auth login --paste <" .. fifo .. " >" .. out .. " 2>&1; echo $? >>" .. out .. ") &")
+      local w = io.open(fifo, "w")
+      local url
+      for _ = 1, 400 do
+        url = (read(out) or ""):match("(https://%S+authorize%S+)")
+        if url then break end
+        os.execute("sleep 0.025")
+      end
+      assert.truthy(url)
+      local location = helper.browse(url, emu.ca)
+      w:write(location, "\n")
+      w:close()
+      local text
+      for _ = 1, 400 do
+        text = read(out) or ""
+        if text:match("\n%d+\n$") then break end
+        os.execute("sleep 0.025")
+      end
+      os.remove(fifo)
+      os.remove(out)
+      assert.matches("Paste the URL", text)
+      assert.matches("Authorized the workspace", text)
+      assert.matches("\n0\n$", text)
+    end)
+
+    it("JWT bearer with the app's certificate key", function()
+      system_set()
+      local key = emu.call("GET", "/jwt-key").private_key_path
+      local out, err, status = lf({ "auth", "login", "--jwt", key, "--user", "dev@example.com" })
+      assert.are.equal(0, status, err)
+      assert.matches("Authorized the workspace", out)
+      local sent = token_requests()
+      assert.are.equal("urn:ietf:params:oauth:grant-type:jwt-bearer", sent[1].form.grant_type)
+      assert.is_nil(sent[1].form.client_secret)
+      local _, err2, status2 = lf({ "auth", "login", "--jwt", "/nonexistent.pem", "--user", "x" })
+      assert.are.equal(1, status2)
+      assert.matches("cannot open the JWT private key file /nonexistent.pem", err2)
+    end)
+
+    it("client credentials", function()
+      system_set()
+      local out, err, status = lf({ "auth", "login", "--client-credentials" })
+      assert.are.equal(0, status, err)
+      assert.matches("Authorized the workspace", out)
+      assert.are.equal("client_credentials", token_requests()[1].form.grant_type)
+    end)
+
+    it("device flow: code shown, approved, then authorized", function()
+      system_set()
+      emu.call("POST", "/app", { device_interval = 1 })
+      local wait_for, finish = background({ "auth", "login", "--device" })
+      local code = wait_for("enter the code (%S+)")
+      local polls_before = #token_requests()
+      emu.call("POST", "/device/approve", { user_code = code, username = "dev@example.com" })
+      local status, out = finish()
+      assert.are.equal(0, status, out)
+      assert.matches("Authorized the workspace", out)
+      assert.truthy(polls_before >= 1)
+    end)
+
+    it("legacy password flow, with a warning", function()
+      system_set()
+      local _
+      local out, err, status = lf({ "auth", "login", "--password-flow", "--user",
+        "dev@example.com" }, { stdin = "password1TOKEN\n" })
+      assert.are.equal(0, status, err)
+      assert.matches("legacy", err)
+      assert.not_matches("password1", err .. out)
+      assert.matches("Authorized the workspace", out)
+      _, err, status = lf({ "auth", "login", "--password-flow", "--user", "dev@example.com" },
+        { stdin = "wrong\n" })
+      assert.are.equal(1, status)
+      assert.matches("invalid_grant: authentication failure", err)
+    end)
+
+    it("refuses a Trial org and stores nothing", function()
+      system_set()
+      emu.call("POST", "/org", { trial = true })
+      local _, err, status = lf({ "auth", "login", "--client-credentials" })
+      emu.call("POST", "/org", { trial = false })
+      assert.are.equal(1, status)
+      assert.matches("is a Trial org", err)
+      assert.matches("Developer Edition and Enterprise Edition", err)
+      assert.is_nil(stored("system", "_workspace"))
+      local out = lf({ "auth", "status" })
+      assert.matches("No stored authorizations", out)
+    end)
+
+    it("refuses an untrusted CA and a loopback instance unless allowed", function()
+      system_set()
+      local _, err, status = lf({ "auth", "login", "--client-credentials" },
+        { env = { LUAFORCE_CA_FILE = "" } })
+      assert.are.equal(1, status)
+      assert.matches("tls error", err)
+      _, err, status = lf({ "auth", "login", "--client-credentials" },
+        { env = { LUAFORCE_ALLOW_LOOPBACK = "0" } })
+      assert.are.equal(1, status)
+      assert.matches("untrusted_host error: instance_url host 127.0.0.1 is a loopback", err)
+    end)
+  end)
+
+  describe("end users", function()
+    local function link(user, extra)
+      local args = { "auth", "link", "--user", user }
+      for _, a in ipairs(extra or {}) do args[#args + 1] = a end
+      local out, err, status = lf(args)
+      assert.are.equal(0, status, err)
+      return (out:gsub("\n$", ""))
+    end
+
+    it("authorize through a link bound to them, once", function()
+      system_set()
+      local _
+      local location = helper.browse(link("alice@example.com"), emu.ca)
+      local out, err, status = lf({ "auth", "callback", location })
+      assert.are.equal(0, status, err)
+      assert.matches("Authorized user alice@example.com with profile 'system'", out)
+      assert.truthy(stored("system", "alice@example.com"))
+      assert.is_nil(stored("system", "_workspace"))
+      assert.is_nil(stored("system", "bob@example.com"))
+      -- replayed state
+      _, err, status = lf({ "auth", "callback", location })
+      assert.are.equal(1, status)
+      assert.matches("unknown or already used state", err)
+      local st = lf({ "auth", "status" })
+      assert.matches("system%s+alice@example.com%s+Luaforce Dev", st)
+    end)
+
+    it("refuse a wrong, missing or expired state", function()
+      system_set()
+      local location = helper.browse(link("bob@example.com"), emu.ca)
+      local forged = location:gsub("state=[%w_-]+", "state=forged-state")
+      local _, err, status = lf({ "auth", "callback", forged })
+      assert.are.equal(1, status)
+      assert.matches("state error: unknown or already used state", err)
+      _, err = lf({ "auth", "callback", (location:gsub("&?state=[%w_-]+", "")) })
+      assert.matches("carries no state", err)
+      local expired = helper.browse(link("carol@example.com", { "--ttl", "-1" }), emu.ca)
+      _, err, status = lf({ "auth", "callback", expired })
+      assert.are.equal(1, status)
+      assert.matches("the authorization link expired", err)
+      assert.is_nil(stored("system", "carol@example.com"))
+    end)
+
+    it("refuse reserved user ids", function()
+      system_set()
+      local _, err, status = lf({ "auth", "link", "--user", "_workspace" })
+      assert.are.equal(1, status)
+      assert.matches("do not start with '_'", err)
+    end)
+  end)
+
+  describe("logout and revoke", function()
+    it("logout forgets locally; revoke also revokes at Salesforce", function()
+      system_set()
+      assert.are.equal(0, select(3, lf({ "auth", "login", "--client-credentials" })))
+      local _
+      local out, status
+      out, _, status = lf({ "auth", "logout" })
+      assert.are.equal(0, status)
+      assert.matches("Forgot the tokens of profile 'system'", out)
+      assert.is_nil(stored("system", "_workspace"))
+      local err
+      _, err = lf({ "auth", "logout" })
+      assert.matches("no stored authorization for profile 'system'", err)
+
+      assert.are.equal(0, select(3, lf({ "auth", "login", "--client-credentials" })))
+      local token = cjson.decode(stored("system", "_workspace")).access_token
+      out, _, status = lf({ "auth", "revoke" })
+      assert.are.equal(0, status)
+      assert.matches("Revoked and forgot", out)
+      local revoked
+      for _, s in ipairs(emu.call("GET", "/sessions").access_tokens) do
+        if s.access_token == token then revoked = s.revoked end
+      end
+      assert.is_true(revoked)
+    end)
+  end)
+
+  describe("a sealed store", function()
+    it("keeps tokens encrypted and refuses a wrong key", function()
+      local key = string.rep("ab", 32)
+      system_set()
+      local _, err, status = lf({ "auth", "login", "--client-credentials" },
+        { env = { LUAFORCE_STORE_KEY = key } })
+      -- the system app was stored before the key was set: a clear error
+      assert.are.equal(1, status)
+      assert.matches("crypto error", err)
+      helper.run({ "rm", "-rf", ws })
+      env.LUAFORCE_STORE_KEY = key
+      system_set()
+      _, err, status = lf({ "auth", "login", "--client-credentials" })
+      assert.are.equal(0, status, err)
+      local raw = stored("system", "_workspace")
+      assert.truthy(raw)
+      assert.not_matches("access_token", raw, 1, true)
+      local out = lf({ "auth", "status" })
+      assert.matches("Luaforce Dev", out)
+      _, err, status = lf({ "auth", "status" },
+        { env = { LUAFORCE_STORE_KEY = string.rep("cd", 32) } })
+      assert.are.equal(1, status)
+      assert.matches("crypto error", err)
+    end)
+  end)
+end)
