@@ -303,8 +303,10 @@ static const sf_oauth_policy *read_policy(lua_State *L, int idx,
     if (n > MAX_DOMAINS)
       luaL_error(L, "at most %d allowed_domains", MAX_DOMAINS);
     for (i = 1; i <= n; i++) {
-      lua_rawgeti(L, -1, i);
-      pb->domains[i - 1] = luaL_checkstring(L, -1);
+      /* only strings: a converted number would not stay anchored */
+      if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
+        luaL_error(L, "allowed_domains must be a list of strings");
+      pb->domains[i - 1] = lua_tostring(L, -1);
       lua_pop(L, 1); /* anchored by the list */
     }
     pb->domains[n] = NULL;

@@ -54,7 +54,9 @@ end
 
 --- Writes `text` to a new temporary file; returns its path.
 function _M.tempfile(text, suffix)
-  local path = os.tmpname() .. (suffix or ".lua")
+  local base = os.tmpname()
+  os.remove(base) -- os.tmpname creates the file; ours has a suffix
+  local path = base .. (suffix or ".lua")
   local f = assert(io.open(path, "wb"))
   f:write(text)
   f:close()

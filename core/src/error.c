@@ -71,7 +71,10 @@ sf_code sf__error_set(sf_error *err, sf_code code, const char *fmt, ...) {
   va_list ap;
   if (!err)
     return code;
+  /* a record reused across calls holds only the last failure */
   err->code = code;
+  err->http_status = 0;
+  err->remote_code[0] = '\0';
   if (fmt) {
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);

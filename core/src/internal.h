@@ -60,6 +60,10 @@ void sf__redact_url(const char *in, char *out, size_t size);
 /* Non-zero when `key` (len bytes) names a secret form field. */
 int sf__is_secret_key(const char *key, size_t len);
 
+/* Non-zero when `url` has the scheme, host and port of `origin` and no
+ * user information (so a bearer token sent to it stays on that host). */
+int sf__same_origin(const char *url, const char *origin);
+
 /* The logger of an HTTP runtime, for the layers built on it. */
 const sf__logger *sf__http_logger(const sf_http *http);
 

@@ -132,6 +132,15 @@ static sf_code b64_json(json_t *obj, char **out) {
   return SF_OK;
 }
 
+/* A pass-phrase callback that refuses: the core never prompts. */
+static int no_pass_phrase(char *buf, int size, int rwflag, void *u) {
+  (void)buf;
+  (void)size;
+  (void)rwflag;
+  (void)u;
+  return -1;
+}
+
 sf_code sf__jwt_assertion(const char *key_file, const char *issuer,
                           const char *subject, const char *audience,
                           long lifetime_s, char **jwt, sf_error *err) {
@@ -151,10 +160,11 @@ sf_code sf__jwt_assertion(const char *key_file, const char *issuer,
                        "cannot open the JWT private key file %s", key_file);
     goto done;
   }
-  key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+  key = PEM_read_PrivateKey(f, NULL, no_pass_phrase, NULL);
   if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
     rc = sf__error_set(err, SF_E_INVALID_ARG,
-                       "%s is not a PEM RSA private key (RS256 needs one)",
+                       "%s is not an unencrypted PEM RSA private key "
+                       "(RS256 needs one)",
                        key_file);
     goto done;
   }

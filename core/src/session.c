@@ -280,10 +280,6 @@ sf_code sf_session_request(sf_session *s, const char *method, const char *path,
   if (!s->loaded && (rc = sf_session_load(s, err)) != SF_OK)
     return rc;
   if (strncmp(path, "https://", 8) == 0 || strncmp(path, "http://", 7) == 0) {
-    n = strlen(s->tokens.instance_url);
-    if (strncmp(path, s->tokens.instance_url, n) != 0)
-      return sf__error_set(err, SF_E_UNTRUSTED_HOST,
-                           "absolute URL is not on the session's instance");
     url = sf__strdup(path);
   } else {
     n = strlen(s->tokens.instance_url) + strlen(path) + 2;
@@ -294,6 +290,13 @@ sf_code sf_session_request(sf_session *s, const char *method, const char *path,
   }
   if (!url)
     return sf__error_set(err, SF_E_NOMEM, NULL);
+  /* the bearer token goes to the instance and nowhere else */
+  if (!sf__same_origin(url, s->tokens.instance_url)) {
+    free(url);
+    return sf__error_set(err, SF_E_UNTRUSTED_HOST,
+                         "the URL is not on the session's instance; the "
+                         "access token is sent only there");
+  }
   rc = send_once(s, method, url, content_type, body, body_len, req, err);
   if (rc == SF_OK && session_expired(*req)) {
     stale = sf__strdup(s->tokens.access_token);
