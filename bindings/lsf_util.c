@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <lauxlib.h>
 #include <lua.h>
 
@@ -204,10 +205,68 @@ static int lsf_new_error(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg util_funcs[] = {{"listen_once", lsf_listen_once},
-                                      {"sleep", lsf_sleep},
-                                      {"new_error", lsf_new_error},
-                                      {NULL, NULL}};
+/* A GC-owned string from libcurl (released with curl_free). */
+typedef struct curl_str {
+  char *p;
+} curl_str;
+
+static int curl_str_gc(lua_State *L) {
+  curl_str *c = lua_touserdata(L, 1);
+  curl_free(c->p);
+  c->p = NULL;
+  return 0;
+}
+
+static curl_str *new_curl_str(lua_State *L) {
+  curl_str *c = lua_newuserdatauv(L, sizeof *c, 0);
+  c->p = NULL;
+  if (luaL_newmetatable(L, "salesforce.CurlStr")) {
+    lua_pushcfunction(L, curl_str_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  return c;
+}
+
+/* url_escape(s): percent-encodes all but the RFC 3986 unreserved
+ * characters (libcurl's curl_easy_escape). */
+static int lsf_url_escape(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  curl_str *c = new_curl_str(L);
+  luaL_argcheck(L, n < (size_t)1 << 30, 1, "string too long");
+  c->p = curl_easy_escape(NULL, s, (int)n);
+  if (!c->p)
+    return luaL_error(L, "out of memory");
+  lua_pushstring(L, c->p);
+  return 1;
+}
+
+/* url_unescape(s [, plus]): decodes %XX; with `plus` true, '+' is a space
+ * first (form and query strings). */
+static int lsf_url_unescape(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  int plus = lua_toboolean(L, 2);
+  curl_str *c;
+  int len = 0;
+  luaL_argcheck(L, n < (size_t)1 << 30, 1, "string too long");
+  if (plus) {
+    luaL_gsub(L, s, "+", " ");
+    s = lua_tolstring(L, -1, &n);
+  }
+  c = new_curl_str(L);
+  c->p = curl_easy_unescape(NULL, s, (int)n, &len);
+  if (!c->p)
+    return luaL_error(L, "out of memory");
+  lua_pushlstring(L, c->p, (size_t)len);
+  return 1;
+}
+
+static const luaL_Reg util_funcs[] = {
+    {"url_escape", lsf_url_escape},   {"url_unescape", lsf_url_unescape},
+    {"listen_once", lsf_listen_once}, {"sleep", lsf_sleep},
+    {"new_error", lsf_new_error},     {NULL, NULL}};
 
 void lsf_open_util(lua_State *L) {
   luaL_setfuncs(L, util_funcs, 0);

@@ -382,9 +382,7 @@ end
 -- ---- the org check ------------------------------------------------------------
 
 local function query_url(base, version, soql)
-  return base .. "/services/data/" .. version .. "/query?q=" .. soql:gsub("[^%w]", function(c)
-    return string.format("%%%02X", c:byte())
-  end)
+  return base .. "/services/data/" .. version .. "/query?q=" .. core.url_escape(soql)
 end
 
 --- Reads the Organization of freshly issued tokens; refuses Trial orgs.
@@ -485,17 +483,13 @@ function Workspace:begin(profile, user, opts)
   return core.oauth_authorize_url(app, state, challenge, opts.extra), state
 end
 
-local function unescape(s)
-  return (s:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
-end
-
 --- Parses the query of a redirect URL (or of a request target).
 function _M.parse_query(url)
   local q = url:match("%?([^#]*)") or ""
   local out = {}
   for pair in q:gmatch("[^&]+") do
     local k, v = pair:match("^([^=]*)=?(.*)$")
-    out[unescape(k)] = unescape(v)
+    out[core.url_unescape(k, true)] = core.url_unescape(v, true)
   end
   return out
 end

@@ -7,13 +7,36 @@ local cjson = require "cjson"
 
 local emu, ws, env
 
+-- Secrets that must never appear in what luaforce prints, even with the
+-- transport's debug log on: the app secret, the password, and every token
+-- the workspace has stored so far.
+local NEVER = { "luaforce-test-secret", "password1" }
+
+local function read_tokens_seen()
+  local seen = {}
+  local p = io.popen("cat " .. helper.quote(ws) .. "/system=*.tok 2>/dev/null")
+  local text = p:read("a")
+  p:close()
+  for _, field in ipairs({ "access_token", "refresh_token" }) do
+    for v in text:gmatch('"' .. field .. '":"([^"]+)"') do seen[#seen + 1] = v end
+  end
+  return seen
+end
+
 local function lf(args, opts)
   opts = opts or {}
-  local e = {}
+  local e = { LUAFORCE_LOG = "debug" }
   for k, v in pairs(env) do e[k] = v end
   for k, v in pairs(opts.env or {}) do e[k] = v end
   opts.env = e
-  return helper.luaforce(args, opts)
+  local out, err, status = helper.luaforce(args, opts)
+  for _, secret in ipairs(NEVER) do
+    assert(not (out .. err):find(secret, 1, true), "a secret was printed: " .. out .. err)
+  end
+  for _, token in ipairs(read_tokens_seen()) do
+    assert(not (out .. err):find(token, 1, true), "a token was printed")
+  end
+  return out, err, status
 end
 
 local function read(path)
