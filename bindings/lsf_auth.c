@@ -18,7 +18,6 @@
 #include "sf/oauth.h"
 #include "sf/sf.h"
 
-#define HTTP_MT "salesforce.Http"
 #define SESSION_MT "salesforce.Session"
 #define TOKENS_MT "salesforce.TokensBox"
 
@@ -76,124 +75,6 @@ int lsf_fail(lua_State *L, const sf_error *err) {
   return 2;
 }
 
-/* ---- option helpers (strings stay anchored in the table at `idx`) ------- */
-
-static const char *opt_string(lua_State *L, int idx, const char *key) {
-  const char *s;
-  lua_getfield(L, idx, key);
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    return NULL;
-  }
-  if (lua_type(L, -1) != LUA_TSTRING)
-    luaL_error(L, "option '%s' must be a string", key);
-  s = lua_tostring(L, -1);
-  lua_pop(L, 1); /* still referenced by the table */
-  return s;
-}
-
-static lua_Integer opt_int(lua_State *L, int idx, const char *key,
-                           lua_Integer dflt) {
-  lua_Integer v;
-  int isnum;
-  lua_getfield(L, idx, key);
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    return dflt;
-  }
-  v = lua_tointegerx(L, -1, &isnum);
-  if (!isnum)
-    luaL_error(L, "option '%s' must be an integer", key);
-  lua_pop(L, 1);
-  return v;
-}
-
-/* ---- salesforce.Http ------------------------------------------------------
- */
-
-typedef struct lsf_http {
-  sf_http *http;
-} lsf_http;
-
-static void log_to_stderr(void *ud, sf_log_level level, const char *line) {
-  (void)ud;
-  fprintf(stderr, "luaforce: [%s] %s\n", sf_log_level_name(level), line);
-}
-
-static int parse_level(const char *s) {
-  static const char *const names[] = {"error", "warn", "info", "debug", NULL};
-  int i;
-  for (i = 0; names[i]; i++)
-    if (strcmp(s, names[i]) == 0)
-      return i;
-  return -1;
-}
-
-sf_http *lsf_check_http(lua_State *L, int idx) {
-  lsf_http *h = luaL_checkudata(L, idx, HTTP_MT);
-  if (!h->http)
-    luaL_error(L, "attempt to use a closed HTTP runtime");
-  return h->http;
-}
-
-static int lsf_http_new(lua_State *L) {
-  sf_http_config cfg;
-  lsf_http *h;
-  const char *level;
-  sf_code rc;
-  sf_http_config_init(&cfg);
-  if (!lua_isnoneornil(L, 1)) {
-    luaL_checktype(L, 1, LUA_TTABLE);
-    cfg.ca_file = opt_string(L, 1, "ca_file");
-    cfg.user_agent = opt_string(L, 1, "user_agent");
-    cfg.connect_timeout_ms =
-        (long)opt_int(L, 1, "connect_timeout_ms", cfg.connect_timeout_ms);
-    cfg.timeout_ms = (long)opt_int(L, 1, "timeout_ms", cfg.timeout_ms);
-    cfg.max_retries = (int)opt_int(L, 1, "max_retries", cfg.max_retries);
-    cfg.retry_base_ms = (long)opt_int(L, 1, "retry_base_ms", cfg.retry_base_ms);
-    cfg.max_host_connections =
-        (long)opt_int(L, 1, "max_host_connections", cfg.max_host_connections);
-    level = opt_string(L, 1, "log_level");
-    if (level) {
-      int lv = parse_level(level);
-      if (lv < 0)
-        return luaL_error(L, "log_level must be error, warn, info or debug");
-      cfg.log = log_to_stderr;
-      cfg.log_level = (sf_log_level)lv;
-    }
-  }
-  h = lua_newuserdatauv(L, sizeof *h, 0);
-  h->http = NULL; /* closed until created */
-  luaL_setmetatable(L, HTTP_MT);
-  rc = sf_http_new(&h->http, &cfg);
-  if (rc != SF_OK)
-    return lsf_fail_code(
-        L, rc, rc == SF_E_INVALID_ARG ? "invalid HTTP option value" : NULL);
-  return 1;
-}
-
-static int lsf_http_close(lua_State *L) {
-  lsf_http *h = luaL_checkudata(L, 1, HTTP_MT);
-  sf_http_free(h->http);
-  h->http = NULL;
-  return 0;
-}
-
-static int lsf_http_stats(lua_State *L) {
-  sf_http_stats st;
-  sf_http_get_stats(lsf_check_http(L, 1), &st);
-  lua_createtable(L, 0, 4);
-  lua_pushinteger(L, st.requests);
-  lua_setfield(L, -2, "requests");
-  lua_pushinteger(L, st.attempts);
-  lua_setfield(L, -2, "attempts");
-  lua_pushinteger(L, st.retries);
-  lua_setfield(L, -2, "retries");
-  lua_pushinteger(L, st.connections);
-  lua_setfield(L, -2, "connections");
-  return 1;
-}
-
 /* ---- token sets: a GC-owned box, then a plain Lua table -------------------
  */
 
@@ -247,15 +128,15 @@ static void push_tokens(lua_State *L, const sf_tokens *t) {
 static void read_tokens(lua_State *L, int idx, sf_tokens *t) {
   luaL_checktype(L, idx, LUA_TTABLE);
   memset(t, 0, sizeof *t);
-  t->access_token = (char *)opt_string(L, idx, "access_token");
-  t->refresh_token = (char *)opt_string(L, idx, "refresh_token");
-  t->instance_url = (char *)opt_string(L, idx, "instance_url");
-  t->id = (char *)opt_string(L, idx, "id");
-  t->issued_at = (char *)opt_string(L, idx, "issued_at");
-  t->scope = (char *)opt_string(L, idx, "scope");
-  t->token_type = (char *)opt_string(L, idx, "token_type");
-  t->id_token = (char *)opt_string(L, idx, "id_token");
-  t->obtained_at = opt_int(L, idx, "obtained_at", 0);
+  t->access_token = (char *)lsf_opt_string(L, idx, "access_token");
+  t->refresh_token = (char *)lsf_opt_string(L, idx, "refresh_token");
+  t->instance_url = (char *)lsf_opt_string(L, idx, "instance_url");
+  t->id = (char *)lsf_opt_string(L, idx, "id");
+  t->issued_at = (char *)lsf_opt_string(L, idx, "issued_at");
+  t->scope = (char *)lsf_opt_string(L, idx, "scope");
+  t->token_type = (char *)lsf_opt_string(L, idx, "token_type");
+  t->id_token = (char *)lsf_opt_string(L, idx, "id_token");
+  t->obtained_at = lsf_opt_int(L, idx, "obtained_at", 0);
   lua_getfield(L, idx, "signature_verified");
   t->signature_verified = lua_toboolean(L, -1);
   lua_pop(L, 1);
@@ -267,14 +148,14 @@ static void read_tokens(lua_State *L, int idx, sf_tokens *t) {
 static void read_app(lua_State *L, int idx, sf_oauth_app *app) {
   luaL_checktype(L, idx, LUA_TTABLE);
   memset(app, 0, sizeof *app);
-  app->client_id = opt_string(L, idx, "client_id");
-  app->client_secret = opt_string(L, idx, "client_secret");
-  app->authorize_url = opt_string(L, idx, "authorize_url");
-  app->token_url = opt_string(L, idx, "token_url");
-  app->refresh_url = opt_string(L, idx, "refresh_url");
-  app->revoke_url = opt_string(L, idx, "revoke_url");
-  app->redirect_uri = opt_string(L, idx, "redirect_uri");
-  app->scope = opt_string(L, idx, "scope");
+  app->client_id = lsf_opt_string(L, idx, "client_id");
+  app->client_secret = lsf_opt_string(L, idx, "client_secret");
+  app->authorize_url = lsf_opt_string(L, idx, "authorize_url");
+  app->token_url = lsf_opt_string(L, idx, "token_url");
+  app->refresh_url = lsf_opt_string(L, idx, "refresh_url");
+  app->revoke_url = lsf_opt_string(L, idx, "revoke_url");
+  app->redirect_uri = lsf_opt_string(L, idx, "redirect_uri");
+  app->scope = lsf_opt_string(L, idx, "scope");
   if (!app->client_id || !app->token_url)
     luaL_error(L, "an OAuth app needs client_id and token_url");
 }
@@ -724,15 +605,12 @@ void lsf_new_class(lua_State *L, const char *name, const luaL_Reg *methods,
   lua_pop(L, 1);
 }
 
-static const luaL_Reg http_methods[] = {{"stats", lsf_http_stats},
-                                        {NULL, NULL}};
 static const luaL_Reg session_methods[] = {
     {"load", lsf_session_load},       {"save", lsf_session_save},
     {"tokens", lsf_session_tokens},   {"refresh", lsf_session_refresh},
     {"request", lsf_session_request}, {NULL, NULL}};
 
 static const luaL_Reg auth_funcs[] = {
-    {"http_new", lsf_http_new},
     {"session_new", lsf_session_new},
     {"oauth_exchange_code", lsf_oauth_exchange_code},
     {"oauth_refresh", lsf_oauth_refresh},
@@ -755,7 +633,6 @@ void lsf_open_auth(lua_State *L) {
   lua_pushcfunction(L, lsf_error_tostring);
   lua_setfield(L, -2, "__tostring");
   lua_pop(L, 1);
-  lsf_new_class(L, HTTP_MT, http_methods, lsf_http_close);
   lsf_new_class(L, SESSION_MT, session_methods, lsf_session_close);
   luaL_setfuncs(L, auth_funcs, 0); /* into the core table on the stack */
 }

@@ -41,6 +41,17 @@ lsf_buf *lsf_new_buf(lua_State *L);
 void lsf_new_class(lua_State *L, const char *name, const luaL_Reg *methods,
                    lua_CFunction close);
 
+/* Option `key` of the table at idx: a string (anchored by the table) or
+ * NULL when absent; raises for another type. */
+const char *lsf_opt_string(lua_State *L, int idx, const char *key);
+
+/* Option `key` of the table at idx as an integer, or `dflt`. */
+lua_Integer lsf_opt_int(lua_State *L, int idx, const char *key,
+                        lua_Integer dflt);
+
+/* Registers salesforce.Http and salesforce.Request; adds http_new. */
+void lsf_open_http(lua_State *L);
+
 /* Registers salesforce.Store; adds store_open to the table on top. */
 void lsf_open_store(lua_State *L);
 

@@ -71,6 +71,7 @@ LSF_EXPORT int luaopen_salesforce(lua_State *L) {
                        lsf_embedded[init].chunkname, "t") != LUA_OK)
     return lua_error(L);
   luaL_newlib(L, core_funcs);
+  lsf_open_http(L);
   lsf_open_auth(L);
   lsf_open_store(L);
   lsf_open_util(L);

@@ -205,6 +205,38 @@ static int lsf_new_error(lua_State *L) {
   return 1;
 }
 
+/* ---- option helpers (strings stay anchored in the table at `idx`) ------- */
+
+const char *lsf_opt_string(lua_State *L, int idx, const char *key) {
+  const char *s;
+  lua_getfield(L, idx, key);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (lua_type(L, -1) != LUA_TSTRING)
+    luaL_error(L, "option '%s' must be a string", key);
+  s = lua_tostring(L, -1);
+  lua_pop(L, 1); /* still referenced by the table */
+  return s;
+}
+
+lua_Integer lsf_opt_int(lua_State *L, int idx, const char *key,
+                           lua_Integer dflt) {
+  lua_Integer v;
+  int isnum;
+  lua_getfield(L, idx, key);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return dflt;
+  }
+  v = lua_tointegerx(L, -1, &isnum);
+  if (!isnum)
+    luaL_error(L, "option '%s' must be an integer", key);
+  lua_pop(L, 1);
+  return v;
+}
+
 /* A GC-owned string from libcurl (released with curl_free). */
 typedef struct curl_str {
   char *p;

@@ -2,7 +2,7 @@
 -- grant checks the token response (signature when the secret is known,
 -- instance_url on an allowed Salesforce domain) and returns a token table,
 -- or nil and a structured error. The workspace model (profiles, stored
--- authorizations, end-user links) is luaforce.auth, built on this.
+-- authorizations, end-user links) is salesforce.workspace, built on this.
 --
 --   local oauth = require "salesforce.oauth"
 --   local client = oauth.new{ client_id = ..., client_secret = ...,

@@ -2,8 +2,8 @@
 -- workspace: OAuth profiles, the system app, logins (web server with PKCE,
 -- JWT bearer, client credentials, device, legacy password), end-user
 -- links and callbacks, status, logout and revoke. All the work is done by
--- luaforce.auth; this file parses arguments and prints.
-local auth = require "luaforce.auth"
+-- salesforce.workspace; this file parses arguments and prints.
+local auth = require "salesforce.workspace"
 local args = require "luaforce.args"
 
 local io, ipairs, next, os, string, table, tonumber, tostring =

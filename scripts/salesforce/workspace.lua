@@ -1,4 +1,4 @@
--- luaforce.auth: the authorization model of a workspace (after Kore.ai's
+-- salesforce.workspace: the authorization model of a workspace (after Kore.ai's
 -- Salesforce action). A workspace directory holds a token store; the
 -- store also keeps the workspace configuration (the system app, custom
 -- OAuth v2 profiles, settings), pending authorization states and what is

@@ -1,0 +1,385 @@
+/*
+ * lsf_http.c - the binding of the HTTP runtime (salesforce.Http) and of
+ * requests in flight (salesforce.Request). A request is started without
+ * waiting; the runtime's done callback (plain C, no Lua) appends it to a
+ * completion list, and http:step() hands the completed requests to Lua,
+ * where the scheduler resumes the coroutines that wait for them. Outside a
+ * coroutine the Lua side simply steps until its request is done.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "lsf_internal.h"
+#include "sf/sf.h"
+
+#define HTTP_MT "salesforce.Http"
+#define REQUEST_MT "salesforce.Request"
+
+typedef struct lsf_request lsf_request;
+
+typedef struct lsf_http {
+  sf_http *http;
+  lsf_request *inflight; /* doubly linked: started, not yet handed back */
+  lsf_request *done_head, *done_tail; /* completed, not yet handed back */
+} lsf_http;
+
+struct lsf_request {
+  sf_http_request *req;
+  lsf_http *owner;    /* valid while `ref` is held (uservalue 1 too) */
+  int ref;            /* registry reference while in flight, else NOREF */
+  int done;           /* the transport completed it */
+  lsf_request *prev, *next; /* in owner->inflight */
+  lsf_request *done_next;   /* in owner's completion list */
+};
+
+/* ---- the runtime ---------------------------------------------------------- */
+
+static void log_to_stderr(void *ud, sf_log_level level, const char *line) {
+  (void)ud;
+  fprintf(stderr, "luaforce: [%s] %s\n", sf_log_level_name(level), line);
+}
+
+static int parse_level(const char *s) {
+  static const char *const names[] = {"error", "warn", "info", "debug", NULL};
+  int i;
+  for (i = 0; names[i]; i++)
+    if (strcmp(s, names[i]) == 0)
+      return i;
+  return -1;
+}
+
+static lsf_http *check_http(lua_State *L, int idx) {
+  lsf_http *h = luaL_checkudata(L, idx, HTTP_MT);
+  if (!h->http)
+    luaL_error(L, "attempt to use a closed HTTP runtime");
+  return h;
+}
+
+sf_http *lsf_check_http(lua_State *L, int idx) {
+  return check_http(L, idx)->http;
+}
+
+/* http_new{ca_file, user_agent, connect_timeout_ms, timeout_ms,
+ * max_retries, retry_base_ms, max_host_connections, log_level} */
+static int lsf_http_new(lua_State *L) {
+  sf_http_config cfg;
+  lsf_http *h;
+  const char *level;
+  sf_code rc;
+  sf_http_config_init(&cfg);
+  if (!lua_isnoneornil(L, 1)) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    cfg.ca_file = lsf_opt_string(L, 1, "ca_file");
+    cfg.user_agent = lsf_opt_string(L, 1, "user_agent");
+    cfg.connect_timeout_ms = (long)lsf_opt_int(L, 1, "connect_timeout_ms",
+                                               cfg.connect_timeout_ms);
+    cfg.timeout_ms = (long)lsf_opt_int(L, 1, "timeout_ms", cfg.timeout_ms);
+    cfg.max_retries = (int)lsf_opt_int(L, 1, "max_retries", cfg.max_retries);
+    cfg.retry_base_ms =
+        (long)lsf_opt_int(L, 1, "retry_base_ms", cfg.retry_base_ms);
+    cfg.max_host_connections = (long)lsf_opt_int(
+        L, 1, "max_host_connections", cfg.max_host_connections);
+    level = lsf_opt_string(L, 1, "log_level");
+    if (level) {
+      int lv = parse_level(level);
+      if (lv < 0)
+        return luaL_error(L, "log_level must be error, warn, info or debug");
+      cfg.log = log_to_stderr;
+      cfg.log_level = (sf_log_level)lv;
+    }
+  }
+  h = lua_newuserdatauv(L, sizeof *h, 0);
+  memset(h, 0, sizeof *h); /* closed until created */
+  luaL_setmetatable(L, HTTP_MT);
+  rc = sf_http_new(&h->http, &cfg);
+  if (rc != SF_OK)
+    return lsf_fail_code(
+        L, rc, rc == SF_E_INVALID_ARG ? "invalid HTTP option value" : NULL);
+  return 1;
+}
+
+/* Forgets a request handed back or aborted: drops its registry reference
+ * so that the GC may collect it. */
+static void release(lua_State *L, lsf_request *q) {
+  if (q->ref != LUA_NOREF) {
+    luaL_unref(L, LUA_REGISTRYINDEX, q->ref);
+    q->ref = LUA_NOREF;
+  }
+  q->owner = NULL;
+}
+
+static void unlink_inflight(lsf_http *h, lsf_request *q) {
+  if (q->prev)
+    q->prev->next = q->next;
+  else if (h->inflight == q)
+    h->inflight = q->next;
+  if (q->next)
+    q->next->prev = q->prev;
+  q->prev = q->next = NULL;
+}
+
+static int lsf_http_close(lua_State *L) {
+  lsf_http *h = luaL_checkudata(L, 1, HTTP_MT);
+  lsf_request *q;
+  /* requests still in flight are aborted by sf_http_free */
+  while ((q = h->inflight)) {
+    unlink_inflight(h, q);
+    release(L, q);
+  }
+  while ((q = h->done_head)) {
+    h->done_head = q->done_next;
+    q->done_next = NULL;
+    release(L, q);
+  }
+  h->done_tail = NULL;
+  sf_http_free(h->http);
+  h->http = NULL;
+  return 0;
+}
+
+static int lsf_http_stats(lua_State *L) {
+  sf_http_stats st;
+  sf_http_get_stats(lsf_check_http(L, 1), &st);
+  lua_createtable(L, 0, 4);
+  lua_pushinteger(L, st.requests);
+  lua_setfield(L, -2, "requests");
+  lua_pushinteger(L, st.attempts);
+  lua_setfield(L, -2, "attempts");
+  lua_pushinteger(L, st.retries);
+  lua_setfield(L, -2, "retries");
+  lua_pushinteger(L, st.connections);
+  lua_setfield(L, -2, "connections");
+  return 1;
+}
+
+/* ---- requests --------------------------------------------------------------- */
+
+/* The transport's completion callback: C only, no Lua. */
+static void on_done(sf_http_request *r, void *ud) {
+  lsf_request *q = ud;
+  lsf_http *h = q->owner;
+  (void)r;
+  q->done = 1;
+  if (!h)
+    return;
+  unlink_inflight(h, q);
+  q->done_next = NULL;
+  if (h->done_tail)
+    h->done_tail->done_next = q;
+  else
+    h->done_head = q;
+  h->done_tail = q;
+}
+
+static lsf_request *check_request(lua_State *L, int idx) {
+  lsf_request *q = luaL_checkudata(L, idx, REQUEST_MT);
+  if (!q->req)
+    luaL_error(L, "attempt to use a closed request");
+  return q;
+}
+
+static int lsf_request_gc(lua_State *L) {
+  lsf_request *q = luaL_checkudata(L, 1, REQUEST_MT);
+  /* in flight, a request is referenced from the registry: never here */
+  sf_http_request_free(q->req);
+  q->req = NULL;
+  return 0;
+}
+
+/* Adds the headers of the table at idx ({name = value} or a list of
+ * "Name: value" strings). */
+static sf_code add_headers(lua_State *L, int idx, sf_http_request *req) {
+  sf_code rc = SF_OK;
+  if (lua_isnoneornil(L, idx))
+    return SF_OK;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  lua_pushnil(L);
+  while (rc == SF_OK && lua_next(L, idx)) {
+    if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING) {
+      lua_pop(L, 2);
+      luaL_error(L, "headers must map names to string values");
+    }
+    rc = sf_http_request_add_header(req, lua_tostring(L, -2),
+                                    lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  if (rc != SF_OK)
+    lua_pop(L, 1); /* the key left by the interrupted traversal */
+  return rc;
+}
+
+/*
+ * http:start(method, url [, authorization [, body [, content_type
+ *            [, headers [, idempotent [, timeout_ms]]]]]]) -> request
+ * Starts a request (Accept: application/json). `authorization` is the
+ * whole header value ("Bearer ..."); `idempotent` overrides the method's.
+ * Bad arguments raise; a request that cannot start returns nil, err.
+ */
+static int lsf_http_start(lua_State *L) {
+  lsf_http *h = check_http(L, 1);
+  const char *method = luaL_checkstring(L, 2);
+  const char *url = luaL_checkstring(L, 3);
+  const char *auth = luaL_optstring(L, 4, NULL);
+  size_t blen = 0;
+  const char *body = luaL_optlstring(L, 5, NULL, &blen);
+  const char *ctype = luaL_optstring(L, 6, NULL);
+  lua_Integer timeout = luaL_optinteger(L, 9, 0);
+  lsf_request *q;
+  sf_code rc;
+  q = lua_newuserdatauv(L, sizeof *q, 1);
+  memset(q, 0, sizeof *q);
+  q->ref = LUA_NOREF;
+  luaL_setmetatable(L, REQUEST_MT);
+  rc = sf_http_request_new(&q->req, h->http, method, url);
+  if (rc == SF_E_INVALID_ARG)
+    return luaL_error(L, "bad request: method %s, URL '%s'", method, url);
+  if (rc == SF_OK && auth)
+    rc = sf_http_request_add_header(q->req, "Authorization", auth);
+  if (rc == SF_OK)
+    rc = sf_http_request_add_header(q->req, "Accept", "application/json");
+  if (rc == SF_OK)
+    rc = add_headers(L, 7, q->req);
+  if (rc == SF_OK && (body || ctype))
+    rc = sf_http_request_set_body(
+        q->req, body, blen, ctype ? ctype : "application/json");
+  if (rc == SF_OK && !lua_isnoneornil(L, 8))
+    rc = sf_http_request_set_idempotent(q->req, lua_toboolean(L, 8));
+  if (rc == SF_OK && timeout > 0)
+    rc = sf_http_request_set_timeout(q->req, (long)timeout);
+  if (rc == SF_E_INVALID_ARG)
+    return luaL_error(L, "bad request header or option");
+  if (rc == SF_OK)
+    rc = sf_http_start(q->req, on_done, q);
+  if (rc != SF_OK)
+    return lsf_fail_code(L, rc, NULL);
+  /* keep the runtime alive as long as the request, and the request alive
+   * while it is in flight */
+  lua_pushvalue(L, 1);
+  lua_setiuservalue(L, -2, 1);
+  q->owner = h;
+  q->next = h->inflight;
+  if (h->inflight)
+    h->inflight->prev = q;
+  h->inflight = q;
+  lua_pushvalue(L, -1);
+  q->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return 1;
+}
+
+/*
+ * http:step([timeout_ms]) -> completed, pending
+ * Drives the transfers, waiting at most timeout_ms (default 1000) when
+ * nothing is ready. `completed` is a list of the requests that finished
+ * (or nil when none); `pending` counts those still in flight.
+ */
+static int lsf_http_step(lua_State *L) {
+  lsf_http *h = check_http(L, 1);
+  lua_Integer timeout = luaL_optinteger(L, 2, 1000);
+  lsf_request *q;
+  int n = 0;
+  if (!h->done_head)
+    sf_http_step(h->http, (long)(timeout < 0 ? 0 : timeout));
+  if (h->done_head) {
+    lua_newtable(L);
+    while ((q = h->done_head)) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, q->ref);
+      lua_rawseti(L, -2, ++n);
+      h->done_head = q->done_next;
+      if (!h->done_head)
+        h->done_tail = NULL;
+      q->done_next = NULL;
+      release(L, q); /* the table holds it now */
+    }
+  } else {
+    lua_pushnil(L);
+  }
+  lua_pushinteger(L, sf_http_pending(h->http));
+  return 2;
+}
+
+static int lsf_http_pending(lua_State *L) {
+  lua_pushinteger(L, sf_http_pending(lsf_check_http(L, 1)));
+  return 1;
+}
+
+/* request:done() -> boolean */
+static int lsf_request_done(lua_State *L) {
+  lua_pushboolean(L, check_request(L, 1)->done);
+  return 1;
+}
+
+/* request:result() -> status, body | nil, err */
+static int lsf_request_result(lua_State *L) {
+  lsf_request *q = check_request(L, 1);
+  size_t len;
+  const char *body;
+  sf_error err;
+  sf_code rc;
+  if (!q->done)
+    return luaL_error(L, "the request is still in flight");
+  rc = sf_http_request_result(q->req);
+  if (rc != SF_OK) {
+    err = *sf_http_request_error(q->req);
+    return lsf_failed(L, rc, &err);
+  }
+  lua_pushinteger(L, sf_http_response_status(q->req));
+  body = sf_http_response_body(q->req, &len);
+  lua_pushlstring(L, body, len);
+  return 2;
+}
+
+/* request:header(name) -> value | nil (of the final response) */
+static int lsf_request_header(lua_State *L) {
+  lsf_request *q = check_request(L, 1);
+  const char *v = sf_http_response_header(q->req, luaL_checkstring(L, 2));
+  if (!v)
+    return 0;
+  lua_pushstring(L, v);
+  return 1;
+}
+
+/* request:retry_after() -> milliseconds | nil */
+static int lsf_request_retry_after(lua_State *L) {
+  long ms = sf_http_response_retry_after_ms(check_request(L, 1)->req);
+  if (ms < 0)
+    return 0;
+  lua_pushinteger(L, ms);
+  return 1;
+}
+
+static int lsf_request_attempts(lua_State *L) {
+  lua_pushinteger(L, sf_http_request_attempts(check_request(L, 1)->req));
+  return 1;
+}
+
+/* ---- registration ------------------------------------------------------------ */
+
+static const luaL_Reg http_methods[] = {{"stats", lsf_http_stats},
+                                        {"start", lsf_http_start},
+                                        {"step", lsf_http_step},
+                                        {"pending", lsf_http_pending},
+                                        {NULL, NULL}};
+
+static const luaL_Reg request_methods[] = {
+    {"done", lsf_request_done},
+    {"result", lsf_request_result},
+    {"header", lsf_request_header},
+    {"retry_after", lsf_request_retry_after},
+    {"attempts", lsf_request_attempts},
+    {NULL, NULL}};
+
+void lsf_open_http(lua_State *L) {
+  lsf_new_class(L, HTTP_MT, http_methods, lsf_http_close);
+  luaL_newmetatable(L, REQUEST_MT);
+  lua_newtable(L);
+  luaL_setfuncs(L, request_methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, lsf_request_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, lsf_http_new);
+  lua_setfield(L, -2, "http_new");
+}

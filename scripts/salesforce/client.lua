@@ -1,0 +1,578 @@
+-- salesforce.client: the REST API client returned by salesforce.connect.
+-- Every call goes through Client:call (one place for the version prefix,
+-- the bearer token, the Sforce-Limit-Info header, the one refresh and
+-- replay on 401 INVALID_SESSION_ID, and error mapping). Bodies are decoded
+-- once, with lua-cjson, straight into Lua tables; JSON null stays
+-- salesforce.null (cjson.null), distinct from a missing field.
+require "salesforce"
+local core = require "salesforce.core"
+local cjson = require "cjson.safe"
+local errors = require "salesforce.errors"
+local scheduler = require "salesforce.scheduler"
+
+local require = require
+local error, ipairs, math, next, pairs, setmetatable, string, table, tonumber,
+  tostring, type =
+  error, ipairs, math, next, pairs, setmetatable, string, table, tonumber,
+  tostring, type
+
+local _M = {}
+
+local Client = {}
+Client.__index = Client
+Client.__name = "salesforce.Client"
+_M.Client = Client
+
+local COLLECTION_MAX = 200   -- records per sObject Collections call
+local COMPOSITE_MAX = 25     -- subrequests per composite call
+
+local function check_open(self)
+  if not self.http then error("attempt to use a closed Salesforce client", 3) end
+end
+
+local function check_name(name, what, level)
+  if type(name) ~= "string" or not name:match("^[%a][%w_]*$") then
+    error(string.format("bad %s name %s", what, tostring(name)), level or 3)
+  end
+end
+
+local function check_id(id, level)
+  if type(id) ~= "string" or not id:match("^%w+$") or (#id ~= 15 and #id ~= 18) then
+    error("bad record id " .. tostring(id) .. " (15 or 18 letters and digits)", level or 3)
+  end
+end
+
+-- Sforce-Limit-Info: api-usage=18/15000[; per-app-api-usage=...]
+local function parse_limit_info(v)
+  local used, max = v:match("api%-usage=(%d+)/(%d+)")
+  if not used then return nil end
+  return { used = tonumber(used), max = tonumber(max), header = v }
+end
+
+-- ---- construction ------------------------------------------------------------
+
+--- Builds a client over `http` (a runtime) and an auth source: `session`
+-- (a core session: stored tokens, single-flight refresh) and/or a
+-- `reauth` function that runs a flow again (flows without a refresh
+-- token). opts: version (pinned, "62.0" or "v62.0"), policy.
+function _M.new(http, tokens, opts)
+  opts = opts or {}
+  local self = setmetatable({
+    http = http, session = opts.session, reauth = opts.reauth,
+    access_token = tokens.access_token, instance_url = tokens.instance_url:gsub("/+$", ""),
+    describe_cache = {}, limit = nil, owns_http = opts.owns_http,
+  }, Client)
+  local version = opts.version
+  if version then
+    version = tostring(version):gsub("^v", "")
+    if not version:match("^%d+%.%d$") then
+      error("bad API version " .. tostring(opts.version) .. " (like \"62.0\")", 2)
+    end
+  else
+    local list, err = self:call("GET", "/services/data/")
+    if not list then
+      self:close()
+      return nil, err
+    end
+    local best
+    for _, v in ipairs(list) do
+      if not best or tonumber(v.version) > tonumber(best) then best = v.version end
+    end
+    if not best then
+      self:close()
+      return nil, errors.new("protocol", "the instance lists no API version")
+    end
+    version = best
+  end
+  self.version = version
+  self.base = "/services/data/v" .. version
+  return self
+end
+
+-- ---- the one call path ---------------------------------------------------------
+
+-- Refreshes after `stale` met 401: the session's single-flight refresh,
+-- or the flow again. Returns true or nil, err.
+function Client:refresh(stale)
+  check_open(self)
+  if self.session then
+    local refreshed, err = self.session:refresh(stale or self.access_token)
+    if refreshed ~= nil then -- false: another process or task had refreshed
+      local t = self.session:tokens()
+      self.access_token = t.access_token
+      self.instance_url = t.instance_url:gsub("/+$", "")
+      return true
+    end
+    -- without a refresh token (JWT, client credentials) run the flow again
+    if not (self.reauth and err.kind == "oauth") then return nil, err end
+  end
+  if self.reauth then
+    local t, err = self.reauth()
+    if not t then return nil, err end
+    if self.session then
+      local ok, serr = self.session:save(t)
+      if not ok then return nil, serr end
+    end
+    self.access_token = t.access_token
+    self.instance_url = t.instance_url:gsub("/+$", "")
+    return true
+  end
+  return nil, errors.new("auth",
+    "the session expired and this client cannot refresh it (connected with an access "
+      .. "token only)", { status = 401 })
+end
+
+local function send(self, method, url, body, ctype, headers, idempotent, timeout)
+  local req, err = self.http:start(method, url, "Bearer " .. self.access_token, body, ctype,
+    headers, idempotent, timeout)
+  if not req then return nil, err end
+  scheduler.await(req, self.http)
+  return req
+end
+
+--- The one request path. `path` starts with "/" (the instance's path) or
+-- is a full URL on the instance. `body` is a table (JSON-encoded) or a
+-- string. opts: headers, idempotent, timeout_ms, raw (return the body
+-- text undecoded). Returns the decoded body (true for an empty one), the
+-- status and the request; or nil, err.
+function Client:call(method, path, body, opts)
+  check_open(self)
+  opts = opts or {}
+  local url
+  if path:sub(1, 1) == "/" then
+    url = self.instance_url .. path
+  elseif path:sub(1, self.instance_url:len() + 1) == self.instance_url .. "/" then
+    url = path
+  else
+    error("path must start with '/' or be a URL on the instance: " .. tostring(path), 2)
+  end
+  local text, ctype
+  if type(body) == "table" then
+    text = cjson.encode(body)
+    if not text then error("the body cannot be encoded as JSON", 2) end
+    ctype = "application/json"
+  elseif body ~= nil then
+    text, ctype = tostring(body), opts.content_type or "application/json"
+  end
+  local replayed = false
+  while true do
+    local stale = self.access_token
+    local req, err = send(self, method, url, text, ctype, opts.headers, opts.idempotent,
+      opts.timeout_ms)
+    if not req then return nil, err end
+    local status, resp = req:result()
+    if not status then return nil, errors.transport(resp) end
+    local limit = req:header("Sforce-Limit-Info")
+    if limit then self.limit = parse_limit_info(limit) or self.limit end
+    if status == 401 and not replayed and errors.session_expired(status, resp) then
+      local ok, rerr = self:refresh(stale)
+      if not ok then return nil, rerr end
+      replayed = true
+    else
+      local decoded
+      if resp == "" then
+        decoded = true
+      elseif opts.raw then
+        decoded = resp
+      else
+        decoded = cjson.decode(resp)
+        if decoded == nil then
+          if status >= 400 then decoded = resp
+          else
+            return nil, errors.new("protocol", "the answer is not JSON (HTTP " .. status .. ")",
+              { status = status })
+          end
+        end
+      end
+      if status >= 400 or (status == 300 and not opts.accept_300) then
+        return nil, errors.from_response(status, decoded, req:retry_after())
+      end
+      return decoded, status, req
+    end
+  end
+end
+
+-- A versioned path: "/services/data/vXX.X" .. rest.
+function Client:path(rest)
+  return self.base .. rest
+end
+
+--- Generic request: {method = "GET", path = "/sobjects/Lead/describe" (relative to the
+-- versioned base unless it starts with "/services/"), query = {k = v},
+-- body = table|string, headers = {...}}. Returns decoded, status.
+function Client:request(t)
+  check_open(self)
+  if type(t) ~= "table" or type(t.path) ~= "string" then
+    error("request needs a table with path", 2)
+  end
+  local method = (t.method or "GET"):upper()
+  local path = t.path
+  if path:sub(1, 1) ~= "/" then path = "/" .. path end
+  if not path:match("^/services/") then path = self.base .. path end
+  if t.query then
+    local parts = {}
+    for k, v in pairs(t.query) do
+      parts[#parts + 1] = core.url_escape(tostring(k)) .. "=" .. core.url_escape(tostring(v))
+    end
+    table.sort(parts)
+    if #parts > 0 then path = path .. (path:find("?", 1, true) and "&" or "?")
+      .. table.concat(parts, "&") end
+  end
+  local decoded, status = self:call(method, path, t.body, { headers = t.headers,
+    idempotent = t.idempotent, accept_300 = true })
+  if decoded == nil then return nil, status end
+  return decoded, status
+end
+
+--- The latest Sforce-Limit-Info: {used, max, header}, or nil before any call.
+function Client:limit_info()
+  return self.limit
+end
+
+-- The public result of a call: the value, or nil and the error; never the
+-- status and request that Client:call also returns.
+local function result(res, err)
+  if res == nil then return nil, err end
+  return res
+end
+
+-- ---- records ---------------------------------------------------------------------
+
+--- Creates a record; returns its id.
+function Client:create(sobject, fields)
+  check_open(self)
+  check_name(sobject, "sObject")
+  if type(fields) ~= "table" then error("create needs a table of fields", 2) end
+  local res, err = self:call("POST", self:path("/sobjects/" .. sobject .. "/"), fields)
+  if not res then return nil, err end
+  return res.id
+end
+
+--- Reads a record (all fields, or the listed ones).
+function Client:get(sobject, id, fields)
+  check_open(self)
+  check_name(sobject, "sObject")
+  check_id(id)
+  local path = self:path("/sobjects/" .. sobject .. "/" .. id)
+  if fields then
+    if type(fields) ~= "table" then error("fields must be a list of names", 2) end
+    local soql = require "salesforce.soql"
+    for _, f in ipairs(fields) do soql.identifier(f) end
+    path = path .. "?fields=" .. core.url_escape(table.concat(fields, ","))
+  end
+  return result(self:call("GET", path))
+end
+
+--- Updates fields of a record; returns true.
+function Client:update(sobject, id, fields)
+  check_open(self)
+  check_name(sobject, "sObject")
+  check_id(id)
+  if type(fields) ~= "table" or next(fields) == nil then
+    error("update needs a non-empty table of fields", 2)
+  end
+  local res, err = self:call("PATCH", self:path("/sobjects/" .. sobject .. "/" .. id), fields,
+    { idempotent = true })
+  if not res then return nil, err end
+  return true
+end
+
+--- Upserts by external id; returns {id = ..., created = true|false}. Several
+-- matching records are an error of kind "multiple_matches" whose
+-- `matches` lists their URLs.
+function Client:upsert(sobject, field, value, fields)
+  check_open(self)
+  check_name(sobject, "sObject")
+  check_name(field, "external id field")
+  if type(value) ~= "string" and type(value) ~= "number" then
+    error("the external id value must be a string or number", 2)
+  end
+  if type(fields) ~= "table" then error("upsert needs a table of fields", 2) end
+  local path = self:path("/sobjects/" .. sobject .. "/" .. field .. "/"
+    .. core.url_escape(tostring(value)))
+  local res, status = self:call("PATCH", path, fields, { idempotent = true, accept_300 = true })
+  if not res then return nil, status end
+  if status == 300 then
+    local matches = type(res) == "table" and res or {}
+    return nil, errors.new("multiple_matches", string.format(
+      "%d %s records have %s = %s: %s", #matches, sobject, field, tostring(value),
+      table.concat(matches, ", ")), { status = 300, matches = matches })
+  end
+  if res == true then  -- 204 of older versions: an update
+    return { created = false }
+  end
+  return { id = res.id, created = status == 201 or res.created == true }
+end
+
+--- Deletes a record; returns true.
+function Client:delete(sobject, id)
+  check_open(self)
+  check_name(sobject, "sObject")
+  check_id(id)
+  local res, err = self:call("DELETE", self:path("/sobjects/" .. sobject .. "/" .. id))
+  if not res then return nil, err end
+  return true
+end
+
+--- The describe of an sObject, cached for the life of the client.
+function Client:describe(sobject)
+  check_open(self)
+  check_name(sobject, "sObject")
+  local cached = self.describe_cache[sobject]
+  if cached then return cached end
+  local res, err = self:call("GET", self:path("/sobjects/" .. sobject .. "/describe"))
+  if not res then return nil, err end
+  self.describe_cache[sobject] = res
+  return res
+end
+
+--- describeGlobal: every sObject of the org (cached).
+function Client:describe_global()
+  check_open(self)
+  if self.global_cache then return self.global_cache end
+  local res, err = self:call("GET", self:path("/sobjects/"))
+  if not res then return nil, err end
+  self.global_cache = res
+  return res
+end
+
+--- The org's limits (/limits).
+function Client:limits()
+  check_open(self)
+  return result(self:call("GET", self:path("/limits")))
+end
+
+-- ---- queries ---------------------------------------------------------------------
+
+local function bound(query, binds)
+  if type(query) ~= "string" then error("the query must be a string", 3) end
+  if binds ~= nil then
+    if type(binds) ~= "table" then error("binds must be a table", 3) end
+    return require("salesforce.soql").bind(query, binds)
+  end
+  return query
+end
+
+local function query_path(self, resource, q)
+  return self:path("/" .. resource .. "/?q=" .. core.url_escape(q))
+end
+
+--- Runs SOQL with named binds (":name", quoted by type); returns the first
+-- page {totalSize, done, records, nextRecordsUrl}.
+function Client:query(query, binds)
+  check_open(self)
+  return result(self:call("GET", query_path(self, "query", bound(query, binds))))
+end
+
+--- As query, including deleted and archived records.
+function Client:query_all(query, binds)
+  check_open(self)
+  return result(self:call("GET", query_path(self, "queryAll", bound(query, binds))))
+end
+
+--- The next page of a query result (its nextRecordsUrl).
+function Client:query_more(next_url)
+  check_open(self)
+  return result(self:call("GET", next_url))
+end
+
+--- The number of records: a SELECT COUNT() query, or (sobject, where, binds).
+function Client:count(query, binds, more)
+  check_open(self)
+  if type(query) == "string" and query:match("^[%a][%w_]*$") then
+    local where = binds
+    query = "SELECT COUNT() FROM " .. query .. (where and (" WHERE " .. where) or "")
+    binds = more
+  end
+  local res, err = self:query(query, binds)
+  if not res then return nil, err end
+  return res.totalSize
+end
+
+--- Iterates the records of a query, following nextRecordsUrl lazily: only
+-- one page is held at a time. opts: all (queryAll), batch_size (200-2000).
+-- A failure while fetching a page raises the structured error.
+function Client:each(query, binds, opts)
+  check_open(self)
+  opts = opts or {}
+  local q = bound(query, binds)
+  local headers
+  if opts.batch_size then
+    local n = math.tointeger(opts.batch_size)
+    if not n or n < 200 or n > 2000 then error("batch_size must be 200 to 2000", 2) end
+    headers = { ["Sforce-Query-Options"] = "batchSize=" .. n }
+  end
+  local page, i, url = nil, 0, query_path(self, opts.all and "queryAll" or "query", q)
+  return function()
+    while true do
+      if page then
+        i = i + 1
+        local rec = page.records[i]
+        if rec ~= nil then return rec end
+        if page.done or not page.nextRecordsUrl then return nil end
+        url = page.nextRecordsUrl
+        page = nil
+      end
+      local res, err = self:call("GET", url, nil, { headers = headers })
+      if not res then error(err, 2) end
+      page, i = res, 0
+    end
+  end
+end
+
+-- ---- search ------------------------------------------------------------------------
+
+--- SOSL built from user text, every reserved character escaped:
+-- {text, sobject or sobjects = {...}, fields = {...}, where, binds, limit,
+-- scope = "ALL"|"NAME"|"EMAIL"|"PHONE"}. Returns a list of records.
+function Client:search(t)
+  check_open(self)
+  if type(t) ~= "table" then error("search needs a table", 2) end
+  local returning = {}
+  local objects = t.sobjects or { t.sobject }
+  for _, obj in ipairs(objects) do
+    if type(obj) == "string" then
+      returning[#returning + 1] = { sobject = obj, fields = t.fields or { "Id" },
+        where = t.where, binds = t.binds, limit = t.limit }
+    else
+      returning[#returning + 1] = obj
+    end
+  end
+  if #returning == 0 then error("search needs sobject or sobjects", 2) end
+  local q = require("salesforce.sosl").build{ text = t.text, scope = t.scope or "ALL",
+    returning = returning, limit = t.total_limit }
+  local res, err = self:call("GET", self:path("/search/?q=" .. core.url_escape(q)))
+  if not res then return nil, err end
+  if type(res) == "table" and res.searchRecords then return res.searchRecords end
+  return res
+end
+
+--- parameterizedSearch (POST): {q = text, sobjects = {{name=, fields={...}}}, fields,
+-- in = "ALL", overallLimit = n, ...} passed as Salesforce documents it.
+function Client:parameterized_search(params)
+  check_open(self)
+  if type(params) ~= "table" or type(params.q) ~= "string" then
+    error("parameterized_search needs a table with q", 2)
+  end
+  local res, err = self:call("POST", self:path("/parameterizedSearch/"), params,
+    { idempotent = true })
+  if not res then return nil, err end
+  if type(res) == "table" and res.searchRecords then return res.searchRecords end
+  return res
+end
+
+-- ---- many records: sObject Collections, 200 a call --------------------------------------
+
+local function chunks(list, n)
+  local out = {}
+  for i = 1, #list, n do
+    out[#out + 1] = table.move(list, i, math.min(i + n - 1, #list), 1, {})
+  end
+  return out
+end
+
+local function collect_results(self, method, path, parts, build, opts)
+  local results = {}
+  for _, part in ipairs(parts) do
+    local res, err = self:call(method, path(part), build(part), opts)
+    if not res then return nil, err, results end
+    for _, r in ipairs(res) do results[#results + 1] = r end
+  end
+  return results
+end
+
+--- Creates records through sObject Collections (200 a call); returns the
+-- per-record results {id, success, errors} in order. opts.all_or_none.
+function Client:create_many(sobject, records, opts)
+  check_open(self)
+  check_name(sobject, "sObject")
+  if type(records) ~= "table" then error("create_many needs a list of records", 2) end
+  opts = opts or {}
+  local path = self:path("/composite/sobjects")
+  return collect_results(self, "POST", function() return path end,
+    chunks(records, COLLECTION_MAX), function(part)
+      local recs = {}
+      for i, r in ipairs(part) do
+        local copy = { attributes = { type = sobject } }
+        for k, v in pairs(r) do copy[k] = v end
+        recs[i] = copy
+      end
+      return { allOrNone = opts.all_or_none == true, records = recs }
+    end)
+end
+
+--- Updates records (each with Id) through sObject Collections.
+function Client:update_many(sobject, records, opts)
+  check_open(self)
+  check_name(sobject, "sObject")
+  if type(records) ~= "table" then error("update_many needs a list of records", 2) end
+  for _, r in ipairs(records) do check_id(r.Id) end
+  opts = opts or {}
+  local path = self:path("/composite/sobjects")
+  return collect_results(self, "PATCH", function() return path end,
+    chunks(records, COLLECTION_MAX), function(part)
+      local recs = {}
+      for i, r in ipairs(part) do
+        local copy = { attributes = { type = sobject } }
+        for k, v in pairs(r) do copy[k] = v end
+        recs[i] = copy
+      end
+      return { allOrNone = opts.all_or_none == true, records = recs }
+    end, { idempotent = true })
+end
+
+--- Deletes records by id through sObject Collections.
+function Client:delete_many(ids, opts)
+  check_open(self)
+  if type(ids) ~= "table" then error("delete_many needs a list of ids", 2) end
+  for _, id in ipairs(ids) do check_id(id) end
+  opts = opts or {}
+  return collect_results(self, "DELETE", function(part)
+    return self:path("/composite/sobjects?ids=" .. table.concat(part, ",")
+      .. "&allOrNone=" .. tostring(opts.all_or_none == true))
+  end, chunks(ids, COLLECTION_MAX), function() return nil end)
+end
+
+--- A composite request: subrequests {method, url, referenceId, body} (url
+-- relative to the versioned base unless it starts with /services/;
+-- references like "@{ref.id}" are resolved by Salesforce). Returns the
+-- compositeResponse list. opts.all_or_none.
+function Client:composite(subrequests, opts)
+  check_open(self)
+  if type(subrequests) ~= "table" or #subrequests == 0 then
+    error("composite needs a list of subrequests", 2)
+  end
+  if #subrequests > COMPOSITE_MAX then
+    error("composite takes at most " .. COMPOSITE_MAX .. " subrequests", 2)
+  end
+  opts = opts or {}
+  local list = {}
+  for i, s in ipairs(subrequests) do
+    if type(s.url) ~= "string" or type(s.referenceId) ~= "string" then
+      error("subrequest " .. i .. " needs url and referenceId", 2)
+    end
+    local url = s.url
+    if not url:match("^/services/") then
+      url = self.base .. (url:sub(1, 1) == "/" and "" or "/") .. url
+    end
+    list[i] = { method = (s.method or "GET"):upper(), url = url, referenceId = s.referenceId,
+      body = s.body }
+  end
+  local res, err = self:call("POST", self:path("/composite"),
+    { allOrNone = opts.all_or_none == true, compositeRequest = list })
+  if not res then return nil, err end
+  return res.compositeResponse
+end
+
+-- ---- lifecycle ---------------------------------------------------------------------
+
+--- Closes the client (idempotent); its runtime too when it owns it.
+function Client:close()
+  if self.session then self.session:close() self.session = nil end
+  if self.http and self.owns_http then self.http:close() end
+  self.http = nil
+end
+Client.__close = Client.close
+Client.__gc = Client.close
+
+return _M

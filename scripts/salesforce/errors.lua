@@ -1,0 +1,95 @@
+-- salesforce.errors: structured errors. Every failure of the network,
+-- OAuth or Salesforce is returned as nil, err where err is a table with
+--   kind         "salesforce", "connect", "timeout", "tls", "network",
+--                "outcome_unknown", "oauth", "auth", "multiple_matches",
+--                "protocol", ...
+--   message      a readable sentence (never a secret)
+--   status       the HTTP status, when a response came
+--   error_code   Salesforce's errorCode (the first one), e.g. REQUIRED_FIELD_MISSING
+--   fields       the fields the first error names, when it names any
+--   errors       every {errorCode, message, fields} Salesforce returned
+--   retryable    whether trying again later may succeed
+--   retry_after  seconds the server asked us to wait (429, 503)
+-- and tostring(err) reads "salesforce error (HTTP 400): REQUIRED_FIELD_MISSING: ...".
+require "salesforce"
+local core = require "salesforce.core"
+local cjson = require "cjson.safe"
+
+local ipairs, pairs, string, table, tostring, type = ipairs, pairs, string, table, tostring, type
+
+local _M = {}
+
+--- A new error of `kind` with `message` and the optional fields of `extra`.
+function _M.new(kind, message, extra)
+  local e = { kind = kind, message = message }
+  for k, v in pairs(extra or {}) do e[k] = v end
+  if e.retryable == nil then e.retryable = false end
+  return core.new_error(e)
+end
+
+local RETRYABLE_STATUS = { [420] = true, [429] = true, [500] = true, [502] = true,
+  [503] = true, [504] = true }
+
+--- The error of an HTTP answer `status` with decoded body `body` (a
+-- table, a string or nil). `retry_after_ms` from the response, if any.
+function _M.from_response(status, body, retry_after_ms)
+  local list = body
+  if type(body) == "table" and body.errorCode then list = { body } end  -- some gateways
+  local errors = {}
+  if type(list) == "table" then
+    for _, e in ipairs(list) do
+      if type(e) == "table" and (e.errorCode or e.statusCode) then
+        errors[#errors + 1] = {
+          errorCode = e.errorCode or e.statusCode, message = e.message,
+          fields = type(e.fields) == "table" and e.fields or nil,
+        }
+      end
+    end
+  end
+  local first = errors[1]
+  local code = first and first.errorCode or nil
+  local message
+  if first then
+    message = string.format("%s: %s", code, tostring(first.message))
+    if first.fields and #first.fields > 0 then
+      message = message .. " [fields: " .. table.concat(first.fields, ", ") .. "]"
+    end
+    if #errors > 1 then
+      message = message .. string.format(" (and %d more)", #errors - 1)
+    end
+  elseif type(body) == "string" and body ~= "" then
+    message = "HTTP " .. status .. ": " .. body:sub(1, 200)
+  else
+    message = "HTTP " .. status
+  end
+  local retry = RETRYABLE_STATUS[status] == true or code == "REQUEST_LIMIT_EXCEEDED"
+    or code == "UNABLE_TO_LOCK_ROW"
+  return _M.new("salesforce", message, {
+    status = status, error_code = code, fields = first and first.fields or nil,
+    errors = errors, retryable = retry,
+    retry_after = retry_after_ms and (retry_after_ms / 1000) or nil,
+  })
+end
+
+--- True when a 401 answer means an expired or invalid session that a
+-- refresh may cure (not the refusal of a token without the api scope).
+function _M.session_expired(status, body)
+  if status ~= 401 then return false end
+  local list = type(body) == "string" and cjson.decode(body) or body
+  local first = type(list) == "table" and (list[1] or list) or nil
+  if type(first) ~= "table" or first.errorCode ~= "INVALID_SESSION_ID" then return false end
+  local msg = type(first.message) == "string" and first.message or ""
+  return not msg:find("not valid for use with the REST API", 1, true)
+end
+
+--- Marks a transport error from the core (already structured) retryable
+-- where that is safe to know.
+function _M.transport(err)
+  if err.kind == "outcome_unknown" then
+    err.retryable = false
+    err.message = err.message .. " (check before retrying: the request may have been applied)"
+  end
+  return err
+end
+
+return _M
