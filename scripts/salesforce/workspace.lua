@@ -447,6 +447,7 @@ end
 
 --- A core session of (profile, user) for requests with refresh.
 function Workspace:session(profile, user)
+  profile = profile or _M.SYSTEM
   local app, e = self:app(profile)
   if not app then return nil, e end
   local http
