@@ -28,14 +28,15 @@ typedef struct lsf_http {
 
 struct lsf_request {
   sf_http_request *req;
-  lsf_http *owner;    /* valid while `ref` is held (uservalue 1 too) */
-  int ref;            /* registry reference while in flight, else NOREF */
-  int done;           /* the transport completed it */
+  lsf_http *owner;          /* valid while `ref` is held (uservalue 1 too) */
+  int ref;                  /* registry reference while in flight, else NOREF */
+  int done;                 /* the transport completed it */
   lsf_request *prev, *next; /* in owner->inflight */
   lsf_request *done_next;   /* in owner's completion list */
 };
 
-/* ---- the runtime ---------------------------------------------------------- */
+/* ---- the runtime ----------------------------------------------------------
+ */
 
 static void log_to_stderr(void *ud, sf_log_level level, const char *line) {
   (void)ud;
@@ -74,14 +75,14 @@ static int lsf_http_new(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     cfg.ca_file = lsf_opt_string(L, 1, "ca_file");
     cfg.user_agent = lsf_opt_string(L, 1, "user_agent");
-    cfg.connect_timeout_ms = (long)lsf_opt_int(L, 1, "connect_timeout_ms",
-                                               cfg.connect_timeout_ms);
+    cfg.connect_timeout_ms =
+        (long)lsf_opt_int(L, 1, "connect_timeout_ms", cfg.connect_timeout_ms);
     cfg.timeout_ms = (long)lsf_opt_int(L, 1, "timeout_ms", cfg.timeout_ms);
     cfg.max_retries = (int)lsf_opt_int(L, 1, "max_retries", cfg.max_retries);
     cfg.retry_base_ms =
         (long)lsf_opt_int(L, 1, "retry_base_ms", cfg.retry_base_ms);
-    cfg.max_host_connections = (long)lsf_opt_int(
-        L, 1, "max_host_connections", cfg.max_host_connections);
+    cfg.max_host_connections = (long)lsf_opt_int(L, 1, "max_host_connections",
+                                                 cfg.max_host_connections);
     level = lsf_opt_string(L, 1, "log_level");
     if (level) {
       int lv = parse_level(level);
@@ -155,7 +156,8 @@ static int lsf_http_stats(lua_State *L) {
   return 1;
 }
 
-/* ---- requests --------------------------------------------------------------- */
+/* ---- requests ---------------------------------------------------------------
+ */
 
 /* The transport's completion callback: C only, no Lua. */
 static void on_done(sf_http_request *r, void *ud) {
@@ -243,8 +245,8 @@ static int lsf_http_start(lua_State *L) {
   if (rc == SF_OK)
     rc = add_headers(L, 7, q->req);
   if (rc == SF_OK && (body || ctype))
-    rc = sf_http_request_set_body(
-        q->req, body, blen, ctype ? ctype : "application/json");
+    rc = sf_http_request_set_body(q->req, body, blen,
+                                  ctype ? ctype : "application/json");
   if (rc == SF_OK && !lua_isnoneornil(L, 8))
     rc = sf_http_request_set_idempotent(q->req, lua_toboolean(L, 8));
   if (rc == SF_OK && timeout > 0)
@@ -355,7 +357,8 @@ static int lsf_request_attempts(lua_State *L) {
   return 1;
 }
 
-/* ---- registration ------------------------------------------------------------ */
+/* ---- registration
+ * ------------------------------------------------------------ */
 
 static const luaL_Reg http_methods[] = {{"stats", lsf_http_stats},
                                         {"start", lsf_http_start},

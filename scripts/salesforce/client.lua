@@ -54,7 +54,8 @@ end
 --- Builds a client over `http` (a runtime) and an auth source: `session`
 -- (a core session: stored tokens, single-flight refresh) and/or a
 -- `reauth` function that runs a flow again (flows without a refresh
--- token). opts: version (pinned, "62.0" or "v62.0"), policy.
+-- token). opts: version (pinned, "62.0" or "v62.0"), session, reauth,
+-- owns_http (close the runtime with the client).
 function _M.new(http, tokens, opts)
   opts = opts or {}
   local self = setmetatable({
@@ -219,7 +220,7 @@ function Client:request(t)
       .. table.concat(parts, "&") end
   end
   local decoded, status = self:call(method, path, t.body, { headers = t.headers,
-    idempotent = t.idempotent, accept_300 = true })
+    idempotent = t.idempotent, timeout_ms = t.timeout_ms, raw = t.raw, accept_300 = true })
   if decoded == nil then return nil, status end
   return decoded, status
 end
@@ -423,8 +424,10 @@ end
 -- ---- search ------------------------------------------------------------------------
 
 --- SOSL built from user text, every reserved character escaped:
--- {text, sobject or sobjects = {...}, fields = {...}, where, binds, limit,
--- scope = "ALL"|"NAME"|"EMAIL"|"PHONE"}. Returns a list of records.
+-- {text, sobject, or sobjects = {name or {sobject, fields, where, binds,
+-- limit}, ...}, fields = {...}, where, binds, limit (per object),
+-- total_limit, scope = "ALL"|"NAME"|"EMAIL"|"PHONE"|"SIDEBAR"}. Returns a
+-- list of records.
 function Client:search(t)
   check_open(self)
   if type(t) ~= "table" then error("search needs a table", 2) end
@@ -556,7 +559,7 @@ function Client:composite(subrequests, opts)
       url = self.base .. (url:sub(1, 1) == "/" and "" or "/") .. url
     end
     list[i] = { method = (s.method or "GET"):upper(), url = url, referenceId = s.referenceId,
-      body = s.body }
+      body = s.body, httpHeaders = s.httpHeaders }
   end
   local res, err = self:call("POST", self:path("/composite"),
     { allOrNone = opts.all_or_none == true, compositeRequest = list })

@@ -10,6 +10,9 @@
 --   errors       every {errorCode, message, fields} Salesforce returned
 --   retryable    whether trying again later may succeed
 --   retry_after  seconds the server asked us to wait (429, 503)
+-- Errors of the transport and of OAuth come from the C core with the same
+-- kind/message/status/retryable fields, plus `code` (the core's stable
+-- sf_code number) and `remote_code` (the OAuth `error`, e.g. invalid_grant).
 -- and tostring(err) reads "salesforce error (HTTP 400): REQUIRED_FIELD_MISSING: ...".
 require "salesforce"
 local core = require "salesforce.core"

@@ -65,9 +65,12 @@ end
 --   { flow = "client_credentials"|"jwt"|"password"|"refresh_token",
 --     client_id, client_secret, login_url, key_file, username, password,
 --     refresh_token }                                   a non-interactive flow
+--     (also token_url, audience for jwt)
 -- Common options: version ("62.0"; default: the newest the org offers),
--- ca_file, allow_loopback, allowed_domains, max_connections (per host),
--- timeout_ms, connect_timeout_ms, max_retries, log_level.
+-- ca_file, allow_loopback, allowed_domains (override a workspace's
+-- settings), store_key (a workspace's key; default $LUAFORCE_STORE_KEY),
+-- max_connections (per host), timeout_ms, connect_timeout_ms, max_retries,
+-- retry_base_ms, log_level.
 function _M.connect(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("salesforce.connect needs a table of options", 2) end
@@ -106,7 +109,9 @@ function _M.connect(opts)
       owns_http = true, reauth = not tokens.refresh_token and run or nil })
   end
   local workspace = require "salesforce.workspace"
-  local ws, err = workspace.open{ dir = opts.workspace, http = http_options(opts) }
+  local ws, err = workspace.open{ dir = opts.workspace, key = opts.store_key,
+    http = http_options(opts), allow_loopback = opts.allow_loopback,
+    allowed_domains = opts.allowed_domains }
   if not ws then return nil, err end
   local session
   session, err = ws:session(opts.profile, opts.user)

@@ -12,8 +12,9 @@
 --   local tokens = assert(client:exchange_code(code, pending.verifier))
 require "salesforce" -- registers salesforce.core and the embedded submodules
 local core = require "salesforce.core"
+local cjson = require "cjson.safe"
 
-local setmetatable, type = setmetatable, type
+local error, setmetatable, type = error, setmetatable, type
 
 local _M = {}
 
@@ -45,6 +46,12 @@ function _M.new(opts)
     Client)
 end
 
+-- The open runtime; a closed client raises as every closed handle does.
+function Client:runtime()
+  if not self.http then error("attempt to use a closed OAuth client", 3) end
+  return self.http
+end
+
 --- A fresh PKCE pair (verifier, S256 challenge); with a verifier, its
 -- challenge.
 _M.pkce = core.oauth_pkce
@@ -63,47 +70,53 @@ function Client:authorize_url(extra)
 end
 
 function Client:exchange_code(code, verifier)
-  return core.oauth_exchange_code(self.http, self.app, self.policy, code, verifier)
+  return core.oauth_exchange_code(self:runtime(), self.app, self.policy, code, verifier)
 end
 
 function Client:refresh(refresh_token)
-  return core.oauth_refresh(self.http, self.app, self.policy, refresh_token)
+  return core.oauth_refresh(self:runtime(), self.app, self.policy, refresh_token)
 end
 
 function Client:client_credentials()
-  return core.oauth_client_credentials(self.http, self.app, self.policy)
+  return core.oauth_client_credentials(self:runtime(), self.app, self.policy)
 end
 
 --- JWT bearer: `key_file` is a PEM RSA key; audience defaults to the
 -- login URL.
 function Client:jwt_bearer(key_file, username, audience)
-  return core.oauth_jwt_bearer(self.http, self.app, self.policy, key_file, username,
+  return core.oauth_jwt_bearer(self:runtime(), self.app, self.policy, key_file, username,
     audience or self.login_url)
 end
 
 --- Legacy username-password flow (password includes the security token).
 function Client:password(username, password)
-  return core.oauth_password(self.http, self.app, self.policy, username, password)
+  return core.oauth_password(self:runtime(), self.app, self.policy, username, password)
 end
 
 --- Device flow: start() -> {device_code, user_code, verification_uri,
 -- interval}; poll(device_code) -> tokens, or nil, err with err.kind
 -- "pending" (err.remote_code "slow_down": wait 5 s longer).
 function Client:device_start()
-  return core.oauth_device_start(self.http, self.app)
+  return core.oauth_device_start(self:runtime(), self.app)
 end
 
 function Client:device_poll(device_code)
-  return core.oauth_device_poll(self.http, self.app, self.policy, device_code)
+  return core.oauth_device_poll(self:runtime(), self.app, self.policy, device_code)
 end
 
 function Client:revoke(token)
-  return core.oauth_revoke(self.http, self.app, token)
+  return core.oauth_revoke(self:runtime(), self.app, token)
 end
 
---- The identity (or userinfo) document of tokens, as JSON text.
+--- The identity document of tokens (a table), or nil, err.
 function Client:identity(tokens)
-  return core.oauth_get(self.http, tokens.id, tokens.access_token)
+  local body, err = core.oauth_get(self:runtime(), tokens.id, tokens.access_token)
+  if not body then return nil, err end
+  local doc = cjson.decode(body)
+  if type(doc) ~= "table" then
+    return nil, core.new_error{ kind = "protocol", message = "the identity URL answered no JSON" }
+  end
+  return doc
 end
 
 function Client:close()

@@ -4,8 +4,9 @@
 -- libcurl multi handles and resumes each coroutine when its request has
 -- completed. Outside a spawned coroutine the same calls block. Coroutines
 -- are resumed only from Lua code here, never from inside libcurl.
-local coroutine, debug, error, ipairs, next, pairs, select, setmetatable, table, tostring =
-  coroutine, debug, error, ipairs, next, pairs, select, setmetatable, table, tostring
+local coroutine, debug, error, ipairs, next, pairs, select, setmetatable, table, tostring,
+  type =
+  coroutine, debug, error, ipairs, next, pairs, select, setmetatable, table, tostring, type
 
 local _M = {}
 
@@ -21,7 +22,9 @@ Task.__index = Task
 --- "running", "done" or "failed".
 function Task:status() return self.state end
 
---- The task's return values; raises the task's error if it failed.
+--- The task's return values; raises the task's error if it failed (a
+-- structured error as it was raised, other errors with the task's
+-- traceback; task.traceback has the traceback in both cases).
 function Task:result()
   if self.state == "running" then error("the task is still running", 2) end
   if self.state == "failed" then error(self.error, 2) end
@@ -32,7 +35,10 @@ local function resume(t, ...)
   local res = table.pack(coroutine.resume(t.co, ...))
   if not res[1] then
     t.state = "failed"
-    t.error = debug.traceback(t.co, tostring(res[2]))
+    -- a structured error stays the object it was; anything else gets the
+    -- task's traceback, which would otherwise be lost with the coroutine
+    t.traceback = debug.traceback(t.co, tostring(res[2]))
+    t.error = type(res[2]) == "table" and res[2] or t.traceback
     tasks[t.co] = nil
   elseif coroutine.status(t.co) == "dead" then
     t.state = "done"
@@ -109,8 +115,9 @@ local function all_done(list)
 end
 
 --- Waits for the given tasks (all tasks when none is given). Returns the
--- first result of each given task, in order; raises when one of them
--- failed (with its traceback).
+-- first result of each given task, in order (use task:result() for all of
+-- them), or true when no task was given; raises the error of the first
+-- given task that failed.
 function _M.wait(...)
   local list = select("#", ...) > 0 and { ... } or nil
   while not all_done(list) do

@@ -14,8 +14,9 @@ require "salesforce"
 local core = require "salesforce.core"
 local cjson = require "cjson.safe"
 
-local ipairs, math, os, pairs, setmetatable, string, table, tonumber, tostring, type =
-  ipairs, math, os, pairs, setmetatable, string, table, tonumber, tostring, type
+local error, ipairs, math, os, pairs, rawget, setmetatable, string, table, tonumber, tostring,
+  type =
+  error, ipairs, math, os, pairs, rawget, setmetatable, string, table, tonumber, tostring, type
 
 local _M = {}
 
@@ -130,8 +131,9 @@ function _M.default_dir(dir)
 end
 
 --- Opens (creating) a workspace. opts: dir, key (store key text; default
--- $LUAFORCE_STORE_KEY), http (options for the HTTP runtime). Returns the
--- workspace or nil, err.
+-- $LUAFORCE_STORE_KEY), http (options for the HTTP runtime), and
+-- allow_loopback / allowed_domains to override the stored settings.
+-- Returns the workspace or nil, err.
 function _M.open(opts)
   opts = opts or {}
   local dir = _M.default_dir(opts.dir)
@@ -139,7 +141,9 @@ function _M.open(opts)
   if key == "" then key = nil end
   local store, e = core.store_open(dir, key)
   if not store then return nil, e end
-  local ws = setmetatable({ dir = dir, store = store, http_opts = opts.http or {} }, Workspace)
+  local ws = setmetatable({ dir = dir, store = store, http_opts = opts.http or {},
+    policy_override = { allow_loopback = opts.allow_loopback,
+      allowed_domains = opts.allowed_domains } }, Workspace)
   local cfg
   cfg, e = ws:config()
   if not cfg then
@@ -147,6 +151,13 @@ function _M.open(opts)
     return nil, e
   end
   return ws
+end
+
+-- The open store; a closed workspace raises as every closed handle does.
+local function open_store(self)
+  local st = rawget(self, "store")
+  if not st then error("attempt to use a closed workspace", 3) end
+  return st
 end
 
 function Workspace:close()
@@ -158,7 +169,7 @@ Workspace.__gc = Workspace.close
 
 --- The configuration (a table), read fresh from the store.
 function Workspace:config()
-  local raw, e = self.store:get(CONFIG[1], CONFIG[2])
+  local raw, e = open_store(self):get(CONFIG[1], CONFIG[2])
   if not raw then
     if e.kind == "not_found" then
       return { version = 1, profiles = {}, settings = {} }
@@ -176,7 +187,7 @@ end
 
 -- Read-modify-write of the configuration under the store lock.
 function Workspace:update(fn)
-  local ok, e = self.store:lock(CONFIG[1], CONFIG[2], 10000)
+  local ok, e = open_store(self):lock(CONFIG[1], CONFIG[2], 10000)
   if not ok then return nil, e end
   local cfg
   cfg, e = self:config()
@@ -184,13 +195,13 @@ function Workspace:update(fn)
   if cfg then
     result, ferr = fn(cfg)
     if result ~= nil then
-      local saved, serr = self.store:put(CONFIG[1], CONFIG[2], cjson.encode(cfg))
+      local saved, serr = open_store(self):put(CONFIG[1], CONFIG[2], cjson.encode(cfg))
       if not saved then result, ferr = nil, serr end
     end
   else
     ferr = e
   end
-  self.store:unlock(CONFIG[1], CONFIG[2])
+  open_store(self):unlock(CONFIG[1], CONFIG[2])
   return result, ferr
 end
 
@@ -295,7 +306,7 @@ function Workspace:remove_profile(name)
   end
   if not removed then return nil, e end
   -- its stored authorizations go with it
-  local users = self.store:list(name) or {}
+  local users = open_store(self):list(name) or {}
   for _, user in ipairs(users) do self:logout(name, user) end
   return true, #users
 end
@@ -366,9 +377,14 @@ function Workspace:runtime()
   return http
 end
 
+--- The instance URL policy: the workspace's settings, unless open() was
+-- given allow_loopback or allowed_domains.
 function Workspace:policy()
   local s = self:settings() or {}
-  return { allow_loopback = s.allow_loopback or false, allowed_domains = s.allowed_domains }
+  local o = self.policy_override or {}
+  local loopback = o.allow_loopback
+  if loopback == nil then loopback = s.allow_loopback or false end
+  return { allow_loopback = loopback, allowed_domains = o.allowed_domains or s.allowed_domains }
 end
 
 local function check_user(user)
@@ -416,7 +432,7 @@ function Workspace:check_org(tokens)
   return {
     org_id = org.Id, org_name = org.Name, edition = org.OrganizationType,
     sandbox = org.IsSandbox == true, instance = org.InstanceName,
-    api_version = version,
+    api_version = version:gsub("^v", ""),
   }
 end
 
@@ -441,19 +457,23 @@ function Workspace:finish(profile, user, app, tokens)
   identity = identity and cjson.decode(identity)
   org.username = type(identity) == "table" and identity.username or nil
   org.profile, org.user, org.authorized_at = profile, user, os.time()
-  self.store:put(META, profile .. "/" .. user, cjson.encode(org))
+  open_store(self):put(META, profile .. "/" .. user, cjson.encode(org))
   return org
 end
 
 --- A core session of (profile, user) for requests with refresh.
 function Workspace:session(profile, user)
   profile = profile or _M.SYSTEM
+  if user ~= nil and user ~= _M.WORKSPACE_USER then
+    local ok, msg = check_user(user)
+    if not ok then return err("config", "%s", msg) end
+  end
   local app, e = self:app(profile)
   if not app then return nil, e end
   local http
   http, e = self:runtime()
   if not http then return nil, e end
-  return core.session_new(http, self.store, app, self:policy(), profile,
+  return core.session_new(http, open_store(self), app, self:policy(), profile,
     user or _M.WORKSPACE_USER)
 end
 
@@ -479,7 +499,7 @@ function Workspace:begin(profile, user, opts)
     redirect_uri = app.redirect_uri, expires_at = os.time() + (opts.ttl or _M.STATE_TTL),
   }
   local ok
-  ok, e = self.store:put(STATES, state, cjson.encode(pending))
+  ok, e = open_store(self):put(STATES, state, cjson.encode(pending))
   if not ok then return nil, e end
   return core.oauth_authorize_url(app, state, challenge, opts.extra), state
 end
@@ -507,13 +527,13 @@ function Workspace:complete(redirect_url)
   if not q.state:match("^[%w_-]+$") or #q.state > 128 then
     return err("state", "the redirect's state is not one luaforce issued")
   end
-  local raw = self.store:get(STATES, q.state)
+  local raw = open_store(self):get(STATES, q.state)
   if not raw then
     return err("state", "unknown or already used state: this authorization link was not "
       .. "issued by this workspace, or was completed already; start again")
   end
   -- one use only, whatever happens next
-  self.store:delete(STATES, q.state)
+  open_store(self):delete(STATES, q.state)
   local pending = cjson.decode(raw)
   if type(pending) ~= "table" or not pending.verifier then
     return err("state", "the pending authorization is damaged; start again")
@@ -543,11 +563,11 @@ end
 --- Removes expired pending states; returns how many.
 function Workspace:prune_states()
   local n = 0
-  for _, state in ipairs(self.store:list(STATES) or {}) do
-    local raw = self.store:get(STATES, state)
+  for _, state in ipairs(open_store(self):list(STATES) or {}) do
+    local raw = open_store(self):get(STATES, state)
     local p = raw and cjson.decode(raw)
     if type(p) ~= "table" or os.time() > (p.expires_at or 0) then
-      self.store:delete(STATES, state)
+      open_store(self):delete(STATES, state)
       n = n + 1
     end
   end
@@ -582,7 +602,8 @@ function Workspace:login_client_credentials(profile)
   end)
 end
 
---- Legacy username-password flow (logs a warning; Salesforce retires it).
+--- Legacy username-password flow (the core logs a warning through the
+-- runtime's log; Salesforce is retiring the flow).
 function Workspace:login_password(profile, username, password)
   return flow(self, profile, function(http, app, policy)
     return core.oauth_password(http, app, policy, username, password)
@@ -619,14 +640,14 @@ function Workspace:status()
   if not names then return nil, e end
   local out = {}
   for _, profile in ipairs(names) do
-    for _, user in ipairs(self.store:list(profile) or {}) do
+    for _, user in ipairs(open_store(self):list(profile) or {}) do
       local entry = { profile = profile, user = user }
-      local meta = self.store:get(META, profile .. "/" .. user)
+      local meta = open_store(self):get(META, profile .. "/" .. user)
       meta = meta and cjson.decode(meta)
       if type(meta) == "table" then
         for k, v in pairs(meta) do entry[k] = v end
       end
-      local raw = self.store:get(profile, user)
+      local raw = open_store(self):get(profile, user)
       local t = raw and cjson.decode(raw)
       if type(t) == "table" and t.obtained_at then
         entry.token_age = math.floor(os.time() - t.obtained_at)
@@ -641,8 +662,8 @@ end
 --- Forgets the tokens of (profile, user) locally.
 function Workspace:logout(profile, user)
   profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
-  local ok, e = self.store:delete(profile, user)
-  self.store:delete(META, profile .. "/" .. user)
+  local ok, e = open_store(self):delete(profile, user)
+  open_store(self):delete(META, profile .. "/" .. user)
   if not ok then return nil, e end
   return true
 end
@@ -650,7 +671,7 @@ end
 --- Revokes the tokens of (profile, user) at Salesforce, then forgets them.
 function Workspace:revoke(profile, user)
   profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
-  local raw, e = self.store:get(profile, user)
+  local raw, e = open_store(self):get(profile, user)
   if not raw then return nil, e end
   local t = cjson.decode(raw) or {}
   local app
