@@ -222,7 +222,7 @@ const char *lsf_opt_string(lua_State *L, int idx, const char *key) {
 }
 
 lua_Integer lsf_opt_int(lua_State *L, int idx, const char *key,
-                           lua_Integer dflt) {
+                        lua_Integer dflt) {
   lua_Integer v;
   int isnum;
   lua_getfield(L, idx, key);
