@@ -24,8 +24,14 @@ _TOKEN = re.compile(r"""
 | (?P<punct>[(),:])
 """, re.X)
 
+# Salesforce documents \n \r \t \b \f and their upper-case forms \N \R \T
+# \B \F with the same meanings, plus \" \' \\ and \uXXXX. (\b is "Bell" in
+# the documentation; it is read as backspace here, as Java would.)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f",
+            "N": "\n", "T": "\t", "R": "\r", "B": "\b", "F": "\f",
             '"': '"', "'": "'", "\\": "\\"}
+# \_ and \% are documented as "LIKE expression only": a literal _ or %.
+_LIKE_ONLY = ("_", "%")
 
 KEYWORDS = {"select", "from", "where", "and", "or", "not", "in", "like",
             "order", "by", "asc", "desc", "nulls", "first", "last", "limit",
@@ -86,45 +92,83 @@ def tokenize(source, start=0, end=None, code="MALFORMED_QUERY"):
     return toks
 
 
+class StringLiteral:
+    r"""A string literal decoded once into pieces: (character, wildcard)
+    pairs. A wildcard piece is a bare % or _ (meaningful only to LIKE);
+    every character written as an escape sequence (\\ \' \n \uXXXX \_ \%
+    ...) is literal. So 'x\\%' is x, a literal backslash, then a wildcard,
+    and '%\\%' means "contains a backslash"."""
+
+    __slots__ = ("pieces", "raw", "like_only")
+
+    def __init__(self, pieces, raw, like_only):
+        self.pieces = pieces        # [(char, is_wildcard)]
+        self.raw = raw              # the source text between the quotes
+        self.like_only = like_only  # the first \_ or \% escape, or None
+
+    def text(self):
+        """The value that = != < > IN compare (callers reject literals
+        with LIKE-only escapes first)."""
+        return "".join(c for c, _ in self.pieces)
+
+    def like_regex(self):
+        out = []
+        for c, wild in self.pieces:
+            if wild:
+                out.append(".*" if c == "%" else ".")
+            else:
+                out.append(re.escape(c))
+        return re.compile("^" + "".join(out) + "$", re.S | re.I)
+
+
+def _raw_literal(source, pos, end):
+    """The text between a literal's quotes (up to `end` if unterminated)."""
+    i = pos + 1
+    while i < end and source[i] != "'":
+        i += 2 if source[i] == "\\" else 1
+    return source[pos + 1:min(i, end)]
+
+
+def invalid_literal(source, pos, end, code, seq):
+    r"""Salesforce's wording, as recorded in restforce issue #632:
+    "Invalid string literal 'Anne\-Marie'. Illegal character sequence '\-'
+    in string literal.", located at the literal (the recording's column is
+    the literal's, not the backslash's)."""
+    return located(source, pos, code, "Invalid string literal '%s'. Illegal "
+                   "character sequence '%s' in string literal."
+                   % (_raw_literal(source, pos, end), seq))
+
+
 def _read_string(source, pos, end, code):
-    out, i = [], pos + 1
+    """Decode the literal opening at source[pos] -> (StringLiteral, end)."""
+    pieces, like_only, i = [], None, pos + 1
     while i < end:
         c = source[i]
         if c == "\\":
             nxt = source[i + 1:i + 2]
             if nxt in _ESCAPES:
-                out.append(_ESCAPES[nxt])
-            elif nxt in ("_", "%"):
-                out.append("\\" + nxt)      # kept: meaningful in LIKE
+                pieces.append((_ESCAPES[nxt], False))
+            elif nxt in _LIKE_ONLY:
+                # Valid lexically; rejected later unless the literal is a
+                # LIKE pattern (Parser._value).
+                pieces.append((nxt, False))
+                like_only = like_only or "\\" + nxt
             elif nxt == "u" and re.match(r"[0-9a-fA-F]{4}",
                                           source[i + 2:i + 6]):
-                out.append(chr(int(source[i + 2:i + 6], 16)))
+                # A % or _ written as \uXXXX counts as a literal character,
+                # not a wildcard (UNCONFIRMED: the documentation is silent).
+                pieces.append((chr(int(source[i + 2:i + 6], 16)), False))
                 i += 4
             else:
-                raise located(source, i, code, "Invalid string literal "
-                              "'%s'. Illegal character sequence '\\%s' in "
-                              "string literal." % (source[pos + 1:end], nxt))
+                raise invalid_literal(source, pos, end, code, "\\" + nxt)
             i += 2
             continue
         if c == "'":
-            return "".join(out), i + 1
-        out.append(c)
+            return StringLiteral(pieces, source[pos + 1:i], like_only), i + 1
+        pieces.append((c, c in "%_"))
         i += 1
     raise located(source, pos, code, "line 1:%d mismatched character "
                   "'<EOF>' expecting '''" % end)
-
-
-def _like_regex(pattern):
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and pattern[i + 1:i + 2] in ("_", "%"):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if c == "%" else "." if c == "_" else re.escape(c))
-        i += 1
-    return re.compile("^" + "".join(out) + "$", re.S | re.I)
 
 
 # ---- date literals ----------------------------------------------------------
@@ -142,11 +186,36 @@ def _week_start(d):
     return d - datetime.timedelta(days=(d.weekday() + 1) % 7)   # Sunday
 
 
+# The fiscal year is Salesforce's default standard fiscal year, which starts
+# in January: fiscal quarters and years are then the calendar ones. (Orgs
+# can move the start month or define custom fiscal years; not emulated.)
+FISCAL_YEAR_START_MONTH = 1
+
+
+def _fiscal_quarter_start(d, add=0):
+    return _month_start(d, -((d.month - FISCAL_YEAR_START_MONTH) % 3) +
+                        3 * add)
+
+
+def _fiscal_year_start(d, add=0):
+    return _month_start(d, -((d.month - FISCAL_YEAR_START_MONTH) % 12) +
+                        12 * add)
+
+
 def date_range(name, n, today):
     """[start, end) dates for a date literal, or None if unknown. UTC is
     the org time zone here (real orgs use the user's time zone)."""
     day = datetime.timedelta(days=1)
     w = _week_start(today)
+
+    def year(add):
+        return datetime.date(today.year + add, 1, 1)
+
+    def fq(add):
+        return _fiscal_quarter_start(today, add)
+
+    def fy(add):
+        return _fiscal_year_start(today, add)
     fixed = {
         "TODAY": (today, today + day),
         "YESTERDAY": (today - day, today),
@@ -160,42 +229,68 @@ def date_range(name, n, today):
         "THIS_QUARTER": (_quarter_start(today), _quarter_start(today, 1)),
         "LAST_QUARTER": (_quarter_start(today, -1), _quarter_start(today)),
         "NEXT_QUARTER": (_quarter_start(today, 1), _quarter_start(today, 2)),
-        "THIS_YEAR": (datetime.date(today.year, 1, 1),
-                      datetime.date(today.year + 1, 1, 1)),
-        "LAST_YEAR": (datetime.date(today.year - 1, 1, 1),
-                      datetime.date(today.year, 1, 1)),
-        "NEXT_YEAR": (datetime.date(today.year + 1, 1, 1),
-                      datetime.date(today.year + 2, 1, 1)),
+        "THIS_YEAR": (year(0), year(1)),
+        "LAST_YEAR": (year(-1), year(0)),
+        "NEXT_YEAR": (year(1), year(2)),
         "LAST_90_DAYS": (today - 90 * day, today + day),
         "NEXT_90_DAYS": (today + day, today + 91 * day),
+        "THIS_FISCAL_QUARTER": (fq(0), fq(1)),
+        "LAST_FISCAL_QUARTER": (fq(-1), fq(0)),
+        "NEXT_FISCAL_QUARTER": (fq(1), fq(2)),
+        "THIS_FISCAL_YEAR": (fy(0), fy(1)),
+        "LAST_FISCAL_YEAR": (fy(-1), fy(0)),
+        "NEXT_FISCAL_YEAR": (fy(1), fy(2)),
     }
     if n is None:
         return fixed.get(name)
+    # Computed only for the literal asked for: a large n that is fine for
+    # one unit (days) may be out of range for another (years).
     param = {
         # LAST_N_DAYS:n covers the past n days and today (Salesforce
         # counts today in); NEXT_N_DAYS:n starts tomorrow.
-        "LAST_N_DAYS": (today - n * day, today + day),
-        "NEXT_N_DAYS": (today + day, today + (n + 1) * day),
-        "N_DAYS_AGO": (today - n * day, today - (n - 1) * day),
-        "LAST_N_WEEKS": (w - 7 * n * day, w),
-        "NEXT_N_WEEKS": (w + 7 * day, w + 7 * (n + 1) * day),
-        "LAST_N_MONTHS": (_month_start(today, -n), _month_start(today)),
-        "NEXT_N_MONTHS": (_month_start(today, 1), _month_start(today, n + 1)),
-        "LAST_N_QUARTERS": (_quarter_start(today, -n), _quarter_start(today)),
-        "NEXT_N_QUARTERS": (_quarter_start(today, 1),
-                            _quarter_start(today, n + 1)),
-        "LAST_N_YEARS": (datetime.date(today.year - n, 1, 1),
-                         datetime.date(today.year, 1, 1)),
-        "NEXT_N_YEARS": (datetime.date(today.year + 1, 1, 1),
-                         datetime.date(today.year + n + 1, 1, 1)),
+        "LAST_N_DAYS": lambda: (today - n * day, today + day),
+        "NEXT_N_DAYS": lambda: (today + day, today + (n + 1) * day),
+        "N_DAYS_AGO": lambda: (today - n * day, today - (n - 1) * day),
+        # LAST_N_<unit>:n: the n whole units before the current one;
+        # NEXT_N_<unit>:n: the n after it; N_<unit>_AGO:n: the one unit
+        # that started n units before the current one.
+        "LAST_N_WEEKS": lambda: (w - 7 * n * day, w),
+        "NEXT_N_WEEKS": lambda: (w + 7 * day, w + 7 * (n + 1) * day),
+        "N_WEEKS_AGO": lambda: (w - 7 * n * day, w - 7 * (n - 1) * day),
+        "LAST_N_MONTHS": lambda: (_month_start(today, -n),
+                                  _month_start(today)),
+        "NEXT_N_MONTHS": lambda: (_month_start(today, 1),
+                                  _month_start(today, n + 1)),
+        "N_MONTHS_AGO": lambda: (_month_start(today, -n),
+                                 _month_start(today, 1 - n)),
+        "LAST_N_QUARTERS": lambda: (_quarter_start(today, -n),
+                                    _quarter_start(today)),
+        "NEXT_N_QUARTERS": lambda: (_quarter_start(today, 1),
+                                    _quarter_start(today, n + 1)),
+        "N_QUARTERS_AGO": lambda: (_quarter_start(today, -n),
+                                   _quarter_start(today, 1 - n)),
+        "LAST_N_YEARS": lambda: (year(-n), year(0)),
+        "NEXT_N_YEARS": lambda: (year(1), year(n + 1)),
+        "N_YEARS_AGO": lambda: (year(-n), year(1 - n)),
+        "LAST_N_FISCAL_QUARTERS": lambda: (fq(-n), fq(0)),
+        "NEXT_N_FISCAL_QUARTERS": lambda: (fq(1), fq(n + 1)),
+        "N_FISCAL_QUARTERS_AGO": lambda: (fq(-n), fq(1 - n)),
+        "LAST_N_FISCAL_YEARS": lambda: (fy(-n), fy(0)),
+        "NEXT_N_FISCAL_YEARS": lambda: (fy(1), fy(n + 1)),
+        "N_FISCAL_YEARS_AGO": lambda: (fy(-n), fy(1 - n)),
     }
-    return param.get(name)
+    make = param.get(name)
+    return make() if make else None
 
 
 _PARAM_LITERALS = {"LAST_N_DAYS", "NEXT_N_DAYS", "N_DAYS_AGO", "LAST_N_WEEKS",
-                   "NEXT_N_WEEKS", "LAST_N_MONTHS", "NEXT_N_MONTHS",
-                   "LAST_N_QUARTERS", "NEXT_N_QUARTERS", "LAST_N_YEARS",
-                   "NEXT_N_YEARS"}
+                   "NEXT_N_WEEKS", "N_WEEKS_AGO", "LAST_N_MONTHS",
+                   "NEXT_N_MONTHS", "N_MONTHS_AGO", "LAST_N_QUARTERS",
+                   "NEXT_N_QUARTERS", "N_QUARTERS_AGO", "LAST_N_YEARS",
+                   "NEXT_N_YEARS", "N_YEARS_AGO", "LAST_N_FISCAL_QUARTERS",
+                   "NEXT_N_FISCAL_QUARTERS", "N_FISCAL_QUARTERS_AGO",
+                   "LAST_N_FISCAL_YEARS", "NEXT_N_FISCAL_YEARS",
+                   "N_FISCAL_YEARS_AGO"}
 
 
 # ---- field paths ------------------------------------------------------------
@@ -350,7 +445,7 @@ class Parser:
         if self.tok.kw("like"):
             self.next()
             vt = self.expect("string")
-            rx = _like_regex(vt.value)
+            rx = vt.value.like_regex()
             return lambda rec: (lambda v: v is not None and
                                 rx.match(str(v)) is not None)(get(rec))
         negate = False
@@ -395,17 +490,26 @@ class Parser:
                 raise wrong(_type_word(t_type), t_type in records_text())
             return t.value.lower() == "true"
         if t.kind == "string":
+            lit = t.value
+            if lit.like_only:
+                # \_ and \% are documented as valid in LIKE only. The
+                # wording is UNCONFIRMED: Salesforce's message for other
+                # illegal escapes ("Invalid string literal '...'. Illegal
+                # character sequence '\_' in string literal.").
+                raise invalid_literal(self.source, t.pos, len(self.source),
+                                      self.code, lit.like_only)
+            text = lit.text()
             if t_type in ("id", "reference"):
-                norm = ids.normalize(t.value)
+                norm = ids.normalize(text)
                 if norm is None:
                     raise located(self.source, t.pos,
                                   "INVALID_QUERY_FILTER_OPERATOR",
-                                  "invalid ID field: %s" % t.value)
+                                  "invalid ID field: %s" % text)
                 return norm
             if t_type in ("int", "double", "currency", "percent", "boolean",
                           "date", "datetime"):
                 raise wrong(_type_word(t_type), False)
-            return t.value.replace("\\_", "_").replace("\\%", "%")
+            return text
         if t.kind == "number":
             if t_type not in ("int", "double", "currency", "percent"):
                 raise wrong(_type_word(t_type), t_type in records_text())

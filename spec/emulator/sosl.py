@@ -16,6 +16,15 @@ RESERVED = set("&|!{}[]^~:\\'+-")
 SEARCHABLE = ["Account", "Contact", "Lead", "Opportunity", "User"]
 _WORD = re.compile(r"[^\W_]+", re.U)
 _PATTERN = re.compile(r"[^\W_*?]*[*?][^\W_*?]*|[^\W_]+", re.U)
+# An escaped reserved character stands for itself. Outside letters and
+# digits every character only separates words (records are tokenized by
+# _WORD), so \* and \? become a plain separator here and can no longer act
+# as wildcards: {wil\*} is the word "wil", {"a\*b"} the phrase "a b".
+_LITERAL_WILDCARD = " "
+
+
+def _unescape(ch):
+    return _LITERAL_WILDCARD if ch in "*?" else ch
 
 
 def malformed(message):
@@ -43,7 +52,9 @@ def _term_tokens(text, offset):
             while j < n and text[j] != '"':
                 if text[j] == "\\" and j + 1 < n:
                     j += 1
-                buf.append(text[j])
+                    buf.append(_unescape(text[j]))
+                else:
+                    buf.append(text[j])
                 j += 1
             if j >= n:
                 raise malformed("line 1:%d mismatched character '<EOF>' "
@@ -58,7 +69,7 @@ def _term_tokens(text, offset):
                     if j + 1 >= n:
                         raise malformed("line 1:%d no viable alternative at "
                                         "character '\\'" % (offset + j))
-                    buf.append(text[j + 1])
+                    buf.append(_unescape(text[j + 1]))
                     j += 2
                     continue
                 if ch in RESERVED:
