@@ -125,9 +125,11 @@ static void unlink_inflight(lsf_http *h, lsf_request *q) {
 static int lsf_http_close(lua_State *L) {
   lsf_http *h = luaL_checkudata(L, 1, HTTP_MT);
   lsf_request *q;
-  /* requests still in flight are aborted by sf_http_free */
+  /* requests still in flight are aborted by sf_http_free (which calls no
+   * callback): they are done now, with result SF_E_ABORTED */
   while ((q = h->inflight)) {
     unlink_inflight(h, q);
+    q->done = 1;
     release(L, q);
   }
   while ((q = h->done_head)) {
@@ -302,6 +304,13 @@ static int lsf_http_step(lua_State *L) {
   return 2;
 }
 
+/* http:closed() -> boolean (never raises) */
+static int lsf_http_closed(lua_State *L) {
+  lsf_http *h = luaL_checkudata(L, 1, HTTP_MT);
+  lua_pushboolean(L, h->http == NULL);
+  return 1;
+}
+
 static int lsf_http_pending(lua_State *L) {
   lua_pushinteger(L, sf_http_pending(lsf_check_http(L, 1)));
   return 1;
@@ -360,11 +369,10 @@ static int lsf_request_attempts(lua_State *L) {
 /* ---- registration
  * ------------------------------------------------------------ */
 
-static const luaL_Reg http_methods[] = {{"stats", lsf_http_stats},
-                                        {"start", lsf_http_start},
-                                        {"step", lsf_http_step},
-                                        {"pending", lsf_http_pending},
-                                        {NULL, NULL}};
+static const luaL_Reg http_methods[] = {
+    {"stats", lsf_http_stats},   {"start", lsf_http_start},
+    {"step", lsf_http_step},     {"pending", lsf_http_pending},
+    {"closed", lsf_http_closed}, {NULL, NULL}};
 
 static const luaL_Reg request_methods[] = {
     {"done", lsf_request_done},

@@ -227,6 +227,7 @@ end
 
 --- The latest Sforce-Limit-Info: {used, max, header}, or nil before any call.
 function Client:limit_info()
+  check_open(self)
   return self.limit
 end
 
@@ -387,7 +388,7 @@ function Client:count(query, binds, more)
   end
   local res, err = self:query(query, binds)
   if not res then return nil, err end
-  return res.totalSize
+  return math.tointeger(res.totalSize) or res.totalSize
 end
 
 --- Iterates the records of a query, following nextRecordsUrl lazily: only
@@ -474,14 +475,66 @@ local function chunks(list, n)
   return out
 end
 
-local function collect_results(self, method, path, parts, build, opts)
+local ATOMIC_MAX = 5 * COLLECTION_MAX -- collections one composite call may hold
+
+-- Runs collection calls for `parts` (lists of at most 200); url(part) and
+-- body(part) build each call. Returns the per-record results in order.
+-- With all_or_none over more than one part, the parts go as collection
+-- subrequests of one composite call with allOrNone, so that Salesforce
+-- rolls all of them back together.
+local function collect_results(self, method, url, parts, body, opts)
   local results = {}
+  if opts.all_or_none and #parts > 1 then
+    local subrequests = {}
+    for i, part in ipairs(parts) do
+      subrequests[i] = { method = method, url = url(part), referenceId = "part" .. i,
+        body = body(part) }
+    end
+    local res, err = self:call("POST", self:path("/composite"),
+      { allOrNone = true, collateSubrequests = false, compositeRequest = subrequests })
+    if not res then return nil, err end
+    for i, sub in ipairs(res.compositeResponse or {}) do
+      if type(sub.body) == "table" and sub.body[1] and sub.body[1].success ~= nil then
+        for _, r in ipairs(sub.body) do results[#results + 1] = r end
+      else
+        -- a subrequest refused whole: every record of its part failed
+        local errs = type(sub.body) == "table" and sub.body or {}
+        for _ = 1, #parts[i] do
+          results[#results + 1] = { success = false, errors = errs }
+        end
+      end
+    end
+    return results
+  end
   for _, part in ipairs(parts) do
-    local res, err = self:call(method, path(part), build(part), opts)
+    local res, err = self:call(method, url(part), body(part), opts)
     if not res then return nil, err, results end
     for _, r in ipairs(res) do results[#results + 1] = r end
   end
   return results
+end
+
+-- Splits `list` for collection calls; all_or_none is atomic only up to
+-- ATOMIC_MAX records.
+local function parts_of(list, opts)
+  if opts.all_or_none and #list > ATOMIC_MAX then
+    error(string.format("all_or_none covers at most %d records in one call (%d given)",
+      ATOMIC_MAX, #list), 3)
+  end
+  return chunks(list, COLLECTION_MAX)
+end
+
+-- The body builder of a collection call: each record typed as `sobject`.
+local function typed_records(sobject, opts)
+  return function(part)
+    local recs = {}
+    for i, r in ipairs(part) do
+      local copy = { attributes = { type = sobject } }
+      for k, v in pairs(r) do copy[k] = v end
+      recs[i] = copy
+    end
+    return { allOrNone = opts.all_or_none == true, records = recs }
+  end
 end
 
 --- Creates records through sObject Collections (200 a call); returns the
@@ -493,15 +546,7 @@ function Client:create_many(sobject, records, opts)
   opts = opts or {}
   local path = self:path("/composite/sobjects")
   return collect_results(self, "POST", function() return path end,
-    chunks(records, COLLECTION_MAX), function(part)
-      local recs = {}
-      for i, r in ipairs(part) do
-        local copy = { attributes = { type = sobject } }
-        for k, v in pairs(r) do copy[k] = v end
-        recs[i] = copy
-      end
-      return { allOrNone = opts.all_or_none == true, records = recs }
-    end)
+    parts_of(records, opts), typed_records(sobject, opts), { all_or_none = opts.all_or_none })
 end
 
 --- Updates records (each with Id) through sObject Collections.
@@ -513,15 +558,8 @@ function Client:update_many(sobject, records, opts)
   opts = opts or {}
   local path = self:path("/composite/sobjects")
   return collect_results(self, "PATCH", function() return path end,
-    chunks(records, COLLECTION_MAX), function(part)
-      local recs = {}
-      for i, r in ipairs(part) do
-        local copy = { attributes = { type = sobject } }
-        for k, v in pairs(r) do copy[k] = v end
-        recs[i] = copy
-      end
-      return { allOrNone = opts.all_or_none == true, records = recs }
-    end, { idempotent = true })
+    parts_of(records, opts), typed_records(sobject, opts),
+    { idempotent = true, all_or_none = opts.all_or_none })
 end
 
 --- Deletes records by id through sObject Collections.
@@ -533,7 +571,8 @@ function Client:delete_many(ids, opts)
   return collect_results(self, "DELETE", function(part)
     return self:path("/composite/sobjects?ids=" .. table.concat(part, ",")
       .. "&allOrNone=" .. tostring(opts.all_or_none == true))
-  end, chunks(ids, COLLECTION_MAX), function() return nil end)
+  end, parts_of(ids, opts), function() return nil end,
+    { all_or_none = opts.all_or_none })
 end
 
 --- A composite request: subrequests {method, url, referenceId, body} (url

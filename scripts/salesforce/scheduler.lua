@@ -13,6 +13,7 @@ local _M = {}
 local AWAIT = {}        -- the value a task yields while its request is in flight
 local tasks = {}        -- coroutine -> task, for running tasks
 local waiting = {}      -- request -> task
+local runtime_of = {}   -- request -> its runtime, while a task waits for it
 local runtimes = {}     -- http runtime -> true while it has requests of tasks
 local ready = {}        -- tasks whose request completed, to resume in order
 
@@ -67,14 +68,26 @@ function _M.in_task()
   return tasks[co] ~= nil
 end
 
+local function wake(r)
+  local t = waiting[r]
+  if t then
+    waiting[r] = nil
+    runtime_of[r] = nil
+    ready[#ready + 1] = t
+  end
+end
+
 local function collect(done)
   if not done then return end
-  for _, r in ipairs(done) do
-    local t = waiting[r]
-    if t then
-      waiting[r] = nil
-      ready[#ready + 1] = t
-    end
+  for _, r in ipairs(done) do wake(r) end
+end
+
+-- A runtime closed under waiting tasks: its requests are done (aborted);
+-- the tasks resume and see the error. The runtime is forgotten.
+local function forget(rt)
+  runtimes[rt] = nil
+  for r, owner in pairs(runtime_of) do
+    if owner == rt then wake(r) end
   end
 end
 
@@ -85,12 +98,16 @@ function _M.await(req, rt)
   local t = tasks[coroutine.running()]
   if t then
     waiting[req] = t
+    runtime_of[req] = rt
     runtimes[rt] = true
     coroutine.yield(AWAIT)
     return
   end
   while not req:done() do
-    collect((rt:step(1000)))
+    if rt:closed() then return end
+    local done, pending = rt:step(1000)
+    collect(done)
+    if pending == 0 and not next(runtime_of) then runtimes[rt] = nil end
   end
 end
 
@@ -98,9 +115,13 @@ local function drive()
   local n = 0
   for _ in pairs(runtimes) do n = n + 1 end
   for rt in pairs(runtimes) do
-    local done, pending = rt:step(n > 1 and 5 or 1000)
-    collect(done)
-    if pending == 0 then runtimes[rt] = nil end
+    if rt:closed() then
+      forget(rt)
+    else
+      local done, pending = rt:step(n > 1 and 5 or 1000)
+      collect(done)
+      if pending == 0 then runtimes[rt] = nil end
+    end
   end
 end
 

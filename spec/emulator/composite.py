@@ -197,8 +197,20 @@ def _composite(ctx, data):
             out.append(_item(400, {}, _halted(_ref_message(str(e))), ref))
             failed = True
             continue
+        collection = "/composite/sobjects" in url.split("?")[0]
+        if all_or_none and collection and isinstance(body, dict):
+            # An all-or-none composite overrides the allOrNone of its
+            # sObject Collections subrequests ("allOrNone Parameters in
+            # Composite and Collections Requests", case 3/4).
+            body = dict(body, allOrNone=True)
         status, headers, obj = _sub_call(ctx, sub["method"], url, body)
-        if status < 400:
+        if status < 400 and collection and isinstance(obj, list) and any(
+                isinstance(r, dict) and r.get("success") is False
+                for r in obj):
+            # a collection with a failed record fails the composite; the
+            # body of a rolled-back collection subrequest is UNCONFIRMED
+            failed = True
+        elif status < 400:
             results[ref] = obj
         else:
             failed = True

@@ -272,6 +272,32 @@ class Collections(EmulatorTestCase):
         self.assertEqual(self.emu.query("SELECT COUNT() FROM Account",
                                         self.tok).json["totalSize"], 0)
 
+    def test_failed_collection_rolls_back_an_all_or_none_composite(self):
+        # The outer allOrNone overrides the collections' own flag (false
+        # here), and a collection with a failed record fails the composite.
+        good = {"attributes": {"type": "Lead"}, "LastName": "L", "Company": "C"}
+        bad = {"attributes": {"type": "Lead"}, "Company": "no last name"}
+        r = self.emu.post("/composite", self.tok, {
+            "allOrNone": True, "collateSubrequests": False,
+            "compositeRequest": [
+                {"method": "POST", "url": BASE + "/composite/sobjects",
+                 "referenceId": "p1", "body": {"allOrNone": False,
+                                               "records": [good, good]}},
+                {"method": "POST", "url": BASE + "/composite/sobjects",
+                 "referenceId": "p2", "body": {"allOrNone": False,
+                                               "records": [good, bad]}}]})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(self.emu.query("SELECT COUNT() FROM Lead",
+                                        self.tok).json["totalSize"], 0)
+        # without the outer flag, each collection keeps its own
+        r = self.emu.post("/composite", self.tok, {
+            "allOrNone": False, "compositeRequest": [
+                {"method": "POST", "url": BASE + "/composite/sobjects",
+                 "referenceId": "p1", "body": {"allOrNone": False,
+                                               "records": [good, bad]}}]})
+        self.assertEqual(self.emu.query("SELECT COUNT() FROM Lead",
+                                        self.tok).json["totalSize"], 1)
+
 
 if __name__ == "__main__":
     unittest.main()
