@@ -755,11 +755,13 @@ static void finish_attempt(sf_http_request *req, CURLcode rc) {
     sf__error_set(&req->err, code, "response larger than the %zu-byte limit",
                   h->max_response_bytes);
   else if (code == SF_E_OUTCOME_UNKNOWN)
+    /* libcurl's own text would be about the aborted re-send; say what
+     * happened to the request instead */
     sf__error_set(&req->err, code,
-                  "%s %s: connection lost after the request was sent; "
-                  "it may or may not have been applied (not re-sent)",
-                  req->method,
-                  req->errbuf[0] ? req->errbuf : curl_easy_strerror(rc));
+                  "%s: the connection was lost after the request was sent, "
+                  "so it may or may not have been applied; it was not "
+                  "re-sent",
+                  req->method);
   else
     sf__error_set(&req->err, code, "%s",
                   req->errbuf[0] ? req->errbuf : curl_easy_strerror(rc));

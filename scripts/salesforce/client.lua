@@ -10,7 +10,7 @@ local cjson = require "cjson.safe"
 local errors = require "salesforce.errors"
 local scheduler = require "salesforce.scheduler"
 
-local require = require
+local pcall, require = pcall, require
 local error, ipairs, math, next, pairs, setmetatable, string, table, tonumber,
   tostring, type =
   error, ipairs, math, next, pairs, setmetatable, string, table, tonumber,
@@ -346,11 +346,19 @@ end
 
 -- ---- queries ---------------------------------------------------------------------
 
+-- A misuse error raised by a helper module, re-raised at the caller of the
+-- public method (level 3 from here), without the helper's position.
+local function rethrow(msg)
+  error((tostring(msg):gsub("^[^\n]-:%d+: ", "")), 4)
+end
+
 local function bound(query, binds)
   if type(query) ~= "string" then error("the query must be a string", 3) end
   if binds ~= nil then
     if type(binds) ~= "table" then error("binds must be a table", 3) end
-    return require("salesforce.soql").bind(query, binds)
+    local ok, q = pcall(require("salesforce.soql").bind, query, binds)
+    if not ok then rethrow(q) end
+    return q
   end
   return query
 end
@@ -375,12 +383,14 @@ end
 --- The next page of a query result (its nextRecordsUrl).
 function Client:query_more(next_url)
   check_open(self)
+  if type(next_url) ~= "string" then error("query_more needs the nextRecordsUrl", 2) end
   return result(self:call("GET", next_url))
 end
 
 --- The number of records: a SELECT COUNT() query, or (sobject, where, binds).
 function Client:count(query, binds, more)
   check_open(self)
+  if type(query) ~= "string" then error("count needs a query or an sObject name", 2) end
   if type(query) == "string" and query:match("^[%a][%w_]*$") then
     local where = binds
     query = "SELECT COUNT() FROM " .. query .. (where and (" WHERE " .. where) or "")
@@ -443,8 +453,19 @@ function Client:search(t)
     end
   end
   if #returning == 0 then error("search needs sobject or sobjects", 2) end
-  local q = require("salesforce.sosl").build{ text = t.text, scope = t.scope or "ALL",
-    returning = returning, limit = t.total_limit }
+  if type(t.text) ~= "string" then error("search needs text (a string)", 2) end
+  local sosl = require "salesforce.sosl"
+  -- the text comes from end users: a text that cannot be searched is a
+  -- failure to report, not a programming error
+  local usable, why = pcall(sosl.phrase, t.text)
+  if not usable then
+    local msg = tostring(why):gsub("^[^\n]-:%d+: ", "")
+    msg = msg:match("^bad argument #%d+ to '[^']+' %((.*)%)$") or msg
+    return nil, errors.new("invalid_search", msg)
+  end
+  local ok, q = pcall(sosl.build, { text = t.text, scope = t.scope or "ALL",
+    returning = returning, limit = t.total_limit })
+  if not ok then error((tostring(q):gsub("^[^\n]-:%d+: ", "")), 2) end
   local res, err = self:call("GET", self:path("/search/?q=" .. core.url_escape(q)))
   if not res then return nil, err end
   if type(res) == "table" and res.searchRecords then return res.searchRecords end

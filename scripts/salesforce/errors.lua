@@ -85,13 +85,10 @@ function _M.session_expired(status, body)
   return not msg:find("not valid for use with the REST API", 1, true)
 end
 
---- Marks a transport error from the core (already structured) retryable
--- where that is safe to know.
+--- A transport error from the core (already structured): an unknown
+-- outcome is never retryable without checking first.
 function _M.transport(err)
-  if err.kind == "outcome_unknown" then
-    err.retryable = false
-    err.message = err.message .. " (check before retrying: the request may have been applied)"
-  end
+  if err.kind == "outcome_unknown" then err.retryable = false end
   return err
 end
 

@@ -126,7 +126,10 @@ function _M.connect(opts)
     return nil, err
   end
   local c
-  c, err = client.new(ws:runtime(), tokens, { session = session, version = opts.version })
+  -- client credentials and JWT give no refresh token: run the flow again
+  local profile, user = opts.profile, opts.user
+  c, err = client.new(ws:runtime(), tokens, { session = session, version = opts.version,
+    reauth = function() return ws:renew(profile, user) end })
   if not c then
     ws:close()
     return nil, err

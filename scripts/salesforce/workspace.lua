@@ -436,9 +436,11 @@ function Workspace:check_org(tokens)
   }
 end
 
--- Checks the org, then stores tokens and what is known of them. A refused
--- org's tokens are revoked, not stored.
-function Workspace:finish(profile, user, app, tokens)
+-- Checks the org, then stores tokens and what is known of them, with how
+-- they were obtained (`how`: {flow = ..., key_file, username} for the
+-- flows renew() can run again). A refused org's tokens are revoked, not
+-- stored.
+function Workspace:finish(profile, user, app, tokens, how)
   local org, e = self:check_org(tokens)
   if not org then
     if e.kind == "unsupported_org" then
@@ -457,8 +459,47 @@ function Workspace:finish(profile, user, app, tokens)
   identity = identity and cjson.decode(identity)
   org.username = type(identity) == "table" and identity.username or nil
   org.profile, org.user, org.authorized_at = profile, user, os.time()
+  org.flow = how and how.flow or "web"
+  if how and how.flow == "jwt" then org.key_file, org.jwt_user = how.key_file, how.username end
   open_store(self):put(META, profile .. "/" .. user, cjson.encode(org))
   return org
+end
+
+--- Renews the tokens of (profile, user) when they cannot be refreshed
+-- (client credentials and JWT bearer give no refresh token): runs the flow
+-- they were obtained with again and stores the result. Returns the new
+-- tokens, or nil, err (kind "oauth" when the flow cannot be run again:
+-- authorize again).
+function Workspace:renew(profile, user)
+  profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
+  local raw = open_store(self):get(META, profile .. "/" .. user)
+  local meta = raw and cjson.decode(raw)
+  local how = type(meta) == "table" and meta.flow or nil
+  if how ~= "client_credentials" and how ~= "jwt" then
+    return err("oauth", "the authorization of profile '%s' cannot be renewed without "
+      .. "the user: authorize again", profile)
+  end
+  local app, e = self:app(profile)
+  if not app then return nil, e end
+  local http
+  http, e = self:runtime()
+  if not http then return nil, e end
+  local tokens
+  if how == "jwt" then
+    tokens, e = core.oauth_jwt_bearer(http, app, self:policy(), meta.key_file, meta.jwt_user,
+      app.login_url)
+  else
+    tokens, e = core.oauth_client_credentials(http, app, self:policy())
+  end
+  if not tokens then return nil, e end
+  local session
+  session, e = self:session(profile, user)
+  if not session then return nil, e end
+  local ok
+  ok, e = session:save(tokens)
+  session:close()
+  if not ok then return nil, e end
+  return tokens
 end
 
 --- A core session of (profile, user) for requests with refresh.
@@ -576,7 +617,7 @@ end
 
 -- ---- the other flows (pre-authorize the workspace) -----------------------------
 
-local function flow(self, profile, run)
+local function flow(self, profile, how, run)
   profile = profile or _M.SYSTEM
   local app, e = self:app(profile)
   if not app then return nil, e end
@@ -586,18 +627,23 @@ local function flow(self, profile, run)
   local tokens
   tokens, e = run(http, app, self:policy())
   if not tokens then return nil, e end
-  return self:finish(profile, _M.WORKSPACE_USER, app, tokens)
+  return self:finish(profile, _M.WORKSPACE_USER, app, tokens, how)
 end
 
 --- JWT bearer for `username` with a PEM RSA key; audience: the login URL.
 function Workspace:login_jwt(profile, key_file, username)
-  return flow(self, profile, function(http, app, policy)
+  -- renew() may run later from another directory
+  if type(key_file) == "string" and key_file:sub(1, 1) ~= "/" then
+    key_file = (os.getenv("PWD") or ".") .. "/" .. key_file
+  end
+  local how = { flow = "jwt", key_file = key_file, username = username }
+  return flow(self, profile, how, function(http, app, policy)
     return core.oauth_jwt_bearer(http, app, policy, key_file, username, app.login_url)
   end)
 end
 
 function Workspace:login_client_credentials(profile)
-  return flow(self, profile, function(http, app, policy)
+  return flow(self, profile, { flow = "client_credentials" }, function(http, app, policy)
     return core.oauth_client_credentials(http, app, policy)
   end)
 end
@@ -605,7 +651,7 @@ end
 --- Legacy username-password flow (the core logs a warning through the
 -- runtime's log; Salesforce is retiring the flow).
 function Workspace:login_password(profile, username, password)
-  return flow(self, profile, function(http, app, policy)
+  return flow(self, profile, { flow = "password" }, function(http, app, policy)
     return core.oauth_password(http, app, policy, username, password)
   end)
 end
@@ -614,7 +660,7 @@ end
 -- verification_uri, interval}; polling honours interval and slow_down and
 -- gives up after `timeout` seconds (default 600).
 function Workspace:login_device(profile, on_code, timeout)
-  return flow(self, profile, function(http, app, policy)
+  return flow(self, profile, { flow = "device" }, function(http, app, policy)
     local info, e = core.oauth_device_start(http, app)
     if not info then return nil, e end
     on_code(info)
