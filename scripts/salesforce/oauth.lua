@@ -119,6 +119,18 @@ function Client:identity(tokens)
   return doc
 end
 
+--- The OpenID Connect userinfo of tokens (a table), or nil, err.
+function Client:userinfo(tokens)
+  local url = tokens.instance_url:gsub("/+$", "") .. "/services/oauth2/userinfo"
+  local body, err = core.oauth_get(self:runtime(), url, tokens.access_token)
+  if not body then return nil, err end
+  local doc = cjson.decode(body)
+  if type(doc) ~= "table" then
+    return nil, core.new_error{ kind = "protocol", message = "userinfo answered no JSON" }
+  end
+  return doc
+end
+
 function Client:close()
   if self.http then self.http:close() self.http = nil end
 end
