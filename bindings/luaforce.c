@@ -1,8 +1,10 @@
 /*
  * luaforce.c - the host executable, modelled on Lua's lua.c: a state with
- * the standard libraries and `salesforce` preloaded, the scripts folder on
- * package.path, and everything else (commands, `run`, -e, the prompt)
- * handed to scripts/luaforce/cli.lua under lua_pcall with a traceback.
+ * the standard libraries, the scripts folder on package.path and the
+ * folder of salesforce.so first on package.cpath (the module, with libcurl
+ * and OpenSSL, loads only when a script requires it), and everything else
+ * (commands, `run`, -e, the prompt) handed to scripts/luaforce/cli.lua
+ * under lua_pcall with a traceback.
  */
 #include <limits.h>
 #include <signal.h>
@@ -15,8 +17,6 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
-
-#include "lsf.h"
 
 #define PROGNAME "luaforce"
 
@@ -106,14 +106,62 @@ static int find_scripts(char *out, size_t size) {
   return is_dir_with_cli(out);
 }
 
-/* Prepends the scripts folder to package.path. */
-static void set_path(lua_State *L, const char *scripts) {
+static int is_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * The folder of salesforce.so: next to the executable in the build tree,
+ * <prefix>/<libdir>/lua/5.4 when installed; "" when neither has it (then
+ * the usual package.cpath applies).
+ */
+static void find_module_dir(char *out, size_t size) {
+  char exe[PATH_MAX], path[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  char *slash;
+  out[0] = '\0';
+  if (n <= 0)
+    return;
+  exe[n] = '\0';
+  slash = strrchr(exe, '/');
+  if (!slash)
+    return;
+  *slash = '\0';
+  if (snprintf(path, sizeof path, "%s/salesforce.so", exe) < (int)sizeof path &&
+      is_file(path)) {
+    if (snprintf(out, size, "%s", exe) >= (int)size)
+      out[0] = '\0';
+    return;
+  }
+  slash = strrchr(exe, '/');
+  if (!slash)
+    return;
+  *slash = '\0';
+  if (snprintf(path, sizeof path, "%s/%s/salesforce.so", exe,
+               LUAFORCE_MODULE_REL) < (int)sizeof path &&
+      is_file(path) &&
+      snprintf(out, size, "%s/%s", exe, LUAFORCE_MODULE_REL) >= (int)size)
+    out[0] = '\0';
+}
+
+/* Prepends the scripts folder to package.path and the module folder to
+ * package.cpath. */
+static void set_path(lua_State *L, const char *scripts, const char *modules) {
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "path");
-  lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", scripts, scripts,
-                  lua_tostring(L, -1));
+  /* no "?/init.lua": scripts/salesforce/init.lua is the module's Lua half,
+   * compiled into salesforce.so, not a module of its own */
+  lua_pushfstring(L, "%s/?.lua;%s", scripts, lua_tostring(L, -1));
   lua_setfield(L, -3, "path");
-  lua_pop(L, 2);
+  lua_pop(L, 1);
+  if (modules[0]) {
+    lua_getfield(L, -1, "cpath");
+    lua_pushfstring(L, "%s/?.so;%s", modules, lua_tostring(L, -1));
+    lua_setfield(L, -3, "cpath");
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
 }
 
 /* package.loaded["luaforce.host"]: what the Lua side knows of the host. */
@@ -139,20 +187,17 @@ static void set_host_info(lua_State *L, const char *scripts) {
 static int pmain(lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
   char **argv = (char **)lua_touserdata(L, 2);
-  char scripts[PATH_MAX];
+  char scripts[PATH_MAX], modules[PATH_MAX];
   int i, status, handler;
 
   luaL_checkversion(L);
   luaL_openlibs(L);
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, luaopen_salesforce);
-  lua_setfield(L, -2, "salesforce");
-  lua_pop(L, 1);
 
   if (!find_scripts(scripts, sizeof scripts))
     return luaL_error(L, "cannot find the luaforce scripts (looked for %s)",
                       scripts);
-  set_path(L, scripts);
+  find_module_dir(modules, sizeof modules);
+  set_path(L, scripts, modules);
   set_host_info(L, scripts);
 
   lua_pushcfunction(L, msghandler);
