@@ -1,0 +1,1 @@
+-- spec/bench/clients/empty.lua: P2, the start-up cost of `luaforce run`.
