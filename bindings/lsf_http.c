@@ -361,6 +361,18 @@ static int lsf_request_retry_after(lua_State *L) {
   return 1;
 }
 
+/* request:close(): frees the request now (its easy handle goes back to the
+ * runtime's pool) instead of at garbage collection; idempotent. Raises
+ * while it is in flight. */
+static int lsf_request_close(lua_State *L) {
+  lsf_request *q = luaL_checkudata(L, 1, REQUEST_MT);
+  if (q->req && !q->done && q->ref != LUA_NOREF)
+    return luaL_error(L, "cannot close a request in flight");
+  sf_http_request_free(q->req);
+  q->req = NULL;
+  return 0;
+}
+
 static int lsf_request_attempts(lua_State *L) {
   lua_pushinteger(L, sf_http_request_attempts(check_request(L, 1)->req));
   return 1;
@@ -380,6 +392,7 @@ static const luaL_Reg request_methods[] = {
     {"header", lsf_request_header},
     {"retry_after", lsf_request_retry_after},
     {"attempts", lsf_request_attempts},
+    {"close", lsf_request_close},
     {NULL, NULL}};
 
 void lsf_open_http(lua_State *L) {

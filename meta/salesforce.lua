@@ -450,7 +450,8 @@ function Client:request(t) end
 ---(advanced) The one request path. `path` starts with "/" (a path on the
 ---instance, not versioned: see Client:path) or is a full URL on the
 ---instance; a table body is sent as JSON. Returns the decoded body (true
----for an empty one; the text with opts.raw), the status and the request.
+---for an empty one; the text with opts.raw) and the status (the latest
+---Sforce-Limit-Info is in Client:limit_info()).
 ---Raises for a path elsewhere or a body that cannot be encoded as JSON.
 ---nil, err on failure (an error status included).
 ---@param method salesforce.HttpMethod
@@ -459,7 +460,6 @@ function Client:request(t) end
 ---@param opts? salesforce.CallOptions
 ---@return table|string|true|nil body
 ---@return integer|salesforce.Error status_or_err the HTTP status, or the error
----@return salesforce.Request? request
 function Client:call(method, path, body, opts) end
 
 ---(advanced) A versioned path: "/services/data/v62.0" .. rest.
@@ -690,6 +690,10 @@ function Request:retry_after() end
 ---Never fails.
 ---@return integer
 function Request:attempts() end
+
+---Frees the request now, returning its easy handle to the runtime's pool,
+---instead of at garbage collection. Idempotent; raises while in flight.
+function Request:close() end
 
 -- ---- advanced: sessions ----------------------------------------------------------
 

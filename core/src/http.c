@@ -244,7 +244,15 @@ static void detach_easy(sf_http_request *req) {
   if (req->state == REQ_RUNNING && h)
     curl_multi_remove_handle(h->multi, req->easy);
   if (h && h->npool < POOL_MAX) {
-    curl_easy_reset(req->easy);
+    /* pooled handles keep the runtime's options (see new_easy); only the
+     * pointers into this request are cleared */
+    curl_easy_setopt(req->easy, CURLOPT_PRIVATE, NULL);
+    curl_easy_setopt(req->easy, CURLOPT_WRITEDATA, NULL);
+    curl_easy_setopt(req->easy, CURLOPT_PREREQDATA, NULL);
+    curl_easy_setopt(req->easy, CURLOPT_ERRORBUFFER, NULL);
+    curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(req->easy, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(req->easy, CURLOPT_URL, NULL);
     h->pool[h->npool++] = req->easy;
   } else {
     curl_easy_cleanup(req->easy);
@@ -455,27 +463,26 @@ static void log_request(sf_http_request *req) {
   }
 }
 
-/* Sets every option of the easy handle for one run of the request. */
-static sf_code configure_easy(sf_http_request *req) {
-  sf_http *h = req->http;
-  CURL *e = req->easy;
-  CURLcode rc = CURLE_OK;
-  int is_post = strcmp(req->method, "POST") == 0;
-
 #define SETOPT(opt, val)                                                       \
   do {                                                                         \
     if (rc == CURLE_OK)                                                        \
       rc = curl_easy_setopt(e, opt, val);                                      \
   } while (0)
-  SETOPT(CURLOPT_URL, req->url);
+
+/*
+ * A new easy handle with the options every request of the runtime shares,
+ * set once: pooled handles keep them, so a request pays only for its own
+ * options (configure_request). NULL when out of memory.
+ */
+static CURL *new_easy(sf_http *h) {
+  CURL *e = curl_easy_init();
+  CURLcode rc = CURLE_OK;
+  if (!e)
+    return NULL;
   SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-  SETOPT(CURLOPT_PRIVATE, (void *)req);
   SETOPT(CURLOPT_NOSIGNAL, 1L);
-  SETOPT(CURLOPT_ERRORBUFFER, req->errbuf);
   SETOPT(CURLOPT_WRITEFUNCTION, on_write);
-  SETOPT(CURLOPT_WRITEDATA, (void *)req);
   SETOPT(CURLOPT_PREREQFUNCTION, on_prereq);
-  SETOPT(CURLOPT_PREREQDATA, (void *)req);
   SETOPT(CURLOPT_USERAGENT, h->user_agent);
   SETOPT(CURLOPT_ACCEPT_ENCODING, "");
   SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -484,10 +491,33 @@ static sf_code configure_easy(sf_http_request *req) {
   if (h->ca_file)
     SETOPT(CURLOPT_CAINFO, h->ca_file);
   SETOPT(CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
-  SETOPT(CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : h->timeout_ms);
   SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_response_bytes);
   SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
   SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+  if (rc != CURLE_OK) {
+    curl_easy_cleanup(e);
+    return NULL;
+  }
+  return e;
+}
+
+/* Sets the options of one run of the request (method, URL, body, headers,
+ * timeout and the pointers back to it); everything else is the runtime's
+ * (new_easy). */
+static sf_code configure_request(sf_http_request *req) {
+  sf_http *h = req->http;
+  CURL *e = req->easy;
+  CURLcode rc = CURLE_OK;
+  int is_post = strcmp(req->method, "POST") == 0;
+  SETOPT(CURLOPT_URL, req->url);
+  SETOPT(CURLOPT_PRIVATE, (void *)req);
+  SETOPT(CURLOPT_ERRORBUFFER, req->errbuf);
+  SETOPT(CURLOPT_WRITEDATA, (void *)req);
+  SETOPT(CURLOPT_PREREQDATA, (void *)req);
+  SETOPT(CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : h->timeout_ms);
+  /* back to a plain GET (no body, no NOBODY, no custom verb) first */
+  SETOPT(CURLOPT_HTTPGET, 1L);
+  SETOPT(CURLOPT_CUSTOMREQUEST, NULL);
   if (strcmp(req->method, "HEAD") == 0) {
     SETOPT(CURLOPT_NOBODY, 1L);
   } else if (is_post || req->body_len) {
@@ -499,12 +529,12 @@ static sf_code configure_easy(sf_http_request *req) {
     SETOPT(CURLOPT_CUSTOMREQUEST, req->method);
   }
   SETOPT(CURLOPT_HTTPHEADER, req->headers);
-#undef SETOPT
   if (rc != CURLE_OK)
     return sf__error_set(&req->err, SF_E_INTERNAL, "libcurl option: %s",
                          curl_easy_strerror(rc));
   return SF_OK;
 }
+#undef SETOPT
 
 /* Starts one attempt: resets the per-attempt state, adds to the multi. */
 static sf_code start_attempt(sf_http_request *req) {
@@ -546,13 +576,11 @@ sf_code sf_http_start(sf_http_request *req, sf_http_done_fn done,
   unqueue(h, req);
   sf_error_clear(&req->err);
   if (!req->easy) {
-    req->easy = h->npool ? h->pool[--h->npool] : curl_easy_init();
+    req->easy = h->npool ? h->pool[--h->npool] : new_easy(h);
     if (!req->easy)
       return sf__error_set(&req->err, SF_E_NOMEM, NULL);
-  } else {
-    curl_easy_reset(req->easy);
   }
-  rc = configure_easy(req);
+  rc = configure_request(req);
   if (rc != SF_OK)
     return rc;
   req->done = done;

@@ -124,8 +124,12 @@ function Client:refresh(stale)
 end
 
 local function send(self, method, url, body, ctype, headers, idempotent, timeout)
-  local req, err = self.http:start(method, url, "Bearer " .. self.access_token, body, ctype,
-    headers, idempotent, timeout)
+  local auth = self.auth_header
+  if not auth or self.auth_token ~= self.access_token then
+    auth = "Bearer " .. self.access_token
+    self.auth_header, self.auth_token = auth, self.access_token
+  end
+  local req, err = self.http:start(method, url, auth, body, ctype, headers, idempotent, timeout)
   if not req then return nil, err end
   scheduler.await(req, self.http)
   return req
@@ -134,8 +138,8 @@ end
 --- The one request path. `path` starts with "/" (the instance's path) or
 -- is a full URL on the instance. `body` is a table (JSON-encoded) or a
 -- string. opts: headers, idempotent, timeout_ms, raw (return the body
--- text undecoded). Returns the decoded body (true for an empty one), the
--- status and the request; or nil, err.
+-- text undecoded). Returns the decoded body (true for an empty one) and
+-- the status; or nil, err.
 function Client:call(method, path, body, opts)
   check_open(self)
   opts = opts or {}
@@ -162,9 +166,17 @@ function Client:call(method, path, body, opts)
       opts.timeout_ms)
     if not req then return nil, err end
     local status, resp = req:result()
-    if not status then return nil, errors.transport(resp) end
+    if not status then
+      req:close()
+      return nil, errors.transport(resp)
+    end
     local limit = req:header("Sforce-Limit-Info")
-    if limit then self.limit = parse_limit_info(limit) or self.limit end
+    if limit and (not self.limit or self.limit.header ~= limit) then
+      self.limit = parse_limit_info(limit) or self.limit
+    end
+    local retry_after = status >= 400 and req:retry_after() or nil
+    -- free it now: its easy handle goes back to the pool for the next call
+    req:close()
     if status == 401 and not replayed and errors.session_expired(status, resp) then
       local ok, rerr = self:refresh(stale)
       if not ok then return nil, rerr end
@@ -186,9 +198,9 @@ function Client:call(method, path, body, opts)
         end
       end
       if status >= 400 or (status == 300 and not opts.accept_300) then
-        return nil, errors.from_response(status, decoded, req:retry_after())
+        return nil, errors.from_response(status, decoded, retry_after)
       end
-      return decoded, status, req
+      return decoded, status
     end
   end
 end

@@ -164,6 +164,44 @@ static void sends_method_headers_and_body(void) {
   ts_stop(s);
 }
 
+/* Pooled easy handles keep the runtime's options, not the last request's:
+ * a GET after a PATCH with a body, a HEAD and a DELETE is a plain GET. */
+static void pooled_handles_forget_the_last_request(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  sf_http *h = runtime(NULL);
+  const char *methods[] = {"PATCH",  "GET", "HEAD", "GET",
+                           "DELETE", "GET", "POST", "GET"};
+  ts_request seen;
+  char v[64];
+  int i;
+  for (i = 0; i < 8; i++) {
+    sf_http_request *req = NULL;
+    CHECK_INT(sf_http_request_new(&req, h, methods[i], url(s, "/m")), SF_OK);
+    if (strcmp(methods[i], "GET") != 0 && strcmp(methods[i], "HEAD") != 0) {
+      CHECK_INT(sf_http_request_add_header(req, "X-Only-Once", "1"), SF_OK);
+      CHECK_INT(
+          sf_http_request_set_body(req, "{\"a\":1}", 7, "application/json"),
+          SF_OK);
+    }
+    CHECK_INT(sf_http_send(req), SF_OK);
+    sf_http_request_free(req); /* back to the pool */
+  }
+  for (i = 0; i < 8; i++) {
+    CHECK_INT(ts_request_at(s, i, &seen), 0);
+    CHECK_STR(seen.method, methods[i]);
+    if (strcmp(methods[i], "GET") == 0) {
+      CHECK_INT(seen.body_len, 0);
+      CHECK(ts_header(&seen, "X-Only-Once", v, sizeof v) != 0);
+      CHECK(ts_header(&seen, "Content-Type", v, sizeof v) != 0);
+    } else if (strcmp(methods[i], "HEAD") != 0) {
+      CHECK_STR(seen.body, "{\"a\":1}");
+    }
+  }
+  CHECK_INT(ts_connection_count(s), 1);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
 static void connect_refused_is_connect_error(void) {
   ts_server *s = ts_start(NULL, NULL);
   char u[128];
@@ -696,6 +734,7 @@ int main(void) {
   TEST(redaction_helpers);
   TEST(reuses_one_connection);
   TEST(sends_method_headers_and_body);
+  TEST(pooled_handles_forget_the_last_request);
   TEST(connect_refused_is_connect_error);
   TEST(connect_timeout);
   TEST(total_timeout);

@@ -402,13 +402,14 @@ describe("salesforce client", function()
   -- ---- call and request ---------------------------------------------------------------
 
   describe("call and request", function()
-    it("call sends one versioned request and returns body, status, request", function()
+    it("call sends one versioned request and returns body and status", function()
       local sf = connect()
       clear_log()
-      local body, status, req = sf:call("GET", sf:path("/limits"))
+      local body, status, extra = sf:call("GET", sf:path("/limits"))
       assert.are.equal(200, status)
+      assert.is_nil(extra)
       assert.truthy(body.DailyApiRequests)
-      assert.matches("^api%-usage=%d+/15000$", req:header("Sforce-Limit-Info"))
+      assert.matches("^api%-usage=%d+/15000$", sf:limit_info().header)
       local id = assert(sf:call("POST", emu.url .. API .. "/sobjects/Lead/",
         { LastName = "Full", Company = "URL" })).id
       local log = sent()
