@@ -108,27 +108,26 @@ function Client:revoke(token)
   return core.oauth_revoke(self:runtime(), self.app, token)
 end
 
---- The identity document of tokens (a table), or nil, err.
-function Client:identity(tokens)
-  local body, err = core.oauth_get(self:runtime(), tokens.id, tokens.access_token)
-  if not body then return nil, err end
-  local doc = cjson.decode(body)
-  if type(doc) ~= "table" then
-    return nil, core.new_error{ kind = "protocol", message = "the identity URL answered no JSON" }
-  end
-  return doc
-end
-
---- The OpenID Connect userinfo of tokens (a table), or nil, err.
-function Client:userinfo(tokens)
-  local url = tokens.instance_url:gsub("/+$", "") .. "/services/oauth2/userinfo"
+-- GETs `url` with the bearer token of `tokens`; the decoded document.
+local function get_json(self, url, tokens, what)
   local body, err = core.oauth_get(self:runtime(), url, tokens.access_token)
   if not body then return nil, err end
   local doc = cjson.decode(body)
   if type(doc) ~= "table" then
-    return nil, core.new_error{ kind = "protocol", message = "userinfo answered no JSON" }
+    return nil, core.new_error{ kind = "protocol", message = what .. " answered no JSON" }
   end
   return doc
+end
+
+--- The identity document of tokens (a table), or nil, err.
+function Client:identity(tokens)
+  return get_json(self, tokens.id, tokens, "the identity URL")
+end
+
+--- The OpenID Connect userinfo of tokens (a table), or nil, err.
+function Client:userinfo(tokens)
+  return get_json(self, tokens.instance_url:gsub("/+$", "") .. "/services/oauth2/userinfo",
+    tokens, "userinfo")
 end
 
 function Client:close()

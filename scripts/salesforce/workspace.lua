@@ -436,6 +436,17 @@ function Workspace:check_org(tokens)
   }
 end
 
+--- Stores the tokens of (profile, user) durably; true or nil, err.
+function Workspace:save_tokens(profile, user, tokens)
+  local session, e = self:session(profile, user)
+  if not session then return nil, e end
+  local ok
+  ok, e = session:save(tokens)
+  session:close()
+  if not ok then return nil, e end
+  return true
+end
+
 -- Checks the org, then stores tokens and what is known of them, with how
 -- they were obtained (`how`: {flow = ..., key_file, username} for the
 -- flows renew() can run again). A refused org's tokens are revoked, not
@@ -448,12 +459,8 @@ function Workspace:finish(profile, user, app, tokens, how)
     end
     return nil, e
   end
-  local session
-  session, e = self:session(profile, user)
-  if not session then return nil, e end
   local ok
-  ok, e = session:save(tokens)
-  session:close()
+  ok, e = self:save_tokens(profile, user, tokens)
   if not ok then return nil, e end
   local identity = core.oauth_get(self.http, tokens.id or "", tokens.access_token)
   identity = identity and cjson.decode(identity)
@@ -492,12 +499,8 @@ function Workspace:renew(profile, user)
     tokens, e = core.oauth_client_credentials(http, app, self:policy())
   end
   if not tokens then return nil, e end
-  local session
-  session, e = self:session(profile, user)
-  if not session then return nil, e end
   local ok
-  ok, e = session:save(tokens)
-  session:close()
+  ok, e = self:save_tokens(profile, user, tokens)
   if not ok then return nil, e end
   return tokens
 end
