@@ -98,12 +98,83 @@ static void reply(int fd, const char *status, const char *html) {
     send(fd, html, strlen(html), MSG_NOSIGNAL);
 }
 
+/* A listening socket on the loopback address of `family` (AF_INET:
+ * 127.0.0.1, AF_INET6: ::1 only), or -1 with errno set. */
+static int open_listener(int family, int port) {
+  struct sockaddr_in a4;
+  struct sockaddr_in6 a6;
+  struct sockaddr *a;
+  socklen_t alen;
+  int fd = socket(family, SOCK_STREAM, 0), one = 1, e;
+  if (fd < 0)
+    return -1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (family == AF_INET6) {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    memset(&a6, 0, sizeof a6);
+    a6.sin6_family = AF_INET6;
+    a6.sin6_port = htons((unsigned short)port);
+    a6.sin6_addr = in6addr_loopback;
+    a = (struct sockaddr *)&a6;
+    alen = sizeof a6;
+  } else {
+    memset(&a4, 0, sizeof a4);
+    a4.sin_family = AF_INET;
+    a4.sin_port = htons((unsigned short)port);
+    a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a = (struct sockaddr *)&a4;
+    alen = sizeof a4;
+  }
+  if (bind(fd, a, alen) || listen(fd, 8)) {
+    e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+/* Reads one request head from `fd`; returns its target when it is a GET of
+ * `path` with a query (pushed on the Lua stack), answering it; otherwise
+ * answers 404 and returns 0. */
+static int serve_one(lua_State *L, int fd, const char *path, const char *html) {
+  char buf[REQ_MAX + 1], *sp1, *sp2;
+  size_t len = 0, plen = strlen(path);
+  /* read the request head (a browser sends it in one go) */
+  while (len < REQ_MAX) {
+    struct pollfd q = {fd, POLLIN, 0};
+    ssize_t r;
+    if (poll(&q, 1, 5000) <= 0)
+      break;
+    r = recv(fd, buf + len, REQ_MAX - len, 0);
+    if (r <= 0)
+      break;
+    len += (size_t)r;
+    buf[len] = '\0';
+    if (strstr(buf, "\r\n\r\n"))
+      break;
+  }
+  buf[len] = '\0';
+  sp1 = strchr(buf, ' ');
+  sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+  if (sp1 && sp2 && strncmp(buf, "GET ", 4) == 0 &&
+      strncmp(sp1 + 1, path, plen) == 0 && sp1[1 + plen] == '?') {
+    reply(fd, "200 OK", html);
+    lua_pushlstring(L, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+    return 1;
+  }
+  reply(fd, "404 Not Found", "<html><body>not found</body></html>");
+  return 0;
+}
+
 /*
  * listen_once(port, path, timeout_ms [, html]) -> target | nil, message
- * Listens on 127.0.0.1:port and answers requests until one for `path`
- * carries a query (the OAuth redirect: code and state, or an error); that
- * one gets `html` and its request target is returned. Other requests get
- * 404. port 0 is not allowed: the redirect URI names a fixed port.
+ * Listens on 127.0.0.1:port and, where the machine has IPv6, [::1]:port
+ * (a browser may resolve "localhost" to either), and answers requests
+ * until one for `path` carries a query (the OAuth redirect: code and
+ * state, or an error); that one gets `html` and its request target is
+ * returned. Other requests get 404. port 0 is not allowed: the redirect
+ * URI names a fixed port.
  */
 static int lsf_listen_once(lua_State *L) {
   lua_Integer port = luaL_checkinteger(L, 1);
@@ -113,70 +184,43 @@ static int lsf_listen_once(lua_State *L) {
       luaL_optstring(L, 4,
                      "<html><body><p>luaforce: authorization received; you may "
                      "close this window.</p></body></html>");
-  struct sockaddr_in a;
   long long deadline = now_ms() + timeout;
-  int lfd, one = 1;
-  size_t plen = strlen(path);
+  struct pollfd p[2];
+  int n = 0, i, got = 0;
   luaL_argcheck(L, port > 0 && port < 65536, 1, "port out of range");
-  lfd = socket(AF_INET, SOCK_STREAM, 0);
-  if (lfd < 0)
-    return fail_errno(L, "socket");
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons((unsigned short)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 8)) {
-    int e = errno;
-    close(lfd);
-    errno = e;
+  p[0].fd = open_listener(AF_INET, (int)port);
+  if (p[0].fd < 0)
     return fail_errno(L, "cannot listen for the redirect on 127.0.0.1");
-  }
-  for (;;) {
-    char buf[REQ_MAX + 1], *sp1, *sp2;
-    size_t len = 0;
+  n = 1;
+  p[1].fd = open_listener(AF_INET6, (int)port); /* optional */
+  if (p[1].fd >= 0)
+    n = 2;
+  for (i = 0; i < n; i++)
+    p[i].events = POLLIN;
+  while (!got) {
     long long left = deadline - now_ms();
-    struct pollfd p = {lfd, POLLIN, 0};
-    int fd;
-    if (left <= 0) {
-      close(lfd);
-      luaL_pushfail(L);
-      lua_pushliteral(L, "timed out waiting for the authorization redirect");
-      return 2;
-    }
-    if (poll(&p, 1, (int)(left > 1000 ? 1000 : left)) <= 0)
+    if (left <= 0)
+      break;
+    if (poll(p, (nfds_t)n, (int)(left > 1000 ? 1000 : left)) <= 0)
       continue;
-    fd = accept(lfd, NULL, NULL);
-    if (fd < 0)
-      continue;
-    /* read the request head (a browser sends it in one go) */
-    while (len < REQ_MAX) {
-      struct pollfd q = {fd, POLLIN, 0};
-      ssize_t r;
-      if (poll(&q, 1, 5000) <= 0)
-        break;
-      r = recv(fd, buf + len, REQ_MAX - len, 0);
-      if (r <= 0)
-        break;
-      len += (size_t)r;
-      buf[len] = '\0';
-      if (strstr(buf, "\r\n\r\n"))
-        break;
-    }
-    buf[len] = '\0';
-    sp1 = strchr(buf, ' ');
-    sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-    if (sp1 && sp2 && strncmp(buf, "GET ", 4) == 0 &&
-        strncmp(sp1 + 1, path, plen) == 0 && sp1[1 + plen] == '?') {
-      reply(fd, "200 OK", html);
+    for (i = 0; i < n && !got; i++) {
+      int fd;
+      if (!(p[i].revents & POLLIN))
+        continue;
+      fd = accept(p[i].fd, NULL, NULL);
+      if (fd < 0)
+        continue;
+      got = serve_one(L, fd, path, html);
       close(fd);
-      close(lfd);
-      lua_pushlstring(L, sp1 + 1, (size_t)(sp2 - sp1 - 1));
-      return 1;
     }
-    reply(fd, "404 Not Found", "<html><body>not found</body></html>");
-    close(fd);
   }
+  for (i = 0; i < n; i++)
+    close(p[i].fd);
+  if (got)
+    return 1;
+  luaL_pushfail(L);
+  lua_pushliteral(L, "timed out waiting for the authorization redirect");
+  return 2;
 }
 
 /* sleep(ms): blocks the thread (for polling loops outside coroutines). */
