@@ -148,10 +148,30 @@ except urllib.error.HTTPError as e:
   return nil, tonumber(first), rest
 end
 
---- A free-looking TCP port for a redirect listener (random, high range).
+--- A TCP port that is free on 127.0.0.1 and [::1] right now (the kernel
+-- picks it), for a listener that needs a fixed port.
 function _M.random_port()
-  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)"), 16) % 100000)
-  return math.random(20000, 39999)
+  local out, err, status = _M.run({ "python3", "-c", [[
+import socket
+while True:
+    s4 = socket.socket(socket.AF_INET)
+    s4.bind(("127.0.0.1", 0))
+    port = s4.getsockname()[1]
+    try:
+        s6 = socket.socket(socket.AF_INET6)
+        s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s6.bind(("::1", port))
+        s6.close()
+    except OSError as e:
+        if e.errno == 98:   # in use on ::1: try another
+            s4.close()
+            continue
+    s4.close()
+    print(port)
+    break
+]] })
+  assert(status == 0, err)
+  return assert(tonumber(out))
 end
 
 return _M

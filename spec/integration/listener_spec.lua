@@ -4,6 +4,8 @@
 -- served too where the machine has IPv6 loopback.
 local helper = require "spec.helper"
 
+local listening_output -- a function: the listener's output once it ended
+
 local function listen(port, timeout)
   -- runs the listener in a luaforce process; returns a function that waits
   -- for it and returns its stdout and status
@@ -14,6 +16,13 @@ local function listen(port, timeout)
       local core = require "salesforce.core"
       print(core.listen_once(%d, "/callback", %d))
     ]], port, timeout)), out, out))
+  local function finished()
+    local f = io.open(out)
+    local text = f and f:read("a") or ""
+    if f then f:close() end
+    return text:match("rc=%d+") and text
+  end
+  listening_output = finished
   return function()
     for _ = 1, 400 do
       local f = io.open(out)
@@ -48,6 +57,8 @@ local function get_when_up(url)
   for _ = 1, 200 do
     local out = get(url)
     if not out:match("^refused") then return out end
+    local ended = listening_output and listening_output()
+    if ended then error("the listener ended early: " .. ended) end
     os.execute("sleep 0.025")
   end
   error("the listener never came up")
