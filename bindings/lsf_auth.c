@@ -199,107 +199,96 @@ static const sf_oauth_policy *read_policy(lua_State *L, int idx,
 
 /* ---- OAuth grants: (http, app, policy, ...) -> tokens | nil, err -------- */
 
-static int finish_grant(lua_State *L, sf_code rc, lsf_tokens_box *b,
-                        sf_error *err) {
-  int n = lsf_failed(L, rc, err);
+/* The arguments every grant takes (http, app, policy), the box its tokens
+ * go into and its error record. */
+typedef struct grant {
+  sf_http *http;
+  sf_oauth_app app;
+  policy_buf pb;
+  const sf_oauth_policy *policy;
+  lsf_tokens_box *box;
+  sf_error err;
+} grant;
+
+/* Reads arguments 1-3 into g and puts the tokens box above the `nargs`
+ * arguments (the grant's own ones are read after, from 4 to nargs). */
+static void begin_grant(lua_State *L, grant *g, int nargs) {
+  g->http = lsf_check_http(L, 1);
+  read_app(L, 2, &g->app);
+  g->policy = read_policy(L, 3, &g->pb);
+  lua_settop(L, nargs);
+  g->box = new_tokens_box(L);
+  sf_error_clear(&g->err);
+}
+
+/* The grant's result: a token table, or nil, err. */
+static int finish_grant(lua_State *L, sf_code rc, grant *g) {
+  int n = lsf_failed(L, rc, &g->err);
   if (n)
     return n;
-  push_tokens(L, &b->t);
-  sf_tokens_clear(&b->t);
+  push_tokens(L, &g->box->t);
+  sf_tokens_clear(&g->box->t);
   return 1;
 }
 
+/* (http, app, policy, code [, verifier]) */
 static int lsf_oauth_exchange_code(lua_State *L) {
-  sf_http *http = lsf_check_http(L, 1);
-  sf_oauth_app app;
-  policy_buf pb;
-  const sf_oauth_policy *policy;
+  grant g;
   const char *code, *verifier;
-  lsf_tokens_box *b;
-  sf_error err;
-  read_app(L, 2, &app);
-  policy = read_policy(L, 3, &pb);
+  begin_grant(L, &g, 5);
   code = luaL_checkstring(L, 4);
   verifier = luaL_optstring(L, 5, NULL);
-  b = new_tokens_box(L);
-  sf_error_clear(&err);
+  return finish_grant(L,
+                      sf_oauth_exchange_code(g.http, &g.app, g.policy, code,
+                                             verifier, &g.box->t, &g.err),
+                      &g);
+}
+
+/* (http, app, policy, refresh_token) */
+static int lsf_oauth_refresh(lua_State *L) {
+  grant g;
+  const char *rt;
+  begin_grant(L, &g, 4);
+  rt = luaL_checkstring(L, 4);
+  return finish_grant(
+      L, sf_oauth_refresh(g.http, &g.app, g.policy, rt, &g.box->t, &g.err), &g);
+}
+
+/* (http, app, policy) */
+static int lsf_oauth_client_credentials(lua_State *L) {
+  grant g;
+  begin_grant(L, &g, 3);
   return finish_grant(
       L,
-      sf_oauth_exchange_code(http, &app, policy, code, verifier, &b->t, &err),
-      b, &err);
+      sf_oauth_client_credentials(g.http, &g.app, g.policy, &g.box->t, &g.err),
+      &g);
 }
 
-static int lsf_oauth_refresh(lua_State *L) {
-  sf_http *http = lsf_check_http(L, 1);
-  sf_oauth_app app;
-  policy_buf pb;
-  const sf_oauth_policy *policy;
-  const char *rt;
-  lsf_tokens_box *b;
-  sf_error err;
-  read_app(L, 2, &app);
-  policy = read_policy(L, 3, &pb);
-  rt = luaL_checkstring(L, 4);
-  b = new_tokens_box(L);
-  sf_error_clear(&err);
-  return finish_grant(L, sf_oauth_refresh(http, &app, policy, rt, &b->t, &err),
-                      b, &err);
-}
-
-static int lsf_oauth_client_credentials(lua_State *L) {
-  sf_http *http = lsf_check_http(L, 1);
-  sf_oauth_app app;
-  policy_buf pb;
-  const sf_oauth_policy *policy;
-  lsf_tokens_box *b;
-  sf_error err;
-  read_app(L, 2, &app);
-  policy = read_policy(L, 3, &pb);
-  b = new_tokens_box(L);
-  sf_error_clear(&err);
-  return finish_grant(
-      L, sf_oauth_client_credentials(http, &app, policy, &b->t, &err), b, &err);
-}
-
-/* jwt_bearer(http, app, policy, key_file, username [, audience]) */
+/* (http, app, policy, key_file, username [, audience]) */
 static int lsf_oauth_jwt_bearer(lua_State *L) {
-  sf_http *http = lsf_check_http(L, 1);
-  sf_oauth_app app;
-  policy_buf pb;
-  const sf_oauth_policy *policy;
+  grant g;
   const char *key_file, *user, *aud;
-  lsf_tokens_box *b;
-  sf_error err;
-  read_app(L, 2, &app);
-  policy = read_policy(L, 3, &pb);
+  begin_grant(L, &g, 6);
   key_file = luaL_checkstring(L, 4);
   user = luaL_checkstring(L, 5);
   aud = luaL_optstring(L, 6, NULL);
-  b = new_tokens_box(L);
-  sf_error_clear(&err);
   return finish_grant(L,
-                      sf_oauth_jwt_bearer(http, &app, policy, key_file, user,
-                                          aud, 0, &b->t, &err),
-                      b, &err);
+                      sf_oauth_jwt_bearer(g.http, &g.app, g.policy, key_file,
+                                          user, aud, 0, &g.box->t, &g.err),
+                      &g);
 }
 
+/* (http, app, policy, username, password) */
 static int lsf_oauth_password(lua_State *L) {
-  sf_http *http = lsf_check_http(L, 1);
-  sf_oauth_app app;
-  policy_buf pb;
-  const sf_oauth_policy *policy;
+  grant g;
   const char *user, *password;
-  lsf_tokens_box *b;
-  sf_error err;
-  read_app(L, 2, &app);
-  policy = read_policy(L, 3, &pb);
+  begin_grant(L, &g, 5);
   user = luaL_checkstring(L, 4);
   password = luaL_checkstring(L, 5);
-  b = new_tokens_box(L);
-  sf_error_clear(&err);
-  return finish_grant(
-      L, sf_oauth_password(http, &app, policy, user, password, &b->t, &err), b,
-      &err);
+  return finish_grant(L,
+                      sf_oauth_password(g.http, &g.app, g.policy, user,
+                                        password, &g.box->t, &g.err),
+                      &g);
 }
 
 static int lsf_oauth_device_start(lua_State *L) {
@@ -323,21 +312,15 @@ static int lsf_oauth_device_start(lua_State *L) {
   return 1;
 }
 
+/* (http, app, policy, device_code) */
 static int lsf_oauth_device_poll(lua_State *L) {
-  sf_http *http = lsf_check_http(L, 1);
-  sf_oauth_app app;
-  policy_buf pb;
-  const sf_oauth_policy *policy;
+  grant g;
   const char *dc;
-  lsf_tokens_box *b;
-  sf_error err;
-  read_app(L, 2, &app);
-  policy = read_policy(L, 3, &pb);
+  begin_grant(L, &g, 4);
   dc = luaL_checkstring(L, 4);
-  b = new_tokens_box(L);
-  sf_error_clear(&err);
   return finish_grant(
-      L, sf_oauth_device_poll(http, &app, policy, dc, &b->t, &err), b, &err);
+      L, sf_oauth_device_poll(g.http, &g.app, g.policy, dc, &g.box->t, &g.err),
+      &g);
 }
 
 static int lsf_oauth_revoke(lua_State *L) {

@@ -29,10 +29,13 @@ int lsf_ok_or_fail(lua_State *L, sf_code rc, sf_error *err);
 /* nil and an error of `code` with `msg` (NULL: sf_strerror). */
 int lsf_fail_code(lua_State *L, sf_code code, const char *msg);
 
-/* A GC-owned box for a malloc'd NUL-terminated buffer (wiped and freed
- * by __gc): the core writes into box->p, Lua errors cannot leak it. */
+/* A GC-owned box for a NUL-terminated buffer: the core (or libcurl) writes
+ * into box->p, and __gc releases it, so Lua errors cannot leak it. A
+ * malloc'd buffer is wiped (it may hold a secret) and freed; with
+ * `from_curl` set it is given back with curl_free. */
 typedef struct lsf_buf {
   char *p;
+  int from_curl;
 } lsf_buf;
 lsf_buf *lsf_new_buf(lua_State *L);
 

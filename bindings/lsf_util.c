@@ -52,21 +52,22 @@ int lsf_fail_code(lua_State *L, sf_code code, const char *msg) {
   return lsf_fail(L, &e);
 }
 
-/* A GC-owned buffer for values read from the store. */
-
 static int lsf_buf_gc(lua_State *L) {
   lsf_buf *b = lua_touserdata(L, 1);
-  if (b->p) {
+  if (b->p && b->from_curl) {
+    curl_free(b->p);
+  } else if (b->p) {
     memset(b->p, 0, strlen(b->p));
     free(b->p);
-    b->p = NULL;
   }
+  b->p = NULL;
   return 0;
 }
 
 lsf_buf *lsf_new_buf(lua_State *L) {
   lsf_buf *b = lua_newuserdatauv(L, sizeof *b, 0);
   b->p = NULL;
+  b->from_curl = 0;
   if (luaL_newmetatable(L, "salesforce.Buf")) {
     lua_pushcfunction(L, lsf_buf_gc);
     lua_setfield(L, -2, "__gc");
@@ -281,36 +282,14 @@ lua_Integer lsf_opt_int(lua_State *L, int idx, const char *key,
   return v;
 }
 
-/* A GC-owned string from libcurl (released with curl_free). */
-typedef struct curl_str {
-  char *p;
-} curl_str;
-
-static int curl_str_gc(lua_State *L) {
-  curl_str *c = lua_touserdata(L, 1);
-  curl_free(c->p);
-  c->p = NULL;
-  return 0;
-}
-
-static curl_str *new_curl_str(lua_State *L) {
-  curl_str *c = lua_newuserdatauv(L, sizeof *c, 0);
-  c->p = NULL;
-  if (luaL_newmetatable(L, "salesforce.CurlStr")) {
-    lua_pushcfunction(L, curl_str_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
-  return c;
-}
-
 /* url_escape(s): percent-encodes all but the RFC 3986 unreserved
  * characters (libcurl's curl_easy_escape). */
 static int lsf_url_escape(lua_State *L) {
   size_t n;
   const char *s = luaL_checklstring(L, 1, &n);
-  curl_str *c = new_curl_str(L);
+  lsf_buf *c = lsf_new_buf(L);
   luaL_argcheck(L, n < (size_t)1 << 30, 1, "string too long");
+  c->from_curl = 1;
   c->p = curl_easy_escape(NULL, s, (int)n);
   if (!c->p)
     return luaL_error(L, "out of memory");
@@ -324,14 +303,15 @@ static int lsf_url_unescape(lua_State *L) {
   size_t n;
   const char *s = luaL_checklstring(L, 1, &n);
   int plus = lua_toboolean(L, 2);
-  curl_str *c;
+  lsf_buf *c;
   int len = 0;
   luaL_argcheck(L, n < (size_t)1 << 30, 1, "string too long");
   if (plus) {
     luaL_gsub(L, s, "+", " ");
     s = lua_tolstring(L, -1, &n);
   }
-  c = new_curl_str(L);
+  c = lsf_new_buf(L);
+  c->from_curl = 1;
   c->p = curl_easy_unescape(NULL, s, (int)n, &len);
   if (!c->p)
     return luaL_error(L, "out of memory");

@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "sf/sf.h"
 #include "sftest.h"
+#include "sftest_log.h"
 #include "testcert.h"
 #include "testserver.h"
 
@@ -58,19 +59,6 @@ static sf_code do_request(sf_http *h, const char *method, const char *u,
   else
     sf_http_request_free(req);
   return rc;
-}
-
-typedef struct log_capture {
-  char text[65536];
-  size_t len;
-} log_capture;
-
-static void capture(void *ud, sf_log_level level, const char *line) {
-  log_capture *c = ud;
-  int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s %s\n",
-                   sf_log_level_name(level), line);
-  if (n > 0 && c->len + (size_t)n < sizeof c->text)
-    c->len += (size_t)n;
 }
 
 /* A port whose listen queue is full: connecting to it hangs. Returns the

@@ -26,6 +26,7 @@
 #include "sf/oauth.h"
 #include "sf/sf.h"
 #include "sftest.h"
+#include "sftest_log.h"
 #include "testserver.h"
 
 /* ---- fixtures ------------------------------------------------------------ */
@@ -44,19 +45,6 @@
 #define RFC_CHALLENGE "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 #define JSON_CT "Content-Type: application/json;charset=UTF-8\r\n"
 #define FORM_CT "application/x-www-form-urlencoded"
-
-typedef struct log_capture {
-  char text[65536];
-  size_t len;
-} log_capture;
-
-static void capture(void *ud, sf_log_level level, const char *line) {
-  log_capture *c = ud;
-  int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s %s\n",
-                   sf_log_level_name(level), line);
-  if (n > 0 && c->len + (size_t)n < sizeof c->text)
-    c->len += (size_t)n;
-}
 
 /* A loopback token server, a runtime that logs everything to `log`, and an
  * app whose every URL points at the server. */
