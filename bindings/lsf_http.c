@@ -322,11 +322,17 @@ static int lsf_request_done(lua_State *L) {
   return 1;
 }
 
-/* request:result() -> status, body | nil, err */
+/*
+ * request:result([decode]) -> status, body | nil, err
+ * With `decode`, the JSON body is decoded straight from the transport's
+ * buffer: status, value, true; a body that is empty or not JSON comes back
+ * as text: status, text, false, reason.
+ */
 static int lsf_request_result(lua_State *L) {
   lsf_request *q = check_request(L, 1);
+  int decode = lua_toboolean(L, 2);
   size_t len;
-  const char *body;
+  const char *body, *why = "empty body";
   sf_error err;
   sf_code rc;
   if (!q->done)
@@ -338,8 +344,44 @@ static int lsf_request_result(lua_State *L) {
   }
   lua_pushinteger(L, sf_http_response_status(q->req));
   body = sf_http_response_body(q->req, &len);
+  if (!decode) {
+    lua_pushlstring(L, body, len);
+    return 2;
+  }
+  if (len > 0 && lsf_json_push(L, body, len, &why)) {
+    lua_pushboolean(L, 1);
+    return 3;
+  }
   lua_pushlstring(L, body, len);
-  return 2;
+  lua_pushboolean(L, 0);
+  lua_pushstring(L, why);
+  return 4;
+}
+
+/* request:wait(): drives the request's runtime until this request is done
+ * (outside the scheduler's tasks). Completions of other requests stay
+ * queued for the next http:step(). */
+static int lsf_request_wait(lua_State *L) {
+  lsf_request *q = check_request(L, 1);
+  lsf_http *h;
+  while (!q->done && (h = q->owner) != NULL && h->http)
+    sf_http_step(h->http, 1000);
+  h = q->owner;
+  if (q->done && h) { /* hand it back: out of the completion list */
+    lsf_request **pp = &h->done_head, *prev = NULL;
+    while (*pp && *pp != q) {
+      prev = *pp;
+      pp = &(*pp)->done_next;
+    }
+    if (*pp) {
+      *pp = q->done_next;
+      if (h->done_tail == q)
+        h->done_tail = prev;
+      q->done_next = NULL;
+    }
+    release(L, q);
+  }
+  return 0;
 }
 
 /* request:header(name) -> value | nil (of the final response) */
@@ -388,6 +430,7 @@ static const luaL_Reg http_methods[] = {
 
 static const luaL_Reg request_methods[] = {
     {"done", lsf_request_done},
+    {"wait", lsf_request_wait},
     {"result", lsf_request_result},
     {"header", lsf_request_header},
     {"retry_after", lsf_request_retry_after},

@@ -3,7 +3,8 @@
  * buffers, class registration) and small host services the Lua side
  * cannot do alone: a one-shot loopback listener for the OAuth redirect of
  * the web-server flow, a sleep for polling loops (device flow), and the
- * constructor of structured errors raised in Lua.
+ * constructor of structured errors raised in Lua, and the body decoder
+ * for text already in Lua.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -319,10 +320,25 @@ static int lsf_url_unescape(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg util_funcs[] = {
-    {"url_escape", lsf_url_escape},   {"url_unescape", lsf_url_unescape},
-    {"listen_once", lsf_listen_once}, {"sleep", lsf_sleep},
-    {"new_error", lsf_new_error},     {NULL, NULL}};
+/* json_decode(text) -> value | nil, reason: the decoder of response
+ * bodies (lsf_json.cc), for bodies read another way */
+static int lsf_json_decode(lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len), *why = NULL;
+  if (lsf_json_push(L, text, len, &why))
+    return 1;
+  luaL_pushfail(L);
+  lua_pushstring(L, why);
+  return 2;
+}
+
+static const luaL_Reg util_funcs[] = {{"url_escape", lsf_url_escape},
+                                      {"url_unescape", lsf_url_unescape},
+                                      {"listen_once", lsf_listen_once},
+                                      {"sleep", lsf_sleep},
+                                      {"new_error", lsf_new_error},
+                                      {"json_decode", lsf_json_decode},
+                                      {NULL, NULL}};
 
 void lsf_open_util(lua_State *L) {
   luaL_setfuncs(L, util_funcs, 0);

@@ -2,8 +2,9 @@
 -- Every call goes through Client:call (one place for the version prefix,
 -- the bearer token, the Sforce-Limit-Info header, the one refresh and
 -- replay on 401 INVALID_SESSION_ID, and error mapping). Bodies are decoded
--- once, with lua-cjson, straight into Lua tables; JSON null stays
--- salesforce.null (cjson.null), distinct from a missing field.
+-- once, in C (simdjson), straight from the transport's buffer into Lua
+-- tables; JSON null stays salesforce.null (cjson.null), distinct from a
+-- missing field; integers stay integers. lua-cjson encodes request bodies.
 require "salesforce"
 local core = require "salesforce.core"
 local cjson = require "cjson.safe"
@@ -165,7 +166,8 @@ function Client:call(method, path, body, opts)
     local req, err = send(self, method, url, text, ctype, opts.headers, opts.idempotent,
       opts.timeout_ms)
     if not req then return nil, err end
-    local status, resp = req:result()
+    -- decoded straight from the transport's buffer unless raw is asked for
+    local status, resp, is_json, why = req:result(not opts.raw)
     if not status then
       req:close()
       return nil, errors.transport(resp)
@@ -182,19 +184,13 @@ function Client:call(method, path, body, opts)
       if not ok then return nil, rerr end
       replayed = true
     else
-      local decoded
-      if resp == "" then
-        decoded = true
-      elseif opts.raw then
-        decoded = resp
-      else
-        decoded = cjson.decode(resp)
-        if decoded == nil then
-          if status >= 400 then decoded = resp
-          else
-            return nil, errors.new("protocol", "the answer is not JSON (HTTP " .. status .. ")",
-              { status = status })
-          end
+      local decoded = resp -- the value; or the text when raw or not JSON
+      if not is_json then
+        if resp == "" then
+          decoded = true
+        elseif not opts.raw and status < 400 then
+          return nil, errors.new("protocol", "the answer is not JSON (HTTP " .. status .. "): "
+            .. tostring(why), { status = status })
         end
       end
       if status >= 400 or (status == 300 and not opts.accept_300) then

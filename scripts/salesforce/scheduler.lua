@@ -103,12 +103,9 @@ function _M.await(req, rt)
     coroutine.yield(AWAIT)
     return
   end
-  while not req:done() do
-    if rt:closed() then return end
-    local done, pending = rt:step(1000)
-    collect(done)
-    if pending == 0 and not next(runtime_of) then runtimes[rt] = nil end
-  end
+  -- in C: completions of tasks' requests stay queued for the next step
+  req:wait()
+  if not next(runtime_of) and not rt:closed() and rt:pending() == 0 then runtimes[rt] = nil end
 end
 
 local function drive()

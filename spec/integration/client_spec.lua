@@ -540,13 +540,17 @@ describe("salesforce client", function()
   describe("get", function()
     it("reads every field, or the listed ones, keeping JSON null apart from missing", function()
       local sf = connect()
-      local id = seed("Lead", { { LastName = "Get", Company = "C", Email = "g@example.com" } })[1]
+      local id = seed("Lead", { { LastName = "Get", Company = "C", Email = "g@example.com",
+        NumberOfEmployees = 42, AnnualRevenue = 1.5 } })[1]
       clear_log()
       local rec = assert(sf:get("Lead", id))
       assert.are.equal(id, rec.Id)
       assert.are.equal("g@example.com", rec.Email)
       assert.are.equal(salesforce.null, rec.Phone) -- JSON null
       assert.is_nil(rec.NoSuchField__c)            -- missing
+      assert.are.equal(42, rec.NumberOfEmployees)  -- integers stay integers
+      assert.are.equal("integer", math.type(rec.NumberOfEmployees))
+      assert.are.equal(1.5, rec.AnnualRevenue)
       rec = assert(sf:get("Lead", id:sub(1, 15), { "LastName", "Phone" }))
       assert.are.equal("Get", rec.LastName)
       assert.are.equal(salesforce.null, rec.Phone)
@@ -1528,6 +1532,11 @@ describe("salesforce client", function()
         body = "<html>gone</html>", content_type = "text/html" })
       err = failed({ kind = "salesforce", status = 404 }, sf:limits())
       assert.are.equal("salesforce error (HTTP 404): HTTP 404: <html>gone</html>", tostring(err))
+      -- a success that is not JSON is a protocol error that says why
+      fault({ kind = "status", status = 200, method = "GET", path = API .. "/limits",
+        body = '{"DailyApiRequests": {"Max": 15000', content_type = "application/json" })
+      err = failed({ kind = "protocol", status = 200 }, sf:limits())
+      assert.matches("^the answer is not JSON %(HTTP 200%): %S", err.message)
     end)
   end)
 
