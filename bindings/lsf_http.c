@@ -24,6 +24,8 @@ typedef struct lsf_http {
   sf_http *http;
   lsf_request *inflight; /* doubly linked: started, not yet handed back */
   lsf_request *done_head, *done_tail; /* completed, not yet handed back */
+  sf_http_request *call; /* the request of http:call() under way (owned
+                            here, so that a Lua error cannot leak it) */
 } lsf_http;
 
 struct lsf_request {
@@ -138,6 +140,8 @@ static int lsf_http_close(lua_State *L) {
     release(L, q);
   }
   h->done_tail = NULL;
+  sf_http_request_free(h->call);
+  h->call = NULL;
   sf_http_free(h->http);
   h->http = NULL;
   return 0;
@@ -193,25 +197,68 @@ static int lsf_request_gc(lua_State *L) {
   return 0;
 }
 
-/* Adds the headers of the table at idx ({name = value} or a list of
- * "Name: value" strings). */
+/* Raises unless the value at idx is nil or a table of string names and
+ * values, before anything is allocated. */
+static void check_headers(lua_State *L, int idx) {
+  if (lua_isnoneornil(L, idx))
+    return;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+      luaL_error(L, "headers must map names to string values");
+    lua_pop(L, 1);
+  }
+}
+
+/* Adds the headers of the table at idx (checked by check_headers). */
 static sf_code add_headers(lua_State *L, int idx, sf_http_request *req) {
   sf_code rc = SF_OK;
   if (lua_isnoneornil(L, idx))
     return SF_OK;
-  luaL_checktype(L, idx, LUA_TTABLE);
   lua_pushnil(L);
   while (rc == SF_OK && lua_next(L, idx)) {
-    if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING) {
-      lua_pop(L, 2);
-      luaL_error(L, "headers must map names to string values");
-    }
     rc = sf_http_request_add_header(req, lua_tostring(L, -2),
                                     lua_tostring(L, -1));
     lua_pop(L, 1);
   }
   if (rc != SF_OK)
     lua_pop(L, 1); /* the key left by the interrupted traversal */
+  return rc;
+}
+
+/* Creates and configures the request of arguments 2-9 (method, url,
+ * authorization, body, content_type, headers, idempotent, timeout_ms) into
+ * *out, which the caller owns at once (even on failure). Bad arguments
+ * raise; SF_E_INVALID_ARG means a bad header or option value. */
+static sf_code new_request(lua_State *L, lsf_http *h, sf_http_request **out) {
+  const char *method = luaL_checkstring(L, 2);
+  const char *url = luaL_checkstring(L, 3);
+  const char *auth = luaL_optstring(L, 4, NULL);
+  size_t blen = 0;
+  const char *body = luaL_optlstring(L, 5, NULL, &blen);
+  const char *ctype = luaL_optstring(L, 6, NULL);
+  lua_Integer timeout = luaL_optinteger(L, 9, 0);
+  sf_http_request *req;
+  sf_code rc;
+  check_headers(L, 7);
+  rc = sf_http_request_new(out, h->http, method, url);
+  if (rc == SF_E_INVALID_ARG)
+    luaL_error(L, "bad request: method %s, URL '%s'", method, url);
+  req = *out;
+  if (rc == SF_OK && auth)
+    rc = sf_http_request_add_header(req, "Authorization", auth);
+  if (rc == SF_OK)
+    rc = sf_http_request_add_header(req, "Accept", "application/json");
+  if (rc == SF_OK)
+    rc = add_headers(L, 7, req);
+  if (rc == SF_OK && (body || ctype))
+    rc = sf_http_request_set_body(req, body, blen,
+                                  ctype ? ctype : "application/json");
+  if (rc == SF_OK && !lua_isnoneornil(L, 8))
+    rc = sf_http_request_set_idempotent(req, lua_toboolean(L, 8));
+  if (rc == SF_OK && timeout > 0)
+    rc = sf_http_request_set_timeout(req, (long)timeout);
   return rc;
 }
 
@@ -224,35 +271,14 @@ static sf_code add_headers(lua_State *L, int idx, sf_http_request *req) {
  */
 static int lsf_http_start(lua_State *L) {
   lsf_http *h = check_http(L, 1);
-  const char *method = luaL_checkstring(L, 2);
-  const char *url = luaL_checkstring(L, 3);
-  const char *auth = luaL_optstring(L, 4, NULL);
-  size_t blen = 0;
-  const char *body = luaL_optlstring(L, 5, NULL, &blen);
-  const char *ctype = luaL_optstring(L, 6, NULL);
-  lua_Integer timeout = luaL_optinteger(L, 9, 0);
   lsf_request *q;
   sf_code rc;
+  lua_settop(L, 9); /* the arguments keep their places below the request */
   q = lua_newuserdatauv(L, sizeof *q, 1);
   memset(q, 0, sizeof *q);
   q->ref = LUA_NOREF;
   luaL_setmetatable(L, REQUEST_MT);
-  rc = sf_http_request_new(&q->req, h->http, method, url);
-  if (rc == SF_E_INVALID_ARG)
-    return luaL_error(L, "bad request: method %s, URL '%s'", method, url);
-  if (rc == SF_OK && auth)
-    rc = sf_http_request_add_header(q->req, "Authorization", auth);
-  if (rc == SF_OK)
-    rc = sf_http_request_add_header(q->req, "Accept", "application/json");
-  if (rc == SF_OK)
-    rc = add_headers(L, 7, q->req);
-  if (rc == SF_OK && (body || ctype))
-    rc = sf_http_request_set_body(q->req, body, blen,
-                                  ctype ? ctype : "application/json");
-  if (rc == SF_OK && !lua_isnoneornil(L, 8))
-    rc = sf_http_request_set_idempotent(q->req, lua_toboolean(L, 8));
-  if (rc == SF_OK && timeout > 0)
-    rc = sf_http_request_set_timeout(q->req, (long)timeout);
+  rc = new_request(L, h, &q->req); /* q owns it from now on */
   if (rc == SF_E_INVALID_ARG)
     return luaL_error(L, "bad request header or option");
   if (rc == SF_OK)
@@ -322,40 +348,111 @@ static int lsf_request_done(lua_State *L) {
   return 1;
 }
 
-/*
- * request:result([decode]) -> status, body | nil, err
- * With `decode`, the JSON body is decoded straight from the transport's
- * buffer: status, value, true; a body that is empty or not JSON comes back
- * as text: status, text, false, reason.
- */
-static int lsf_request_result(lua_State *L) {
-  lsf_request *q = check_request(L, 1);
-  int decode = lua_toboolean(L, 2);
+/* Pushes the outcome of the completed `req`: status, body, is_json, why,
+ * header, retry_after_ms (see http:call); or nil, err. */
+static int push_outcome(lua_State *L, sf_http_request *req, int decode,
+                        const char *header) {
   size_t len;
-  const char *body, *why = "empty body";
+  const char *body, *why = "empty body", *value;
+  long retry_after;
   sf_error err;
-  sf_code rc;
-  if (!q->done)
-    return luaL_error(L, "the request is still in flight");
-  rc = sf_http_request_result(q->req);
+  sf_code rc = sf_http_request_result(req);
   if (rc != SF_OK) {
-    err = *sf_http_request_error(q->req);
+    err = *sf_http_request_error(req);
     return lsf_failed(L, rc, &err);
   }
-  lua_pushinteger(L, sf_http_response_status(q->req));
-  body = sf_http_response_body(q->req, &len);
-  if (!decode) {
-    lua_pushlstring(L, body, len);
-    return 2;
-  }
-  if (len > 0 && lsf_json_push(L, body, len, &why)) {
+  lua_pushinteger(L, sf_http_response_status(req));
+  body = sf_http_response_body(req, &len);
+  if (decode && len > 0 && lsf_json_push(L, body, len, &why)) {
     lua_pushboolean(L, 1);
-    return 3;
+    lua_pushnil(L);
+  } else {
+    lua_pushlstring(L, body, len);
+    lua_pushboolean(L, 0);
+    if (decode)
+      lua_pushstring(L, why);
+    else
+      lua_pushnil(L);
   }
-  lua_pushlstring(L, body, len);
-  lua_pushboolean(L, 0);
-  lua_pushstring(L, why);
-  return 4;
+  value = header ? sf_http_response_header(req, header) : NULL;
+  if (value)
+    lua_pushstring(L, value);
+  else
+    lua_pushnil(L);
+  retry_after = sf_http_response_retry_after_ms(req);
+  if (retry_after >= 0)
+    lua_pushinteger(L, retry_after);
+  else
+    lua_pushnil(L);
+  return 6;
+}
+
+static void on_call_done(sf_http_request *r, void *ud) {
+  (void)r;
+  *(int *)ud = 1;
+}
+
+/*
+ * http:call(method, url [, authorization [, body [, content_type
+ *           [, headers [, idempotent [, timeout_ms [, decode
+ *           [, header]]]]]]]]])
+ *   -> status, body, is_json, why, header_value, retry_after_ms | nil, err
+ * Starts a request as http:start does and drives the runtime until it is
+ * done (the blocking call, outside the scheduler's tasks; completions of
+ * other requests stay queued for http:step). With `decode` the JSON body
+ * comes decoded (is_json true) straight from the transport's buffer; a body
+ * that is empty or not JSON comes as text, with `why`. `header` names a
+ * response header to return. Without a Request object: the request is
+ * freed before this returns.
+ */
+static int lsf_http_call(lua_State *L) {
+  lsf_http *h = check_http(L, 1);
+  int decode = lua_toboolean(L, 10), done = 0, n;
+  const char *header = luaL_optstring(L, 11, NULL);
+  sf_code rc;
+  sf_http_request_free(h->call); /* left by a Lua error in an earlier call */
+  h->call = NULL;
+  rc = new_request(L, h, &h->call);
+  if (rc == SF_E_INVALID_ARG)
+    return luaL_error(L, "bad request header or option");
+  if (rc == SF_OK)
+    rc = sf_http_start(h->call, on_call_done, &done);
+  if (rc != SF_OK) {
+    sf_http_request_free(h->call);
+    h->call = NULL;
+    return lsf_fail_code(L, rc, NULL);
+  }
+  while (!done)
+    sf_http_step(h->http, 1000);
+  n = push_outcome(L, h->call, decode, header);
+  sf_http_request_free(h->call);
+  h->call = NULL;
+  return n;
+}
+
+/* request:result() -> status, body | nil, err */
+static int lsf_request_result(lua_State *L) {
+  lsf_request *q = check_request(L, 1);
+  if (!q->done)
+    return luaL_error(L, "the request is still in flight");
+  if (push_outcome(L, q->req, 0, NULL) == 2)
+    return 2;    /* nil, err */
+  lua_pop(L, 4); /* status, body stay */
+  return 2;
+}
+
+/* request:finish([decode [, header]]) -> what http:call returns; frees the
+ * request (as close) in every case. */
+static int lsf_request_finish(lua_State *L) {
+  lsf_request *q = check_request(L, 1);
+  int n;
+  if (!q->done)
+    return luaL_error(L, "the request is still in flight");
+  lua_settop(L, 3);
+  n = push_outcome(L, q->req, lua_toboolean(L, 2), luaL_optstring(L, 3, NULL));
+  sf_http_request_free(q->req);
+  q->req = NULL;
+  return n;
 }
 
 /* request:wait(): drives the request's runtime until this request is done
@@ -384,25 +481,6 @@ static int lsf_request_wait(lua_State *L) {
   return 0;
 }
 
-/* request:header(name) -> value | nil (of the final response) */
-static int lsf_request_header(lua_State *L) {
-  lsf_request *q = check_request(L, 1);
-  const char *v = sf_http_response_header(q->req, luaL_checkstring(L, 2));
-  if (!v)
-    return 0;
-  lua_pushstring(L, v);
-  return 1;
-}
-
-/* request:retry_after() -> milliseconds | nil */
-static int lsf_request_retry_after(lua_State *L) {
-  long ms = sf_http_response_retry_after_ms(check_request(L, 1)->req);
-  if (ms < 0)
-    return 0;
-  lua_pushinteger(L, ms);
-  return 1;
-}
-
 /* request:close(): frees the request now (its easy handle goes back to the
  * runtime's pool) instead of at garbage collection; idempotent. Raises
  * while it is in flight. */
@@ -423,20 +501,21 @@ static int lsf_request_attempts(lua_State *L) {
 /* ---- registration
  * ------------------------------------------------------------ */
 
-static const luaL_Reg http_methods[] = {
-    {"stats", lsf_http_stats},   {"start", lsf_http_start},
-    {"step", lsf_http_step},     {"pending", lsf_http_pending},
-    {"closed", lsf_http_closed}, {NULL, NULL}};
+static const luaL_Reg http_methods[] = {{"stats", lsf_http_stats},
+                                        {"start", lsf_http_start},
+                                        {"call", lsf_http_call},
+                                        {"step", lsf_http_step},
+                                        {"pending", lsf_http_pending},
+                                        {"closed", lsf_http_closed},
+                                        {NULL, NULL}};
 
-static const luaL_Reg request_methods[] = {
-    {"done", lsf_request_done},
-    {"wait", lsf_request_wait},
-    {"result", lsf_request_result},
-    {"header", lsf_request_header},
-    {"retry_after", lsf_request_retry_after},
-    {"attempts", lsf_request_attempts},
-    {"close", lsf_request_close},
-    {NULL, NULL}};
+static const luaL_Reg request_methods[] = {{"done", lsf_request_done},
+                                           {"wait", lsf_request_wait},
+                                           {"result", lsf_request_result},
+                                           {"finish", lsf_request_finish},
+                                           {"attempts", lsf_request_attempts},
+                                           {"close", lsf_request_close},
+                                           {NULL, NULL}};
 
 void lsf_open_http(lua_State *L) {
   lsf_new_class(L, HTTP_MT, http_methods, lsf_http_close);

@@ -10,6 +10,7 @@ local core = require "salesforce.core"
 local cjson = require "cjson.safe"
 local errors = require "salesforce.errors"
 local scheduler = require "salesforce.scheduler"
+local in_task = scheduler.in_task
 
 local pcall, require = pcall, require
 local error, ipairs, math, next, pairs, setmetatable, string, table, tonumber,
@@ -24,6 +25,9 @@ Client.__index = Client
 Client.__name = "salesforce.Client"
 _M.Client = Client
 
+local NO_OPTS = setmetatable({}, { __newindex = function() error("read-only", 2) end })
+local byte = string.byte
+
 local COLLECTION_MAX = 200   -- records per sObject Collections call
 local COMPOSITE_MAX = 25     -- subrequests per composite call
 
@@ -31,10 +35,15 @@ local function check_open(self)
   if not self.http then error("attempt to use a closed Salesforce client", 3) end
 end
 
+-- names that passed check_name (sObject and field names are few; bounded)
+local good_names, n_good = {}, 0
+
 local function check_name(name, what, level)
+  if good_names[name] then return end
   if type(name) ~= "string" or not name:match("^[%a][%w_]*$") then
     error(string.format("bad %s name %s", what, tostring(name)), level or 3)
   end
+  if n_good < 1000 then good_names[name], n_good = true, n_good + 1 end
 end
 
 local function check_id(id, level)
@@ -124,16 +133,24 @@ function Client:refresh(stale)
       .. "token only)", { status = 401 })
 end
 
-local function send(self, method, url, body, ctype, headers, idempotent, timeout)
+-- One attempt: status, body, is_json, why, Sforce-Limit-Info, retry_after_ms
+-- (see http:call), or nil, err. Blocking calls go through http:call; in a
+-- task the request is started and the task waits in the scheduler.
+local function send(self, method, url, body, ctype, headers, idempotent, timeout, decode)
   local auth = self.auth_header
   if not auth or self.auth_token ~= self.access_token then
     auth = "Bearer " .. self.access_token
     self.auth_header, self.auth_token = auth, self.access_token
   end
-  local req, err = self.http:start(method, url, auth, body, ctype, headers, idempotent, timeout)
+  local http = self.http
+  if not in_task() then
+    return http:call(method, url, auth, body, ctype, headers, idempotent, timeout, decode,
+      "Sforce-Limit-Info")
+  end
+  local req, err = http:start(method, url, auth, body, ctype, headers, idempotent, timeout)
   if not req then return nil, err end
-  scheduler.await(req, self.http)
-  return req
+  scheduler.await(req, http)
+  return req:finish(decode, "Sforce-Limit-Info")
 end
 
 --- The one request path. `path` starts with "/" (the instance's path) or
@@ -143,9 +160,9 @@ end
 -- the status; or nil, err.
 function Client:call(method, path, body, opts)
   check_open(self)
-  opts = opts or {}
+  opts = opts or NO_OPTS
   local url
-  if path:sub(1, 1) == "/" then
+  if byte(path, 1) == 47 then -- "/"
     url = self.instance_url .. path
   elseif path:sub(1, self.instance_url:len() + 1) == self.instance_url .. "/" then
     url = path
@@ -163,22 +180,14 @@ function Client:call(method, path, body, opts)
   local replayed = false
   while true do
     local stale = self.access_token
-    local req, err = send(self, method, url, text, ctype, opts.headers, opts.idempotent,
-      opts.timeout_ms)
-    if not req then return nil, err end
     -- decoded straight from the transport's buffer unless raw is asked for
-    local status, resp, is_json, why = req:result(not opts.raw)
-    if not status then
-      req:close()
-      return nil, errors.transport(resp)
-    end
-    local limit = req:header("Sforce-Limit-Info")
+    local status, resp, is_json, why, limit, retry_after = send(self, method, url, text, ctype,
+      opts.headers, opts.idempotent, opts.timeout_ms, not opts.raw)
+    if not status then return nil, errors.transport(resp) end
     if limit and (not self.limit or self.limit.header ~= limit) then
       self.limit = parse_limit_info(limit) or self.limit
     end
-    local retry_after = status >= 400 and req:retry_after() or nil
-    -- free it now: its easy handle goes back to the pool for the next call
-    req:close()
+    if status < 400 then retry_after = nil end
     if status == 401 and not replayed and errors.session_expired(status, resp) then
       local ok, rerr = self:refresh(stale)
       if not ok then return nil, rerr end

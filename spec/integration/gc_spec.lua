@@ -207,6 +207,27 @@ describe("the salesforce module under GC stress", function()
     full_gc()
   end)
 
+  it("frees the request of a blocking call that raised, and goes on", function()
+    local rt = assert(core.http_new({ ca_file = emu.ca }))
+    local url = emu.url .. "/services/data/"
+    for _ = 1, 20 do
+      -- a header value with a line break is refused after the request exists
+      local ok, err = pcall(rt.call, rt, "GET", url, nil, nil, nil, { X = "a\r\nb" })
+      assert.is_false(ok)
+      assert.matches("bad request header", err)
+      ok, err = pcall(rt.call, rt, "GET", url, nil, nil, nil, { X = 1 })
+      assert.is_false(ok)
+      assert.matches("headers must map names to string values", err)
+      local status, list, is_json = rt:call("GET", url, nil, nil, nil, nil, nil, nil, true)
+      assert.are.equal(200, status)
+      assert.is_true(is_json)
+      assert.is_string(list[1].version)
+    end
+    assert.has_error(function() rt:call("GET", url, nil, nil, nil, { X = "a\nb" }) end)
+    rt:close() -- with the refused request still owned by the runtime
+    full_gc()
+  end)
+
   it("reports a request aborted by closing its runtime as failed", function()
     local rt = assert(core.http_new({ ca_file = emu.ca }))
     local req = assert(rt:start("GET", emu.url .. "/services/data/"))
