@@ -12,7 +12,8 @@
 -- ---- aliases -----------------------------------------------------------------
 
 ---A record as decoded from JSON: field name -> value. JSON null is
----salesforce.null, distinct from a field that is absent.
+---salesforce.null, distinct from a field that is absent; JSON integers are
+---Lua integers, other numbers floats.
 ---@alias salesforce.Record table<string, any>
 
 ---Values of `:name` binds in SOQL (see salesforce.soql.quote for what a

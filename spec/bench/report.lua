@@ -101,7 +101,7 @@ local function target(figure, goal, measured, met)
 end
 
 local p1 = {}
-for _, c in ipairs({ "raw", "luaforce", "jsforce" }) do
+for _, c in ipairs({ "raw", "luaforce", "lf-text", "lf-decode", "jsforce" }) do
   local list = pick("P1", c)
   if #list > 0 then p1[c] = { rate = stats(list, rate), rss = stats(list, rss_mb), list = list } end
 end
@@ -198,7 +198,9 @@ local function ratio_note(a, b, what)
   return string.format("%.2fx %s", a / b, what)
 end
 
-for _, c in ipairs({ "raw", "luaforce", "jsforce" }) do
+local P1_NAMES = { raw = "raw libcurl", ["lf-text"] = "luaforce `http:call`, body as text",
+  ["lf-decode"] = "luaforce `http:call`, body decoded" }
+for _, c in ipairs({ "raw", "luaforce", "lf-text", "lf-decode", "jsforce" }) do
   if p1[c] then
     local notes = {}
     if c ~= "raw" and p1.raw then
@@ -207,7 +209,7 @@ for _, c in ipairs({ "raw", "luaforce", "jsforce" }) do
     if c == "luaforce" and p1.jsforce then
       notes[#notes + 1] = ratio_note(p1[c].rate.median, p1.jsforce.rate.median, "jsforce's rate")
     end
-    row("P1", c == "raw" and "raw libcurl" or c, p1[c].list[1].size, p1[c].list,
+    row("P1", P1_NAMES[c] or c, p1[c].list[1].size, p1[c].list,
       table.concat(notes, "; "))
   end
 end
