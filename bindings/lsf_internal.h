@@ -55,7 +55,8 @@ lua_Integer lsf_opt_int(lua_State *L, int idx, const char *key,
 /* Pushes the Lua value of the JSON text buf[0, len) and returns 1: tables
  * sized up front, integers as integers, null as cjson.null. Or pushes
  * nothing, points *why at a static reason and returns 0 when the text is
- * not UTF-8 JSON. Raises only on memory errors. (lsf_json.cc, simdjson) */
+ * not UTF-8 JSON. Numbers beyond 64 bits: see lsf_json.cc. Raises only on
+ * memory errors. (lsf_json.cc, simdjson) */
 int lsf_json_push(lua_State *L, const char *buf, size_t len, const char **why);
 
 /* Registers salesforce.Http and salesforce.Request; adds http_new. */

@@ -6,7 +6,9 @@
  * counts the members before we build anything), strings keep embedded
  * NULs, integers that fit become Lua integers and other numbers floats,
  * and null becomes the NULL light userdata, which is cjson.null (what
- * salesforce.null is). Input must be valid UTF-8 JSON (RFC 8259).
+ * salesforce.null is). Input must be valid UTF-8 JSON (RFC 8259). A text
+ * with a number beyond 64 bits, which simdjson refuses, is read by a strict
+ * lua-cjson instead (every number a float there, as before).
  *
  * Each Lua state owns one simdjson parser, kept in the registry: its
  * buffers are reused from one body to the next and freed with the state.
@@ -174,6 +176,36 @@ void push_value(walk *w, element e) {
   }
 }
 
+/* simdjson refuses numbers beyond 64 bits (integers past 2^64, floats past
+ * 1e308): valid JSON, which lua-cjson reads as floats (or inf). Such a text
+ * is decoded by a strict lua-cjson instance instead (no NaN, hex or leading
+ * zeros), every number a float, so that it is not lost; 1 when that worked
+ * (the value pushed). */
+char cjson_key; /* its address keys that instance's decode in the registry */
+
+int decode_with_cjson(lua_State *L, const char *buf, size_t len) {
+  int top = lua_gettop(L);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &cjson_key) != LUA_TFUNCTION) {
+    lua_pop(L, 1);
+    if (luaL_loadstring(L, "local c = require('cjson.safe').new()\n"
+                           "c.decode_invalid_numbers(false)\n"
+                           "return c.decode") != LUA_OK ||
+        lua_pcall(L, 0, 1, 0) != LUA_OK || !lua_isfunction(L, -1)) {
+      lua_settop(L, top);
+      return 0;
+    }
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &cjson_key);
+  }
+  lua_pushlstring(L, buf, len);
+  lua_call(L, 1, 1); /* cjson.safe: nil for what it cannot read either */
+  if (lua_isnil(L, -1)) {
+    lua_settop(L, top);
+    return 0;
+  }
+  return 1;
+}
+
 } // namespace
 
 extern "C" int lsf_json_push(lua_State *L, const char *buf, size_t len,
@@ -220,6 +252,8 @@ extern "C" int lsf_json_push(lua_State *L, const char *buf, size_t len,
     box->p = nullptr;
   }
   if (rc == simdjson::SUCCESS)
+    return 1;
+  if (rc == simdjson::NUMBER_ERROR && decode_with_cjson(L, buf, len))
     return 1;
   if (why)
     *why = simdjson::error_message(rc);

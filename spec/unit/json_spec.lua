@@ -63,6 +63,58 @@ describe("json_decode", function()
     assert_like_cjson('[0, -0, 1.5, -2.25e-3, 1E3, 123456789012]')
   end)
 
+  it("agrees with lua-cjson on random documents and on broken ones", function()
+    math.randomseed(6)
+    local pieces = { "a", "Z", " ", "\\\"", "\\\\", "\\n", "\\t", "\\/", "\\u00e9",
+      "\\ud83d\\ude00", "\xc3\xa9", "\xe2\x82\xac", "0", "~", "\\u0000" }
+    local function str()
+      local t = {}
+      for i = 1, math.random(0, 12) do t[i] = pieces[math.random(#pieces)] end
+      return '"' .. table.concat(t) .. '"'
+    end
+    -- (not 2^53 + 1: integers stay exact here, lua-cjson rounds them)
+    local numbers = { "0", "-0", "7", "-12", "3.25", "-0.5e-3", "1E9", "2e+2",
+      "9007199254740992", "123456789", "1.0" }
+    local function value(depth)
+      local k = math.random(depth > 4 and 4 or 7)
+      if k == 1 then return str()
+      elseif k == 2 then return numbers[math.random(#numbers)]
+      elseif k == 3 then return ({ "true", "false", "null" })[math.random(3)]
+      elseif k == 4 then return str()
+      elseif k == 5 or k == 6 then
+        local t = {}
+        for i = 1, math.random(0, 6) do t[i] = str() .. " : " .. value(depth + 1) end
+        return "{" .. table.concat(t, ",") .. "}"
+      else
+        local t = {}
+        for i = 1, math.random(0, 6) do t[i] = value(depth + 1) end
+        return "[ " .. table.concat(t, ", ") .. " ]"
+      end
+    end
+    local agreed, broken_ok = 0, 0
+    for _ = 1, 400 do
+      local doc = value(0)
+      assert_like_cjson(doc)
+      agreed = agreed + 1
+      -- broken: cut, or a byte replaced; whatever simdjson accepts, lua-cjson
+      -- reads the same (lua-cjson accepts more: invalid UTF-8, "inf")
+      local at = math.random(#doc)
+      for _, bad in ipairs({ doc:sub(1, at - 1),
+          doc:sub(1, at - 1) .. string.char(math.random(0, 255)) .. doc:sub(at + 1) }) do
+        local mine, why = decode(bad)
+        if mine ~= nil then
+          local ok, diff = same(mine, cjson.decode(bad))
+          assert(ok, diff)
+          broken_ok = broken_ok + 1
+        else
+          assert.is_string(why)
+        end
+      end
+    end
+    assert.equal(400, agreed)
+    assert.truthy(broken_ok < 800) -- most broken documents are refused
+  end)
+
   it("keeps integers as integers and other numbers as floats", function()
     assert.equal("integer", math.type(decode("42")))
     assert.equal("float", math.type(decode("42.0")))
@@ -74,6 +126,15 @@ describe("json_decode", function()
     assert.equal("float", math.type(decode("9223372036854775808")))
     assert.equal(9223372036854775808.0, decode("9223372036854775808"))
     assert.equal(42, decode('{"n":42}').n)
+    -- beyond 64 bits simdjson refuses the number; lua-cjson reads the text
+    -- then (every number a float), so that valid JSON is never refused
+    local big = decode('{"big":123456789012345678901234567890,"n":1,"huge":[1e400]}')
+    assert.equal(1.2345678901234568e29, big.big)
+    assert.equal("float", math.type(big.n))
+    assert.equal(math.huge, big.huge[1])
+    assert.is_nil(decode("[123456789012345678901234567890,]"))
+    assert.is_nil(decode("[123456789012345678901234567890, 01]"))
+    assert.is_nil(decode("[123456789012345678901234567890, NaN]"))
   end)
 
   it("gives null as cjson.null, distinct from a missing field", function()
