@@ -133,63 +133,43 @@ function Client:refresh(stale)
       .. "token only)", { status = 401 })
 end
 
--- One attempt: status, body, is_json, why, Sforce-Limit-Info, retry_after_ms
--- (see http:call), or nil, err. Blocking calls go through http:call; in a
--- task the request is started and the task waits in the scheduler.
-local function send(self, method, url, body, ctype, headers, idempotent, timeout, decode)
-  local auth = self.auth_header
-  if not auth or self.auth_token ~= self.access_token then
-    auth = "Bearer " .. self.access_token
-    self.auth_header, self.auth_token = auth, self.access_token
-  end
-  local http = self.http
-  if not in_task() then
-    return http:call(method, url, auth, body, ctype, headers, idempotent, timeout, decode,
-      "Sforce-Limit-Info")
-  end
-  local req, err = http:start(method, url, auth, body, ctype, headers, idempotent, timeout)
-  if not req then return nil, err end
-  scheduler.await(req, http)
-  return req:finish(decode, "Sforce-Limit-Info")
-end
-
---- The one request path. `path` starts with "/" (the instance's path) or
--- is a full URL on the instance. `body` is a table (JSON-encoded) or a
--- string. opts: headers, idempotent, timeout_ms, raw (return the body
--- text undecoded). Returns the decoded body (true for an empty one) and
--- the status; or nil, err.
-function Client:call(method, path, body, opts)
-  check_open(self)
-  opts = opts or NO_OPTS
-  local url
-  if byte(path, 1) == 47 then -- "/"
-    url = self.instance_url .. path
-  elseif path:sub(1, self.instance_url:len() + 1) == self.instance_url .. "/" then
-    url = path
-  else
-    error("path must start with '/' or be a URL on the instance: " .. tostring(path), 2)
-  end
-  local text, ctype
-  if type(body) == "table" then
-    text = cjson.encode(body)
-    if not text then error("the body cannot be encoded as JSON", 2) end
-    ctype = "application/json"
-  elseif body ~= nil then
-    text, ctype = tostring(body), opts.content_type or "application/json"
-  end
+-- The one request path, for a full URL on the instance: the bearer token,
+-- the Sforce-Limit-Info header, one refresh and replay on 401
+-- INVALID_SESSION_ID, error mapping. `text` is the body (a string) or nil.
+-- Blocking calls go through http:call; in a task the request is started
+-- and the task waits in the scheduler. Returns the decoded body (true for
+-- an empty one) and the status; or nil, err.
+local function call_url(self, method, url, text, ctype, opts)
   local replayed = false
   while true do
-    local stale = self.access_token
-    -- decoded straight from the transport's buffer unless raw is asked for
-    local status, resp, is_json, why, limit, retry_after = send(self, method, url, text, ctype,
-      opts.headers, opts.idempotent, opts.timeout_ms, not opts.raw)
-    if not status then return nil, errors.transport(resp) end
-    if limit and (not self.limit or self.limit.header ~= limit) then
-      self.limit = parse_limit_info(limit) or self.limit
+    local token = self.access_token
+    local auth = self.auth_header
+    if self.auth_token ~= token then
+      auth = "Bearer " .. token
+      self.auth_header, self.auth_token = auth, token
     end
-    if status < 400 then retry_after = nil end
+    local http = self.http
+    -- decoded straight from the transport's buffer unless raw is asked for
+    local status, resp, is_json, why, limit, retry_after
+    if not in_task() then
+      status, resp, is_json, why, limit, retry_after = http:call(method, url, auth, text, ctype,
+        opts.headers, opts.idempotent, opts.timeout_ms, not opts.raw, "Sforce-Limit-Info")
+    else
+      local req, err = http:start(method, url, auth, text, ctype, opts.headers, opts.idempotent,
+        opts.timeout_ms)
+      if not req then return nil, err end
+      scheduler.await(req, http)
+      status, resp, is_json, why, limit, retry_after = req:finish(not opts.raw,
+        "Sforce-Limit-Info")
+    end
+    if not status then return nil, errors.transport(resp) end
+    if limit then
+      local last = self.limit
+      if not last or last.header ~= limit then self.limit = parse_limit_info(limit) or last end
+    end
+    if status < 300 and is_json then return resp, status end -- the common case
     if status == 401 and not replayed and errors.session_expired(status, resp) then
-      local ok, rerr = self:refresh(stale)
+      local ok, rerr = self:refresh(token)
       if not ok then return nil, rerr end
       replayed = true
     else
@@ -203,11 +183,38 @@ function Client:call(method, path, body, opts)
         end
       end
       if status >= 400 or (status == 300 and not opts.accept_300) then
-        return nil, errors.from_response(status, decoded, retry_after)
+        return nil, errors.from_response(status, decoded, status >= 400 and retry_after or nil)
       end
       return decoded, status
     end
   end
+end
+
+--- The one request path. `path` starts with "/" (the instance's path) or
+-- is a full URL on the instance. `body` is a table (JSON-encoded) or a
+-- string. opts: headers, idempotent, timeout_ms, raw (return the body
+-- text undecoded). Returns the decoded body (true for an empty one) and
+-- the status; or nil, err.
+function Client:call(method, path, body, opts)
+  check_open(self)
+  local url
+  if byte(path, 1) == 47 then -- "/"
+    url = self.instance_url .. path
+  elseif path:sub(1, self.instance_url:len() + 1) == self.instance_url .. "/" then
+    url = path
+  else
+    error("path must start with '/' or be a URL on the instance: " .. tostring(path), 2)
+  end
+  opts = opts or NO_OPTS
+  local text, ctype
+  if type(body) == "table" then
+    text = cjson.encode(body)
+    if not text then error("the body cannot be encoded as JSON", 2) end
+    ctype = "application/json"
+  elseif body ~= nil then
+    text, ctype = tostring(body), opts.content_type or "application/json"
+  end
+  return call_url(self, method, url, text, ctype, opts)
 end
 
 -- A versioned path: "/services/data/vXX.X" .. rest.
@@ -272,14 +279,14 @@ function Client:get(sobject, id, fields)
   check_open(self)
   check_name(sobject, "sObject")
   check_id(id)
-  local path = self:path("/sobjects/" .. sobject .. "/" .. id)
+  local url = self.instance_url .. self.base .. "/sobjects/" .. sobject .. "/" .. id
   if fields then
     if type(fields) ~= "table" then error("fields must be a list of names", 2) end
     local soql = require "salesforce.soql"
     for _, f in ipairs(fields) do soql.identifier(f) end
-    path = path .. "?fields=" .. core.url_escape(table.concat(fields, ","))
+    url = url .. "?fields=" .. core.url_escape(table.concat(fields, ","))
   end
-  return result(self:call("GET", path))
+  return result(call_url(self, "GET", url, nil, nil, NO_OPTS))
 end
 
 --- Updates fields of a record; returns true.
