@@ -17,6 +17,7 @@
 
 #define HTTP_MT "salesforce.Http"
 #define REQUEST_MT "salesforce.Request"
+#define CALL_SLOTS 4
 
 typedef struct lsf_request lsf_request;
 
@@ -24,8 +25,10 @@ typedef struct lsf_http {
   sf_http *http;
   lsf_request *inflight; /* doubly linked: started, not yet handed back */
   lsf_request *done_head, *done_tail; /* completed, not yet handed back */
-  sf_http_request *call; /* the request of http:call() under way (owned
-                            here, so that a Lua error cannot leak it) */
+  /* the requests of http:call() under way, owned here so that a Lua error
+   * cannot leak them; more than one when a finalizer run during a call
+   * makes a call too. A slot left by a memory error is freed at __gc. */
+  sf_http_request *calls[CALL_SLOTS];
 } lsf_http;
 
 struct lsf_request {
@@ -140,10 +143,23 @@ static int lsf_http_close(lua_State *L) {
     release(L, q);
   }
   h->done_tail = NULL;
-  sf_http_request_free(h->call);
-  h->call = NULL;
+  /* the requests of calls under way stay valid (aborted): the calls free
+   * them */
   sf_http_free(h->http);
   h->http = NULL;
+  return 0;
+}
+
+/* __gc: close, and free what calls cut short by an error left behind (no
+ * call can be under way: it would hold the runtime) */
+static int lsf_http_gc(lua_State *L) {
+  lsf_http *h = luaL_checkudata(L, 1, HTTP_MT);
+  int i;
+  lsf_http_close(L);
+  for (i = 0; i < CALL_SLOTS; i++) {
+    sf_http_request_free(h->calls[i]);
+    h->calls[i] = NULL;
+  }
   return 0;
 }
 
@@ -407,26 +423,33 @@ static void on_call_done(sf_http_request *r, void *ud) {
  */
 static int lsf_http_call(lua_State *L) {
   lsf_http *h = check_http(L, 1);
-  int decode = lua_toboolean(L, 10), done = 0, n;
+  int decode = lua_toboolean(L, 10), done = 0, slot, n;
   const char *header = luaL_optstring(L, 11, NULL);
+  sf_http_request *req;
   sf_code rc;
-  sf_http_request_free(h->call); /* left by a Lua error in an earlier call */
-  h->call = NULL;
-  rc = new_request(L, h, &h->call);
-  if (rc == SF_E_INVALID_ARG)
-    return luaL_error(L, "bad request header or option");
+  for (slot = 0; slot < CALL_SLOTS && h->calls[slot]; slot++)
+    ;
+  if (slot == CALL_SLOTS)
+    return luaL_error(L, "too many calls under way on this HTTP runtime");
+  rc = new_request(L, h, &h->calls[slot]);
+  req = h->calls[slot];
   if (rc == SF_OK)
-    rc = sf_http_start(h->call, on_call_done, &done);
+    rc = sf_http_start(req, on_call_done, &done);
   if (rc != SF_OK) {
-    sf_http_request_free(h->call);
-    h->call = NULL;
+    sf_http_request_free(req);
+    h->calls[slot] = NULL;
+    if (rc == SF_E_INVALID_ARG)
+      return luaL_error(L, "bad request header or option");
     return lsf_fail_code(L, rc, NULL);
   }
-  while (!done)
+  /* no Lua runs in here; the runtime closed later aborts the request */
+  while (!done && h->http)
     sf_http_step(h->http, 1000);
-  n = push_outcome(L, h->call, decode, header);
-  sf_http_request_free(h->call);
-  h->call = NULL;
+  /* Lua may run from here on (finalizers during allocations): it may even
+   * close the runtime or call again, but not free `req`, this call's */
+  n = push_outcome(L, req, decode, header);
+  sf_http_request_free(req);
+  h->calls[slot] = NULL;
   return n;
 }
 
@@ -519,6 +542,10 @@ static const luaL_Reg request_methods[] = {{"done", lsf_request_done},
 
 void lsf_open_http(lua_State *L) {
   lsf_new_class(L, HTTP_MT, http_methods, lsf_http_close);
+  luaL_getmetatable(L, HTTP_MT);
+  lua_pushcfunction(L, lsf_http_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
   luaL_newmetatable(L, REQUEST_MT);
   lua_newtable(L);
   luaL_setfuncs(L, request_methods, 0);

@@ -228,6 +228,36 @@ describe("the salesforce module under GC stress", function()
     full_gc()
   end)
 
+  it("survives finalizers that call or close the client during a blocking call", function()
+    -- decoding a page of 450 records allocates enough for the collector to
+    -- run finalizers in the middle of the call that decodes it
+    local sf = connect()
+    local nested = 0
+    local calls_back = { __gc = function()
+      if sf.http and not sf.http:closed() and sf:limits() then nested = nested + 1 end
+    end }
+    local pause = collectgarbage("setpause", 0) -- finalizers run all the time
+    for _ = 1, 8 do
+      for _ = 1, 20 do setmetatable({}, calls_back) end
+      local page = assert(sf:query("SELECT Id, LastName FROM Lead"))
+      assert.are.equal(450, #page.records)
+      assert.matches("^L%d+$", page.records[450].LastName)
+    end
+    -- a finalizer closes the client: the call under way finishes or fails,
+    -- and the ones after it raise
+    setmetatable({}, { __gc = function() sf:close() end })
+    local closed_err
+    for _ = 1, 50 do
+      local ok, page, err = pcall(sf.query, sf, "SELECT Id, LastName FROM Lead")
+      if not ok then closed_err = page break end
+      assert.is_true(page ~= nil or err.kind == "aborted", tostring(err))
+    end
+    collectgarbage("setpause", pause)
+    assert.truthy(nested > 0, "no finalizer ran a call")
+    assert.matches(CLOSED, tostring(closed_err))
+    full_gc()
+  end)
+
   it("reports a request aborted by closing its runtime as failed", function()
     local rt = assert(core.http_new({ ca_file = emu.ca }))
     local req = assert(rt:start("GET", emu.url .. "/services/data/"))
