@@ -148,7 +148,9 @@ local function call_url(self, method, url, text, ctype, opts)
       auth = "Bearer " .. token
       self.auth_header, self.auth_token = auth, token
     end
+    -- (a replay: a finalizer may have closed the client meanwhile)
     local http = self.http
+    if not http then error("attempt to use a closed Salesforce client", 3) end
     -- decoded straight from the transport's buffer unless raw is asked for
     local status, resp, is_json, why, limit, retry_after
     if not in_task() then
