@@ -640,6 +640,31 @@ local Http = {}
 function Http:start(method, url, authorization, body, content_type, headers, idempotent,
                     timeout_ms) end
 
+---Makes a request and waits for it (the blocking call, outside tasks; other
+---requests' completions stay queued for Http:step). With `decode` a JSON
+---body comes decoded straight from the transport's buffer (is_json true);
+---a body that is empty or not JSON comes as text, with `why`. `header`
+---names a response header to return. Bad arguments raise; a transport
+---failure returns nil, err.
+---@param method salesforce.HttpMethod
+---@param url string
+---@param authorization? string the whole header value, "Bearer ..."
+---@param body? string
+---@param content_type? string default "application/json" when there is a body
+---@param headers? table<string, string>
+---@param idempotent? boolean overrides the method's
+---@param timeout_ms? integer
+---@param decode? boolean
+---@param header? string
+---@return integer|nil status
+---@return any|salesforce.Error body the decoded value, the text, or the error
+---@return boolean? is_json
+---@return string? why why the body is text although decode was asked for
+---@return string? header_value
+---@return integer? retry_after_ms
+function Http:call(method, url, authorization, body, content_type, headers, idempotent,
+                   timeout_ms, decode, header) end
+
 ---Drives the transfers, waiting at most timeout_ms (default 1000) when
 ---nothing is ready. Returns the requests that completed (nil when none) and
 ---how many are still in flight.
@@ -677,15 +702,21 @@ function Request:done() end
 ---@return string|salesforce.Error body_or_err
 function Request:result() end
 
----A header of the final response, or nil.
+---Drives the runtime until this request is done (outside tasks).
 ---Raises for a closed request.
----@param name string
----@return string|nil
-function Request:header(name) end
+function Request:wait() end
 
----The Retry-After of the response in milliseconds, or nil.
----@return integer|nil
-function Request:retry_after() end
+---What Http:call returns, for this completed request; then frees it (as
+---close). Raises while the request is in flight.
+---@param decode? boolean
+---@param header? string
+---@return integer|nil status
+---@return any|salesforce.Error body
+---@return boolean? is_json
+---@return string? why
+---@return string? header_value
+---@return integer? retry_after_ms
+function Request:finish(decode, header) end
 
 ---How many attempts the transport made.
 ---Never fails.
