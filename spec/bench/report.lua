@@ -200,11 +200,26 @@ end
 
 local P1_NAMES = { raw = "raw libcurl", ["lf-text"] = "luaforce `http:call`, body as text",
   ["lf-decode"] = "luaforce `http:call`, body decoded" }
+-- the ratio of each run to the raw loop's run of the same round (they run
+-- one after the other), whose median moves less with the host's load
+local function paired(list)
+  local raw = {}
+  for _, r in ipairs(p1.raw and p1.raw.list or {}) do raw[r.run] = rate(r) end
+  return stats(list, function(r)
+    local x = rate(r)
+    return x and raw[r.run] and x / raw[r.run] or nil
+  end)
+end
+
 for _, c in ipairs({ "raw", "luaforce", "lf-text", "lf-decode", "jsforce" }) do
   if p1[c] then
     local notes = {}
     if c ~= "raw" and p1.raw then
       notes[#notes + 1] = ratio_note(p1[c].rate.median, p1.raw.rate.median, "raw's rate")
+      local pr = paired(p1[c].list)
+      if pr and pr.n > 1 then
+        notes[#notes + 1] = "per round " .. mmm(pr, 2) .. "x"
+      end
     end
     if c == "luaforce" and p1.jsforce then
       notes[#notes + 1] = ratio_note(p1[c].rate.median, p1.jsforce.rate.median, "jsforce's rate")
