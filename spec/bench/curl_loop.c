@@ -8,6 +8,8 @@
  *
  * One warm-up request (which opens the connection) precedes the timed
  * loop. Exits 1 when any answer has another status than expected (200).
+ * Built with CURL_LOOP_DECODE and json_dom.cc it is curl_loop_dom, which
+ * also decodes each body (a limit that decodes, for comparison).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -48,7 +50,14 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* One request; returns its status, or -1 with a message on stderr. */
+#ifdef CURL_LOOP_DECODE
+/* json_dom.cc: parses the body with simdjson's DOM; the number of fields
+ * of the top-level object, or -1 when it is not one */
+long bench_decode(const char *p, size_t n);
+#endif
+
+/* One request; returns its status, or -1 with a message on stderr. Built
+ * with CURL_LOOP_DECODE (curl_loop_dom), a 200 body is decoded too. */
 static long get(CURL *e, buffer *b) {
   CURLcode rc;
   long status = 0;
@@ -59,6 +68,12 @@ static long get(CURL *e, buffer *b) {
     return -1;
   }
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+#ifdef CURL_LOOP_DECODE
+  if (status == 200 && bench_decode(b->data, b->len) < 0) {
+    fprintf(stderr, "curl_loop: the body is not a JSON object\n");
+    return -1;
+  }
+#endif
   return status;
 }
 

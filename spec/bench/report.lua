@@ -101,7 +101,7 @@ local function target(figure, goal, measured, met)
 end
 
 local p1 = {}
-for _, c in ipairs({ "raw", "luaforce", "lf-text", "lf-decode", "jsforce" }) do
+for _, c in ipairs({ "raw", "luaforce", "lf-text", "lf-decode", "raw-dom", "jsforce" }) do
   local list = pick("P1", c)
   if #list > 0 then p1[c] = { rate = stats(list, rate), rss = stats(list, rss_mb), list = list } end
 end
@@ -199,7 +199,8 @@ local function ratio_note(a, b, what)
 end
 
 local P1_NAMES = { raw = "raw libcurl", ["lf-text"] = "luaforce `http:call`, body as text",
-  ["lf-decode"] = "luaforce `http:call`, body decoded" }
+  ["lf-decode"] = "luaforce `http:call`, body decoded",
+  ["raw-dom"] = "raw libcurl + simdjson DOM parse" }
 -- the ratio of each run to the raw loop's run of the same round (they run
 -- one after the other), whose median moves less with the host's load
 local function paired(list)
@@ -211,7 +212,7 @@ local function paired(list)
   end)
 end
 
-for _, c in ipairs({ "raw", "luaforce", "lf-text", "lf-decode", "jsforce" }) do
+for _, c in ipairs({ "raw", "luaforce", "lf-text", "lf-decode", "raw-dom", "jsforce" }) do
   if p1[c] then
     local notes = {}
     if c ~= "raw" and p1.raw then
@@ -220,6 +221,10 @@ for _, c in ipairs({ "raw", "luaforce", "lf-text", "lf-decode", "jsforce" }) do
       if pr and pr.n > 1 then
         notes[#notes + 1] = "per round " .. mmm(pr, 2) .. "x"
       end
+    end
+    if c == "luaforce" and p1["raw-dom"] then
+      notes[#notes + 1] = ratio_note(p1[c].rate.median, p1["raw-dom"].rate.median,
+        "the decoding loop's rate")
     end
     if c == "luaforce" and p1.jsforce then
       notes[#notes + 1] = ratio_note(p1[c].rate.median, p1.jsforce.rate.median, "jsforce's rate")
