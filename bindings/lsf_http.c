@@ -453,17 +453,6 @@ static int lsf_http_call(lua_State *L) {
   return n;
 }
 
-/* request:result() -> status, body | nil, err */
-static int lsf_request_result(lua_State *L) {
-  lsf_request *q = check_request(L, 1);
-  if (!q->done)
-    return luaL_error(L, "the request is still in flight");
-  if (push_outcome(L, q->req, 0, NULL) == 2)
-    return 2;    /* nil, err */
-  lua_pop(L, 4); /* status, body stay */
-  return 2;
-}
-
 /* request:finish([decode [, header]]) -> what http:call returns; frees the
  * request (as close) in every case. */
 static int lsf_request_finish(lua_State *L) {
@@ -532,13 +521,10 @@ static const luaL_Reg http_methods[] = {{"stats", lsf_http_stats},
                                         {"closed", lsf_http_closed},
                                         {NULL, NULL}};
 
-static const luaL_Reg request_methods[] = {{"done", lsf_request_done},
-                                           {"wait", lsf_request_wait},
-                                           {"result", lsf_request_result},
-                                           {"finish", lsf_request_finish},
-                                           {"attempts", lsf_request_attempts},
-                                           {"close", lsf_request_close},
-                                           {NULL, NULL}};
+static const luaL_Reg request_methods[] = {
+    {"done", lsf_request_done},     {"wait", lsf_request_wait},
+    {"finish", lsf_request_finish}, {"attempts", lsf_request_attempts},
+    {"close", lsf_request_close},   {NULL, NULL}};
 
 void lsf_open_http(lua_State *L) {
   lsf_new_class(L, HTTP_MT, http_methods, lsf_http_close);

@@ -696,12 +696,6 @@ local Request = {}
 ---@return boolean
 function Request:done() end
 
----The status and body text; nil, err for a transport failure. Raises while
----the request is in flight.
----@return integer|nil status
----@return string|salesforce.Error body_or_err
-function Request:result() end
-
 ---Drives the runtime until this request is done (outside tasks).
 ---Raises for a closed request.
 function Request:wait() end

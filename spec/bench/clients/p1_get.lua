@@ -7,13 +7,7 @@ local salesforce = require "salesforce"
 local url, token, id, n = arg[1], arg[2], arg[3], math.tointeger(tonumber(arg[4]))
 assert(url and token and id and n, "usage: p1_get.lua INSTANCE_URL TOKEN LEAD_ID N")
 
--- a wall clock for the timed loop (Lua has none): date(1), outside the loop
-local function now()
-  local p = assert(io.popen("date +%s.%N"))
-  local t = p:read("n")
-  p:close()
-  return t
-end
+local now = dofile(arg[0]:match("^(.*/)") .. "clock.lua") -- date(1), outside the loop
 
 local sf = assert(salesforce.connect{ instance_url = url, access_token = token,
   allow_loopback = true, version = "62.0" })

@@ -12,12 +12,7 @@ assert((mode == "text" or mode == "decode") and url and token and id and n,
   "usage: p1_layers.lua text|decode INSTANCE_URL TOKEN LEAD_ID N")
 local decode = mode == "decode"
 
-local function now()
-  local p = assert(io.popen("date +%s.%N"))
-  local t = p:read("n")
-  p:close()
-  return t
-end
+local now = dofile(arg[0]:match("^(.*/)") .. "clock.lua") -- date(1), outside the loop
 
 local http = core.http_new({})
 local lead_url = url .. "/services/data/v62.0/sobjects/Lead/" .. id

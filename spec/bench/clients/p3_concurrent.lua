@@ -10,12 +10,7 @@ local total, conc = math.tointeger(tonumber(arg[4])), math.tointeger(tonumber(ar
 assert(url and token and id and total and conc,
   "usage: p3_concurrent.lua INSTANCE_URL TOKEN LEAD_ID TOTAL CONC")
 
-local function now()
-  local p = assert(io.popen("date +%s.%N"))
-  local t = p:read("n")
-  p:close()
-  return t
-end
+local now = dofile(arg[0]:match("^(.*/)") .. "clock.lua") -- date(1), outside the loop
 
 local sf = assert(salesforce.connect{ instance_url = url, access_token = token,
   allow_loopback = true, version = "62.0", max_connections = conc })

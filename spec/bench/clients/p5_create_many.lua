@@ -7,12 +7,7 @@ local salesforce = require "salesforce"
 local url, n = arg[1], math.tointeger(tonumber(arg[2]))
 assert(url and n, "usage: p5_create_many.lua EMULATOR_URL N")
 
-local function now()
-  local p = assert(io.popen("date +%s.%N"))
-  local t = p:read("n")
-  p:close()
-  return t
-end
+local now = dofile(arg[0]:match("^(.*/)") .. "clock.lua") -- date(1), outside the loop
 
 local sf = assert(salesforce.connect{ flow = "password", login_url = url,
   client_id = "luaforce-test-client", client_secret = "luaforce-test-secret",
