@@ -17,6 +17,9 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#ifdef LUAFORCE_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #define PROGNAME "luaforce"
 
@@ -167,7 +170,7 @@ static void set_path(lua_State *L, const char *scripts, const char *modules) {
 /* package.loaded["luaforce.host"]: what the Lua side knows of the host. */
 static void set_host_info(lua_State *L, const char *scripts) {
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-  lua_createtable(L, 0, 4);
+  lua_createtable(L, 0, 5);
   lua_pushliteral(L, PROGNAME);
   lua_setfield(L, -2, "progname");
   lua_pushliteral(L, LUAFORCE_VERSION);
@@ -176,6 +179,14 @@ static void set_host_info(lua_State *L, const char *scripts) {
   lua_setfield(L, -2, "scripts");
   lua_pushboolean(L, isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
   lua_setfield(L, -2, "interactive");
+  /* the process's malloc (mimalloc, linked to replace it, or libc's) */
+#ifdef LUAFORCE_MIMALLOC
+  lua_pushfstring(L, "mimalloc %d.%d.%d", mi_version() / 100,
+                  mi_version() / 10 % 10, mi_version() % 10);
+#else
+  lua_pushliteral(L, "libc malloc");
+#endif
+  lua_setfield(L, -2, "malloc");
   lua_setfield(L, -2, "luaforce.host");
   lua_pop(L, 1);
 }

@@ -71,8 +71,9 @@ end
 
 function _M.version_string()
   local v = require("salesforce").versions()
-  return string.format("luaforce %s (%s, libcurl %s, %s, jansson %s)",
-    host.version, v.lua, v.libcurl, v.openssl, v.jansson)
+  return string.format("luaforce %s (%s, libcurl %s, %s, jansson %s%s)",
+    host.version, v.lua, v.libcurl, v.openssl, v.jansson,
+    host.malloc and ", " .. host.malloc or "")
 end
 
 -- Prints the help of one command; returns an exit status.

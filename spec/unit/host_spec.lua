@@ -140,6 +140,18 @@ describe("luaforce help and version", function()
       local out, _, status = luaforce({ flag })
       assert.are.equal(0, status)
       assert.matches("^luaforce %d+%.%d+%.%d+ %(Lua 5%.4%.%d+, libcurl [%d.]+, OpenSSL", out)
+      assert.matches(", (%a+ ?[%w.]+)%)\n$", out)
+    end
+  end)
+
+  it("runs on the malloc it reports", function()
+    local out = assert(luaforce({ "--version" }))
+    local maps = luaforce({ "-e", "io.write(io.open('/proc/self/maps'):read('a'))" })
+    if out:find(", mimalloc %d+%.%d+%.%d+%)\n$") then
+      assert.matches("libmimalloc%.so", maps)
+    else
+      assert.matches(", libc malloc%)\n$", out)
+      assert.is_nil(maps:find("libmimalloc", 1, true))
     end
   end)
 
