@@ -18,6 +18,7 @@
 #include "internal.h"
 
 #define POOL_MAX 64
+#define ORIGINS 4 /* parsed origins kept for the URL fast path */
 #define DEFAULT_MAX_RESPONSE ((size_t)64 * 1024 * 1024)
 
 enum req_state { REQ_IDLE, REQ_RUNNING, REQ_WAITING, REQ_DONE };
@@ -27,6 +28,9 @@ struct sf_http {
   sf__logger log;
   char *ca_file;
   char *user_agent;
+  /* the proxy environment, read once (libcurl would read it per request):
+   * NULL for none */
+  char *http_proxy, *https_proxy, *no_proxy;
   long connect_timeout_ms;
   long timeout_ms;
   size_t max_response_bytes;
@@ -43,6 +47,12 @@ struct sf_http {
   sf_http_request *done_head; /* completed, callback not yet called */
   sf_http_request *done_tail;
   uint64_t rng; /* jitter only; not for secrets */
+  struct {
+    char *origin; /* "scheme://authority", as the URLs spell it */
+    size_t len;
+    CURLU *url; /* origin + "/", parsed by libcurl */
+  } origins[ORIGINS];
+  int next_origin;
 };
 
 struct sf_http_request {
@@ -53,6 +63,7 @@ struct sf_http_request {
   CURL *easy;
   char method[8];
   char *url;
+  CURLU *curlu; /* the URL parsed by the fast path (see url_handle) */
   struct curl_slist *headers;
   char *body;
   size_t body_len;
@@ -97,6 +108,40 @@ void sf_http_config_init(sf_http_config *cfg) {
   cfg->log_level = SF_LOG_INFO;
 }
 
+/* The value of environment variable a, else b's; NULL when unset or
+ * empty (as curl_getenv). Sets *failed when out of memory. */
+static char *env_copy(const char *a, const char *b, int *failed) {
+  const char *v = getenv(a);
+  char *copy;
+  if ((!v || !*v) && b)
+    v = getenv(b);
+  if (!v || !*v)
+    return NULL;
+  copy = sf__strdup(v);
+  if (!copy)
+    *failed = 1;
+  return copy;
+}
+
+/*
+ * libcurl's proxy variables, read when the runtime is made instead of by
+ * libcurl at every request (five getenv calls per request): http_proxy
+ * (lower case only, as libcurl: CGI sets HTTP_PROXY from a request
+ * header), https_proxy or HTTPS_PROXY, else all_proxy or ALL_PROXY, and
+ * no_proxy or NO_PROXY, which libcurl still applies.
+ */
+static sf_code read_proxy_env(sf_http *h) {
+  int failed = 0;
+  h->http_proxy = env_copy("http_proxy", NULL, &failed);
+  h->https_proxy = env_copy("https_proxy", "HTTPS_PROXY", &failed);
+  if (!h->http_proxy)
+    h->http_proxy = env_copy("all_proxy", "ALL_PROXY", &failed);
+  if (!h->https_proxy)
+    h->https_proxy = env_copy("all_proxy", "ALL_PROXY", &failed);
+  h->no_proxy = env_copy("no_proxy", "NO_PROXY", &failed);
+  return failed ? SF_E_NOMEM : SF_OK;
+}
+
 sf_code sf_http_new(sf_http **out, const sf_http_config *cfg) {
   sf_http_config defaults;
   sf_http *h;
@@ -122,6 +167,10 @@ sf_code sf_http_new(sf_http **out, const sf_http_config *cfg) {
   if (!h->multi) {
     free(h);
     return SF_E_INIT;
+  }
+  if (read_proxy_env(h) != SF_OK) {
+    sf_http_free(h);
+    return SF_E_NOMEM;
   }
   h->ca_file = sf__strdup(cfg->ca_file);
   h->user_agent =
@@ -175,10 +224,17 @@ void sf_http_free(sf_http *h) {
   }
   for (i = 0; i < h->npool; i++)
     curl_easy_cleanup(h->pool[i]);
+  for (i = 0; i < ORIGINS; i++) {
+    free(h->origins[i].origin);
+    curl_url_cleanup(h->origins[i].url);
+  }
   if (h->multi)
     curl_multi_cleanup(h->multi);
   free(h->ca_file);
   free(h->user_agent);
+  free(h->http_proxy);
+  free(h->https_proxy);
+  free(h->no_proxy);
   free(h);
 }
 
@@ -253,6 +309,7 @@ static void detach_easy(sf_http_request *req) {
     curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(req->easy, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(req->easy, CURLOPT_URL, NULL);
+    curl_easy_setopt(req->easy, CURLOPT_CURLU, NULL);
     h->pool[h->npool++] = req->easy;
   } else {
     curl_easy_cleanup(req->easy);
@@ -280,6 +337,7 @@ void sf_http_request_free(sf_http_request *req) {
     curl_easy_cleanup(req->easy);
   }
   curl_slist_free_all(req->headers);
+  curl_url_cleanup(req->curlu);
   free(req->url);
   free(req->body);
   free(req->resp);
@@ -494,11 +552,130 @@ static CURL *new_easy(sf_http *h) {
   SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_response_bytes);
   SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
   SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+  /* "" rather than unset: libcurl then reads no environment */
+  SETOPT(CURLOPT_NOPROXY, h->no_proxy ? h->no_proxy : "");
   if (rc != CURLE_OK) {
     curl_easy_cleanup(e);
     return NULL;
   }
   return e;
+}
+
+/*
+ * The URL fast path. libcurl parses the URL string of every transfer
+ * again (curl_url_set: ~7k instructions, as much as decoding half a
+ * record); given a parsed CURLU it only copies it. The runtime keeps the
+ * parsed origins ("https://host:port") of recent URLs, and a request on
+ * one of them copies it and sets its path and query, which libcurl takes
+ * as they are. That is the parse's result only for a plain path and
+ * query, so anything else (no path, a fragment, percent-encodings, which
+ * libcurl would lower-case, dot segments, spaces, controls or other bytes
+ * a parse could reject or change) takes CURLOPT_URL as before.
+ */
+/* Bit c of the masks: byte c may appear as it is in a plain path and
+ * query (RFC 3986 unreserved and sub-delims, ':', '@', '/', '?'), and in
+ * a plain origin (a host name or IPv4 address and a port). */
+static const uint64_t PATH_MASK[2] = {0xafffffd200000000ull,
+                                      0x47fffffe87ffffffull};
+static const uint64_t ORIGIN_MASK[2] = {0x07ff600000000000ull,
+                                        0x07fffffe87fffffeull};
+
+static int in_mask(const uint64_t mask[2], unsigned char c) {
+  return c < 128 && (mask[c >> 6] >> (c & 63) & 1);
+}
+
+/* The origin's length and the offset of the query ('?'), or 0 when the
+ * URL is not plain. */
+static size_t plain_url(const char *url, size_t *query) {
+  const char *p = strstr(url, "://");
+  size_t i, path;
+  *query = 0;
+  if (!p)
+    return 0;
+  for (i = (size_t)(p + 3 - url); url[i] != '/'; i++)
+    if (!in_mask(ORIGIN_MASK, (unsigned char)url[i]))
+      return 0; /* the end, credentials, IPv6 literals: let libcurl parse */
+  path = i;
+  if (path == (size_t)(p + 3 - url))
+    return 0;
+  for (; url[i]; i++) {
+    if (!in_mask(PATH_MASK, (unsigned char)url[i]))
+      return 0;
+    if (url[i] == '?' && !*query) {
+      if (!url[i + 1])
+        return 0; /* an empty query, which libcurl keeps */
+      *query = i;
+    }
+    /* a "." or ".." segment of the path */
+    if (!*query && url[i] == '/' && url[i + 1] == '.' &&
+        (!url[i + 2] || url[i + 2] == '/' || url[i + 2] == '?' ||
+         (url[i + 2] == '.' &&
+          (!url[i + 3] || url[i + 3] == '/' || url[i + 3] == '?'))))
+      return 0;
+  }
+  return path;
+}
+
+/* The parsed origin of `url` (its first `len` bytes), from the runtime's
+ * cache or parsed now; NULL when libcurl refuses it or out of memory. */
+static CURLU *origin_handle(sf_http *h, const char *url, size_t len) {
+  int i;
+  char *origin;
+  CURLU *u;
+  for (i = 0; i < ORIGINS; i++)
+    if (h->origins[i].len == len && memcmp(h->origins[i].origin, url, len) == 0)
+      return h->origins[i].url;
+  origin = malloc(len + 2);
+  u = curl_url();
+  if (!origin || !u) {
+    free(origin);
+    curl_url_cleanup(u);
+    return NULL;
+  }
+  memcpy(origin, url, len);
+  origin[len] = '/';
+  origin[len + 1] = '\0';
+  if (curl_url_set(u, CURLUPART_URL, origin, CURLU_NON_SUPPORT_SCHEME)) {
+    free(origin);
+    curl_url_cleanup(u);
+    return NULL;
+  }
+  origin[len] = '\0';
+  i = h->next_origin;
+  h->next_origin = (i + 1) % ORIGINS;
+  free(h->origins[i].origin);
+  curl_url_cleanup(h->origins[i].url);
+  h->origins[i].origin = origin;
+  h->origins[i].len = len;
+  h->origins[i].url = u;
+  return u;
+}
+
+/* The request's parsed URL (made once), or NULL for CURLOPT_URL. */
+static CURLU *url_handle(sf_http_request *req) {
+  size_t query, len;
+  CURLU *base, *u;
+  CURLUcode uc;
+  if (req->curlu)
+    return req->curlu;
+  len = plain_url(req->url, &query);
+  if (!len || !(base = origin_handle(req->http, req->url, len)) ||
+      !(u = curl_url_dup(base)))
+    return NULL;
+  if (query)
+    req->url[query] = '\0'; /* the path alone, for a moment */
+  uc = curl_url_set(u, CURLUPART_PATH, req->url + len, 0);
+  if (query) {
+    req->url[query] = '?';
+    if (!uc)
+      uc = curl_url_set(u, CURLUPART_QUERY, req->url + query + 1, 0);
+  }
+  if (uc) {
+    curl_url_cleanup(u);
+    return NULL;
+  }
+  req->curlu = u;
+  return u;
 }
 
 /* Sets the options of one run of the request (method, URL, body, headers,
@@ -509,7 +686,14 @@ static sf_code configure_request(sf_http_request *req) {
   CURL *e = req->easy;
   CURLcode rc = CURLE_OK;
   int is_post = strcmp(req->method, "POST") == 0;
-  SETOPT(CURLOPT_URL, req->url);
+  CURLU *u = url_handle(req);
+  const char *proxy;
+  /* (the URL string first: libcurl reads a CURLU only without one) */
+  SETOPT(CURLOPT_URL, u ? NULL : req->url);
+  SETOPT(CURLOPT_CURLU, u);
+  proxy =
+      strncasecmp(req->url, "https:", 6) == 0 ? h->https_proxy : h->http_proxy;
+  SETOPT(CURLOPT_PROXY, proxy ? proxy : "");
   SETOPT(CURLOPT_PRIVATE, (void *)req);
   SETOPT(CURLOPT_ERRORBUFFER, req->errbuf);
   SETOPT(CURLOPT_WRITEDATA, (void *)req);

@@ -719,6 +719,99 @@ static void redaction_helpers(void) {
   CHECK(strstr(out, "abc") == NULL); /* truncated, never leaking */
 }
 
+/* The URL a request reaches the server with: a plain path and query
+ * (the fast path: a parsed origin and the path set as it is) as written;
+ * anything else as libcurl's own parse makes it (dot segments resolved,
+ * the fragment dropped, percent-encodings kept as they are). */
+static void urls_reach_the_server_as_written(void) {
+  static const char *const cases[][2] = {
+      {"/services/data/v62.0/sobjects/Lead/00Q5g00000BENCH001",
+       "/services/data/v62.0/sobjects/Lead/00Q5g00000BENCH001"},
+      {"/q?q=SELECT+Id,Name+FROM+Lead&x=a:b@c;d!$'()*~",
+       "/q?q=SELECT+Id,Name+FROM+Lead&x=a:b@c;d!$'()*~"},
+      {"/p?next=/a/../b?c", "/p?next=/a/../b?c"},
+      {"/a/./b/../c?x=%2C", "/a/c?x=%2C"},
+      {"/a/b/..", "/a/"},
+      {"/a/.", "/a/"},
+      {"/a/.hidden/..x", "/a/.hidden/..x"},
+      {"/x#fragment", "/x"},
+      {"/%7Euser/p?q=%2c", "/%7Euser/p?q=%2c"},
+      {"/", "/"},
+  };
+  ts_server *s = ts_start(NULL, NULL);
+  sf_http *h = runtime(NULL);
+  ts_request seen;
+  long status = 0;
+  size_t i;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    CHECK_INT(do_request(h, "GET", url(s, cases[i][0]), NULL, &status, NULL),
+              SF_OK);
+    CHECK_INT(status, 200);
+    CHECK_INT(ts_request_at(s, (int)i, &seen), 0);
+    CHECK_STR(seen.target, cases[i][1]);
+  }
+  /* the host spelled another way is another origin; both work */
+  snprintf(url_buf, sizeof url_buf, "http://localhost:%d/by/name?x=1",
+           ts_port(s));
+  CHECK_INT(do_request(h, "GET", url_buf, NULL, &status, NULL), SF_OK);
+  CHECK_INT(ts_request_at(s, (int)i, &seen), 0);
+  CHECK_STR(seen.target, "/by/name?x=1");
+  CHECK_INT(do_request(h, "GET", url(s, "/again"), NULL, &status, NULL), SF_OK);
+  CHECK_INT(ts_request_at(s, (int)i + 1, &seen), 0);
+  CHECK_STR(seen.target, "/again");
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+/* The proxy variables are read when the runtime is made, as libcurl reads
+ * them: http_proxy for http, https_proxy for https, all_proxy for both,
+ * no_proxy exempts hosts. The test server stands in for the proxy. */
+static void proxy_from_the_environment(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  sf_http *h;
+  ts_request seen;
+  long status = 0;
+  char target[64];
+  int i;
+  setenv("http_proxy", ts_url(s), 1);
+  setenv("no_proxy", "direct.invalid", 1);
+  h = runtime(NULL);
+  unsetenv("http_proxy"); /* read already */
+  unsetenv("no_proxy");
+  /* more origins than the runtime keeps parsed, each twice */
+  for (i = 0; i < 12; i++) {
+    snprintf(url_buf, sizeof url_buf, "http://h%d.invalid:%d/p%d?i=%d", i % 6,
+             8000 + i % 6, i, i);
+    CHECK_INT(do_request(h, "GET", url_buf, NULL, &status, NULL), SF_OK);
+    CHECK_INT(status, 200);
+    CHECK_INT(ts_request_at(s, i, &seen), 0);
+    CHECK_STR(seen.target, url_buf); /* the absolute form, to a proxy */
+  }
+  CHECK_INT(do_request(h, "GET", "http://direct.invalid/x", NULL, NULL, NULL),
+            SF_E_CONNECT);
+  CHECK_INT(ts_request_count(s), 12);
+  sf_http_free(h);
+
+  /* https through an http proxy: a CONNECT tunnel */
+  setenv("all_proxy", ts_url(s), 1);
+  h = runtime(NULL);
+  unsetenv("all_proxy");
+  CHECK(do_request(h, "GET", "https://tls.invalid/x", NULL, NULL, NULL) !=
+        SF_OK);
+  CHECK_INT(ts_request_at(s, 12, &seen), 0);
+  CHECK_STR(seen.method, "CONNECT");
+  snprintf(target, sizeof target, "tls.invalid:443");
+  CHECK_STR(seen.target, target);
+  sf_http_free(h);
+
+  /* without the variables: no proxy */
+  h = runtime(NULL);
+  CHECK_INT(do_request(h, "GET", "http://h0.invalid:8000/p", NULL, NULL, NULL),
+            SF_E_CONNECT);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
 int main(void) {
   if (sf_global_init() != SF_OK)
     return 1;
@@ -727,6 +820,8 @@ int main(void) {
   TEST(reuses_one_connection);
   TEST(sends_method_headers_and_body);
   TEST(pooled_handles_forget_the_last_request);
+  TEST(urls_reach_the_server_as_written);
+  TEST(proxy_from_the_environment);
   TEST(connect_refused_is_connect_error);
   TEST(connect_timeout);
   TEST(total_timeout);
