@@ -370,14 +370,15 @@ static int push_outcome(lua_State *L, sf_http_request *req, int decode,
                         const char *header) {
   size_t len;
   const char *body, *why = "empty body", *value;
-  long retry_after;
+  long status, retry_after;
   sf_error err;
   sf_code rc = sf_http_request_result(req);
   if (rc != SF_OK) {
     err = *sf_http_request_error(req);
     return lsf_failed(L, rc, &err);
   }
-  lua_pushinteger(L, sf_http_response_status(req));
+  status = sf_http_response_status(req);
+  lua_pushinteger(L, status);
   body = sf_http_response_body(req, &len);
   if (decode && len > 0 && lsf_json_push(L, body, len, &why)) {
     lua_pushboolean(L, 1);
@@ -395,7 +396,8 @@ static int push_outcome(lua_State *L, sf_http_request *req, int decode,
     lua_pushstring(L, value);
   else
     lua_pushnil(L);
-  retry_after = sf_http_response_retry_after_ms(req);
+  /* Retry-After means something with 3xx, 429 and 503 (RFC 9110) */
+  retry_after = status >= 300 ? sf_http_response_retry_after_ms(req) : -1;
   if (retry_after >= 0)
     lua_pushinteger(L, retry_after);
   else
@@ -418,8 +420,9 @@ static void on_call_done(sf_http_request *r, void *ud) {
  * other requests stay queued for http:step). With `decode` the JSON body
  * comes decoded (is_json true) straight from the transport's buffer; a body
  * that is empty or not JSON comes as text, with `why`. `header` names a
- * response header to return. Without a Request object: the request is
- * freed before this returns.
+ * response header to return; retry_after_ms is the Retry-After of a status
+ * of 300 or more. Without a Request object: the request is freed before
+ * this returns.
  */
 static int lsf_http_call(lua_State *L) {
   lsf_http *h = check_http(L, 1);

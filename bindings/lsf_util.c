@@ -332,7 +332,25 @@ static int lsf_json_decode(lua_State *L) {
   return 2;
 }
 
+/* is_record_id(v) -> boolean: a string of 15 or 18 ASCII letters and
+ * digits (a Salesforce id; the client's check before an id goes in a
+ * URL path). */
+static int lsf_is_record_id(lua_State *L) {
+  size_t n = 0, i;
+  const char *s =
+      lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &n) : NULL;
+  int ok = s && (n == 15 || n == 18);
+  for (i = 0; ok && i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+         (c >= 'a' && c <= 'z');
+  }
+  lua_pushboolean(L, ok);
+  return 1;
+}
+
 static const luaL_Reg util_funcs[] = {{"url_escape", lsf_url_escape},
+                                      {"is_record_id", lsf_is_record_id},
                                       {"url_unescape", lsf_url_unescape},
                                       {"listen_once", lsf_listen_once},
                                       {"sleep", lsf_sleep},

@@ -937,8 +937,10 @@ static void finish_attempt(sf_http_request *req, CURLcode rc) {
   curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->status);
 
   if (rc == CURLE_OK) {
-    if (curl_easy_header(req->easy, "Retry-After", 0, CURLH_HEADER, -1, &hdr) ==
-        CURLHE_OK)
+    /* (other answers' Retry-After is read when asked for) */
+    if (retryable_status(req->status) &&
+        curl_easy_header(req->easy, "Retry-After", 0, CURLH_HEADER, -1, &hdr) ==
+            CURLHE_OK)
       req->retry_after_ms = parse_retry_after(hdr->value);
     sf__log(&h->log, SF_LOG_DEBUG, "< %ld (%zu bytes)", req->status,
             req->resp_len);
@@ -1138,5 +1140,14 @@ const char *sf_http_response_header(sf_http_request *req, const char *name) {
 }
 
 long sf_http_response_retry_after_ms(const sf_http_request *req) {
-  return req ? req->retry_after_ms : -1;
+  struct curl_header *hdr;
+  if (!req)
+    return -1;
+  if (req->retry_after_ms >= 0 || retryable_status(req->status) || !req->easy ||
+      req->state != REQ_DONE || req->status == 0)
+    return req->retry_after_ms;
+  if (curl_easy_header(req->easy, "Retry-After", 0, CURLH_HEADER, -1, &hdr) !=
+      CURLHE_OK)
+    return -1;
+  return parse_retry_after(hdr->value);
 }

@@ -46,8 +46,10 @@ local function check_name(name, what, level)
   if n_good < 1000 then good_names[name], n_good = true, n_good + 1 end
 end
 
+local is_record_id = core.is_record_id
+
 local function check_id(id, level)
-  if type(id) ~= "string" or not id:match("^%w+$") or (#id ~= 15 and #id ~= 18) then
+  if not is_record_id(id) then
     error("bad record id " .. tostring(id) .. " (15 or 18 letters and digits)", level or 3)
   end
 end
@@ -278,9 +280,10 @@ end
 
 --- Reads a record (all fields, or the listed ones).
 function Client:get(sobject, id, fields)
-  check_open(self)
-  check_name(sobject, "sObject")
-  check_id(id)
+  -- (the checks' calls only when they fail: this is the hot path)
+  if not self.http then check_open(self) end
+  if not good_names[sobject] then check_name(sobject, "sObject") end
+  if not is_record_id(id) then check_id(id) end
   local url = self.instance_url .. self.base .. "/sobjects/" .. sobject .. "/" .. id
   if fields then
     if type(fields) ~= "table" then error("fields must be a list of names", 2) end
@@ -288,7 +291,9 @@ function Client:get(sobject, id, fields)
     for _, f in ipairs(fields) do soql.identifier(f) end
     url = url .. "?fields=" .. core.url_escape(table.concat(fields, ","))
   end
-  return result(call_url(self, "GET", url, nil, nil, NO_OPTS))
+  local res, err = call_url(self, "GET", url, nil, nil, NO_OPTS)
+  if res == nil then return nil, err end
+  return res
 end
 
 --- Updates fields of a record; returns true.

@@ -318,6 +318,32 @@ static void retry_after_beyond_limit_returns_the_answer(void) {
   ts_stop(s);
 }
 
+/* Statuses that are not retried have their Retry-After read when asked
+ * for; none without the header. */
+static void retry_after_of_other_statuses(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response moved = {301, "Retry-After: 7\r\nLocation: /x\r\n", "", 0, 0, 0};
+  ts_response fine = {200, "Retry-After: 2\r\n", "{}", 0, 0, 0};
+  sf_http *h = runtime(NULL);
+  sf_http_request *req = NULL;
+  long status = 0;
+  ts_push(s, &moved);
+  ts_push(s, &fine);
+  CHECK_INT(do_request(h, "GET", url(s, "/m"), NULL, &status, &req), SF_OK);
+  CHECK_INT(status, 301);
+  CHECK_INT(sf_http_response_retry_after_ms(req), 7000);
+  sf_http_request_free(req);
+  CHECK_INT(do_request(h, "GET", url(s, "/f"), NULL, &status, &req), SF_OK);
+  CHECK_INT(status, 200);
+  CHECK_INT(sf_http_response_retry_after_ms(req), 2000);
+  sf_http_request_free(req);
+  CHECK_INT(do_request(h, "GET", url(s, "/n"), NULL, &status, &req), SF_OK);
+  CHECK_INT(sf_http_response_retry_after_ms(req), -1);
+  sf_http_request_free(req);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
 static void retries_are_bounded_in_count(void) {
   ts_server *s = ts_start(NULL, NULL);
   ts_response busy = {502, NULL, "[]", 0, 0, 0};
@@ -827,6 +853,7 @@ int main(void) {
   TEST(total_timeout);
   TEST(get_retried_on_503_after_retry_after);
   TEST(retry_after_beyond_limit_returns_the_answer);
+  TEST(retry_after_of_other_statuses);
   TEST(retries_are_bounded_in_count);
   TEST(retries_are_bounded_in_time);
   TEST(post_is_not_retried_on_503);

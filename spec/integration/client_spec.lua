@@ -664,7 +664,8 @@ describe("salesforce client", function()
         raises("bad sObject name", sf.describe, sf, name)
       end
       for _, id in ipairs({ 42, "", "00Q5g00000000", "00Q' OR ''='", "../../../limits",
-        FAKE_ID .. "x", "00Q5g0000000099EA%" }) do
+        FAKE_ID .. "x", "00Q5g0000000099EA%", 123456789012345, "00Q5g00000\195\169ABC",
+        "00Q5g0000000\0ABCDE", "00Q5g000000009-" }) do
         raises("bad record id", sf.get, sf, "Lead", id)
         raises("bad record id", sf.update, sf, "Lead", id, { LastName = "x" })
         raises("bad record id", sf.delete, sf, "Lead", id)
