@@ -28,6 +28,7 @@ struct sf_http {
   sf__logger log;
   char *ca_file;
   char *user_agent;
+  char *accept_encoding; /* what libcurl can decode, as it would list it */
   /* the proxy environment, read once (libcurl would read it per request):
    * NULL for none */
   char *http_proxy, *https_proxy, *no_proxy;
@@ -142,6 +143,20 @@ static sf_code read_proxy_env(sf_http *h) {
   return failed ? SF_E_NOMEM : SF_OK;
 }
 
+/* The encodings this libcurl decodes, as CURLOPT_ACCEPT_ENCODING "" would
+ * list them in Accept-Encoding; malloc'd, NULL when out of memory. */
+static char *accept_encodings(void) {
+  const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+  char list[64] = "";
+  if (v->features & CURL_VERSION_LIBZ)
+    strcat(list, ", deflate, gzip");
+  if (v->features & CURL_VERSION_BROTLI)
+    strcat(list, ", br");
+  if (v->features & CURL_VERSION_ZSTD)
+    strcat(list, ", zstd");
+  return sf__strdup(*list ? list + 2 : "identity");
+}
+
 sf_code sf_http_new(sf_http **out, const sf_http_config *cfg) {
   sf_http_config defaults;
   sf_http *h;
@@ -156,7 +171,8 @@ sf_code sf_http_new(sf_http **out, const sf_http_config *cfg) {
       cfg->max_response_bytes == 0 || cfg->max_retries < 0 ||
       cfg->retry_base_ms < 0 || cfg->retry_max_delay_ms < 0 ||
       cfg->retry_budget_ms < 0 || cfg->max_host_connections < 0 ||
-      cfg->max_total_connections < 0)
+      cfg->max_total_connections < 0 ||
+      (cfg->user_agent && strpbrk(cfg->user_agent, "\r\n")))
     return SF_E_INVALID_ARG;
   if (!sf__global_ready())
     return SF_E_INIT;
@@ -175,7 +191,8 @@ sf_code sf_http_new(sf_http **out, const sf_http_config *cfg) {
   h->ca_file = sf__strdup(cfg->ca_file);
   h->user_agent =
       sf__strdup(cfg->user_agent ? cfg->user_agent : "luaforce/" SF_VERSION);
-  if ((cfg->ca_file && !h->ca_file) || !h->user_agent) {
+  h->accept_encoding = accept_encodings();
+  if ((cfg->ca_file && !h->ca_file) || !h->user_agent || !h->accept_encoding) {
     sf_http_free(h);
     return SF_E_NOMEM;
   }
@@ -232,6 +249,7 @@ void sf_http_free(sf_http *h) {
     curl_multi_cleanup(h->multi);
   free(h->ca_file);
   free(h->user_agent);
+  free(h->accept_encoding);
   free(h->http_proxy);
   free(h->https_proxy);
   free(h->no_proxy);
@@ -541,7 +559,6 @@ static CURL *new_easy(sf_http *h) {
   SETOPT(CURLOPT_NOSIGNAL, 1L);
   SETOPT(CURLOPT_WRITEFUNCTION, on_write);
   SETOPT(CURLOPT_PREREQFUNCTION, on_prereq);
-  SETOPT(CURLOPT_USERAGENT, h->user_agent);
   SETOPT(CURLOPT_ACCEPT_ENCODING, "");
   SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
   SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
@@ -678,6 +695,24 @@ static CURLU *url_handle(sf_http_request *req) {
   return u;
 }
 
+/*
+ * User-Agent and Accept-Encoding go in the request's own header list
+ * unless the caller set them. libcurl would build them itself from
+ * CURLOPT_USERAGENT and CURLOPT_ACCEPT_ENCODING at every transfer, each
+ * byte twice through its printf (~3k instructions a request); the bytes
+ * sent are the same. CURLOPT_ACCEPT_ENCODING stays set: it is what makes
+ * libcurl decode the answer.
+ */
+static sf_code default_header(sf_http_request *req, const char *name,
+                              const char *value) {
+  size_t n = strlen(name);
+  struct curl_slist *l;
+  for (l = req->headers; l; l = l->next)
+    if (strncasecmp(l->data, name, n) == 0 && l->data[n] == ':')
+      return SF_OK;
+  return append_header(req, name, value);
+}
+
 /* Sets the options of one run of the request (method, URL, body, headers,
  * timeout and the pointers back to it); everything else is the runtime's
  * (new_easy). */
@@ -712,6 +747,10 @@ static sf_code configure_request(sf_http_request *req) {
   } else if (strcmp(req->method, "GET") != 0) {
     SETOPT(CURLOPT_CUSTOMREQUEST, req->method);
   }
+  if (rc == CURLE_OK &&
+      (default_header(req, "User-Agent", h->user_agent) != SF_OK ||
+       default_header(req, "Accept-Encoding", h->accept_encoding) != SF_OK))
+    return sf__error_set(&req->err, SF_E_NOMEM, NULL);
   SETOPT(CURLOPT_HTTPHEADER, req->headers);
   if (rc != CURLE_OK)
     return sf__error_set(&req->err, SF_E_INTERNAL, "libcurl option: %s",

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +83,75 @@ static int blackhole(int *lfd, int fillers[4]) {
   return ntohs(a.sin_port);
 }
 
+/* How many times header `name` is in the request. */
+static int count_headers(const ts_request *req, const char *name) {
+  const char *p = req->head;
+  size_t n = strlen(name);
+  int count = 0;
+  while (p && *p) {
+    if (strncasecmp(p, name, n) == 0 && p[n] == ':')
+      count++;
+    p = strstr(p, "\r\n");
+    if (p)
+      p += 2;
+  }
+  return count;
+}
+
+/* The User-Agent and Accept-Encoding headers: the runtime's unless the
+ * request sets its own, once; answers are decoded (gzip). */
+static void default_headers_and_decoding(void) {
+  static const unsigned char gz[] = {
+      0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
+      0x03, 0xab, 0x56, 0x4a, 0x54, 0xb2, 0x32, 0xac, 0x05,
+      0x00, 0xaf, 0xac, 0x1b, 0x56, 0x07, 0x00, 0x00, 0x00}; /* {"a":1} */
+  char body[sizeof gz + 1];
+  ts_server *s = ts_start(NULL, NULL);
+  sf_http_config cfg;
+  sf_http *h;
+  sf_http_request *req = NULL;
+  ts_request seen;
+  ts_response zipped = {200, "Content-Encoding: gzip\r\n", body, sizeof gz, 0,
+                        0};
+  char v[256];
+  long status = 0;
+  memcpy(body, gz, sizeof gz);
+  body[sizeof gz] = '\0';
+  sf_http_config_init(&cfg);
+  cfg.user_agent = "bad\r\nX-Injected: 1";
+  CHECK_INT(sf_http_new(&h, &cfg), SF_E_INVALID_ARG);
+  cfg.user_agent = "agent/1.0";
+  CHECK_INT(sf_http_new(&h, &cfg), SF_OK);
+  ts_push(s, &zipped);
+  CHECK_INT(do_request(h, "GET", url(s, "/z"), NULL, &status, &req), SF_OK);
+  CHECK_INT(status, 200);
+  CHECK_STR(sf_http_response_body(req, NULL), "{\"a\":1}");
+  sf_http_request_free(req);
+  CHECK_INT(ts_request_at(s, 0, &seen), 0);
+  CHECK_INT(ts_header(&seen, "User-Agent", v, sizeof v), 0);
+  CHECK_STR(v, "agent/1.0");
+  CHECK_INT(ts_header(&seen, "Accept-Encoding", v, sizeof v), 0);
+  CHECK(strstr(v, "gzip") != NULL);
+  CHECK(strstr(v, "deflate") != NULL);
+  /* the request's own, instead of the runtime's */
+  CHECK_INT(sf_http_request_new(&req, h, "GET", url(s, "/own")), SF_OK);
+  CHECK_INT(sf_http_request_add_header(req, "user-agent", "mine/2"), SF_OK);
+  CHECK_INT(sf_http_request_add_header(req, "Accept-Encoding", "identity"),
+            SF_OK);
+  CHECK_INT(sf_http_send(req), SF_OK);
+  CHECK_INT(sf_http_send(req), SF_OK); /* sent again: still once each */
+  sf_http_request_free(req);
+  CHECK_INT(ts_request_at(s, 2, &seen), 0);
+  CHECK_INT(count_headers(&seen, "User-Agent"), 1);
+  CHECK_INT(count_headers(&seen, "Accept-Encoding"), 1);
+  CHECK_INT(ts_header(&seen, "User-Agent", v, sizeof v), 0);
+  CHECK_STR(v, "mine/2");
+  CHECK_INT(ts_header(&seen, "Accept-Encoding", v, sizeof v), 0);
+  CHECK_STR(v, "identity");
+  sf_http_free(h);
+  ts_stop(s);
+}
+
 /* ---- cases ----------------------------------------------------------------
  */
 
@@ -138,6 +208,8 @@ static void sends_method_headers_and_body(void) {
   CHECK_INT(ts_header(&seen, "User-Agent", v, sizeof v), 0);
   CHECK(strncmp(v, "luaforce/", 9) == 0);
   CHECK(ts_header(&seen, "Expect", v, sizeof v) != 0);
+  CHECK_INT(count_headers(&seen, "User-Agent"), 1);
+  CHECK_INT(count_headers(&seen, "Accept-Encoding"), 1);
   {
     size_t len = 0;
     char *body = sf_http_response_take_body(req, &len);
@@ -847,6 +919,7 @@ int main(void) {
   TEST(sends_method_headers_and_body);
   TEST(pooled_handles_forget_the_last_request);
   TEST(urls_reach_the_server_as_written);
+  TEST(default_headers_and_decoding);
   TEST(proxy_from_the_environment);
   TEST(connect_refused_is_connect_error);
   TEST(connect_timeout);

@@ -222,7 +222,7 @@ static void *serve(void *arg) {
         release(&r);
       break; /* drop the connection without answering */
     }
-    blen = r.body ? strlen(r.body) : r.body_size;
+    blen = r.body && !r.body_size ? strlen(r.body) : r.body_size;
     body = r.body ? (char *)r.body : malloc(blen + 1);
     if (!r.body)
       memset(body, 'x', blen);
@@ -360,7 +360,7 @@ void ts_push(ts_server *s, const ts_response *r) {
   if (r->headers)
     copy.headers = dupn(r->headers, strlen(r->headers));
   if (r->body)
-    copy.body = dupn(r->body, strlen(r->body));
+    copy.body = dupn(r->body, r->body_size ? r->body_size : strlen(r->body));
   pthread_mutex_lock(&s->mu);
   if (s->qlen == s->qcap) {
     int ncap = s->qcap ? s->qcap * 2 : 8;

@@ -15,9 +15,9 @@ typedef struct ts_response {
   int status;          /* 0: read the request, then close without answer */
   const char *headers; /* extra lines, each ending in "\r\n"; or NULL */
   const char *body;    /* NULL: body_size bytes of 'x' */
-  size_t body_size;
-  long delay_ms; /* wait before answering */
-  int no_length; /* no Content-Length; the body ends with the close */
+  size_t body_size;    /* with body: its length (binary), 0 for strlen */
+  long delay_ms;       /* wait before answering */
+  int no_length;       /* no Content-Length; the body ends with the close */
 } ts_response;
 
 typedef struct ts_request {
