@@ -380,7 +380,7 @@ static int push_outcome(lua_State *L, sf_http_request *req, int decode,
   status = sf_http_response_status(req);
   lua_pushinteger(L, status);
   body = sf_http_response_body(req, &len);
-  if (decode && len > 0 && lsf_json_push(L, body, len, &why)) {
+  if (decode && len > 0 && lsf_json_push(L, body, len, 1, &why)) {
     lua_pushboolean(L, 1);
     lua_pushnil(L);
   } else {

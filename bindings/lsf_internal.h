@@ -56,8 +56,11 @@ lua_Integer lsf_opt_int(lua_State *L, int idx, const char *key,
  * sized up front, integers as integers, null as cjson.null. Or pushes
  * nothing, points *why at a static reason and returns 0 when the text is
  * not UTF-8 JSON. Numbers beyond 64 bits: see lsf_json.cc. Raises only on
- * memory errors. (lsf_json.cc, simdjson) */
-int lsf_json_push(lua_State *L, const char *buf, size_t len, const char **why);
+ * memory errors. `padded`: SF_HTTP_BODY_PADDING readable bytes follow the
+ * text (a transport body), which is then read in place rather than copied.
+ * (lsf_json.cc, simdjson) */
+int lsf_json_push(lua_State *L, const char *buf, size_t len, int padded,
+                  const char **why);
 
 /* Registers salesforce.Http and salesforce.Request; adds http_new. */
 void lsf_open_http(lua_State *L);

@@ -208,8 +208,11 @@ int decode_with_cjson(lua_State *L, const char *buf, size_t len) {
 
 } // namespace
 
+static_assert(SF_HTTP_BODY_PADDING >= simdjson::SIMDJSON_PADDING,
+              "transport bodies carry simdjson's padding");
+
 extern "C" int lsf_json_push(lua_State *L, const char *buf, size_t len,
-                             const char **why) {
+                             int padded, const char **why) {
   walk w;
   element doc;
   simdjson::error_code rc;
@@ -226,9 +229,9 @@ extern "C" int lsf_json_push(lua_State *L, const char *buf, size_t len,
     if (!box->p)
       return luaL_error(L, "not enough memory");
   }
-  /* true: simdjson copies the text into its padded buffer (the body has
-   * no readable padding after its end) */
-  rc = box->p->parse(buf, len, true).get(doc);
+  /* without readable padding after the text simdjson copies it into its
+   * own padded buffer first */
+  rc = box->p->parse(buf, len, !padded).get(doc);
   if (rc == simdjson::SUCCESS) {
     if (temp)
       lua_getiuservalue(L, -1, 1);

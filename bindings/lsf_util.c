@@ -325,7 +325,7 @@ static int lsf_url_unescape(lua_State *L) {
 static int lsf_json_decode(lua_State *L) {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len), *why = NULL;
-  if (lsf_json_push(L, text, len, &why))
+  if (lsf_json_push(L, text, len, 0, &why))
     return 1;
   luaL_pushfail(L);
   lua_pushstring(L, why);

@@ -474,8 +474,8 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud) {
   char *p;
   if (!req->http)
     return 0;
-  need = req->resp_len + n + 1;
-  if (need - 1 > req->http->max_response_bytes) {
+  need = req->resp_len + n + 1 + SF_HTTP_BODY_PADDING;
+  if (req->resp_len + n > req->http->max_response_bytes) {
     req->too_large = 1;
     return 0; /* curl fails the transfer with CURLE_WRITE_ERROR */
   }
@@ -491,7 +491,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud) {
   }
   memcpy(req->resp + req->resp_len, data, n);
   req->resp_len += n;
-  req->resp[req->resp_len] = '\0';
+  memset(req->resp + req->resp_len, 0, 1 + SF_HTTP_BODY_PADDING);
   return n;
 }
 

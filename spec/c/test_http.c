@@ -191,6 +191,14 @@ static void sends_method_headers_and_body(void) {
   CHECK_INT(sf_http_send(req), SF_OK);
   CHECK_INT(sf_http_response_status(req), 201);
   CHECK_STR(sf_http_response_body(req, NULL), "{\"id\":\"1\"}");
+  {
+    /* followed by the NUL and the padding a parser may read (ASan checks
+     * that they are allocated) */
+    size_t len = 0, i;
+    const char *b = sf_http_response_body(req, &len);
+    for (i = 0; i <= SF_HTTP_BODY_PADDING; i++)
+      CHECK_INT(b[len + i], 0);
+  }
   CHECK_STR(sf_http_response_header(req, "x-answer"), "42");
   CHECK(sf_http_response_header(req, "X-Missing") == NULL);
   CHECK_INT(sf_http_request_attempts(req), 1);
@@ -386,6 +394,32 @@ static void retry_after_beyond_limit_returns_the_answer(void) {
   CHECK_INT(sf_http_request_attempts(req), 1);
   CHECK_INT(sf_http_request_error(req)->http_status, 429);
   sf_http_request_free(req);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
+/* A body that fills the first buffer to its last byte still has its
+ * padding (under ASan a read past the buffer would stop the test). */
+static void body_padding_at_buffer_edges(void) {
+  static const size_t sizes[] = {4095, 4096 - 1 - SF_HTTP_BODY_PADDING, 8191,
+                                 1};
+  ts_server *s = ts_start(NULL, NULL);
+  sf_http *h = runtime(NULL);
+  sf_http_request *req = NULL;
+  size_t k, i, len;
+  long status = 0;
+  for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    ts_response r = {200, NULL, NULL, sizes[k], 0, 0};
+    const char *b;
+    ts_push(s, &r);
+    CHECK_INT(do_request(h, "GET", url(s, "/b"), NULL, &status, &req), SF_OK);
+    b = sf_http_response_body(req, &len);
+    CHECK_INT(len, sizes[k]);
+    CHECK_INT(b[len - 1], 'x');
+    for (i = 0; i <= SF_HTTP_BODY_PADDING; i++)
+      CHECK_INT(b[len + i], 0);
+    sf_http_request_free(req);
+  }
   sf_http_free(h);
   ts_stop(s);
 }
@@ -927,6 +961,7 @@ int main(void) {
   TEST(get_retried_on_503_after_retry_after);
   TEST(retry_after_beyond_limit_returns_the_answer);
   TEST(retry_after_of_other_statuses);
+  TEST(body_padding_at_buffer_edges);
   TEST(retries_are_bounded_in_count);
   TEST(retries_are_bounded_in_time);
   TEST(post_is_not_retried_on_503);

@@ -154,10 +154,15 @@ int sf_http_request_attempts(const sf_http_request *req);
 /* HTTP status of the final response, 0 when none arrived. */
 long sf_http_response_status(const sf_http_request *req);
 
+/* Readable zero bytes after a non-empty response body (and its NUL): a
+ * parser such as simdjson can read it in place. */
+#define SF_HTTP_BODY_PADDING 64
+
 /*
  * The response body, NUL-terminated (the NUL is not counted in *len; `len`
- * may be NULL). Owned by the request; valid until it is started again or
- * freed. Never NULL (empty when there was no body).
+ * may be NULL) and, when not empty, followed by SF_HTTP_BODY_PADDING zero
+ * bytes. Owned by the request; valid until it is started again or freed.
+ * Never NULL (empty when there was no body).
  */
 const char *sf_http_response_body(const sf_http_request *req, size_t *len);
 
