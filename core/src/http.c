@@ -374,7 +374,8 @@ static int has_crlf(const char *s) {
 static sf_code append_header(sf_http_request *req, const char *name,
                              const char *value) {
   size_t nl = strlen(name), vl = strlen(value);
-  char *line = malloc(nl + vl + 3);
+  char small[256]; /* most lines: no allocation (curl_slist_append copies) */
+  char *line = nl + vl + 3 <= sizeof small ? small : malloc(nl + vl + 3);
   struct curl_slist *l;
   if (!line)
     return SF_E_NOMEM;
@@ -383,7 +384,8 @@ static sf_code append_header(sf_http_request *req, const char *name,
   line[nl + 1] = ' ';
   memcpy(line + nl + 2, value, vl + 1);
   l = curl_slist_append(req->headers, line);
-  free(line);
+  if (line != small)
+    free(line);
   if (!l)
     return SF_E_NOMEM;
   req->headers = l;
