@@ -550,11 +550,13 @@ static void log_request(sf_http_request *req) {
 /*
  * A new easy handle with the options every request of the runtime shares,
  * set once: pooled handles keep them, so a request pays only for its own
- * options (configure_request). NULL when out of memory.
+ * options (configure_request). NULL with *why set when libcurl refuses
+ * (CURLE_OUT_OF_MEMORY when it could not make one).
  */
-static CURL *new_easy(sf_http *h) {
+static CURL *new_easy(sf_http *h, CURLcode *why) {
   CURL *e = curl_easy_init();
   CURLcode rc = CURLE_OK;
+  *why = CURLE_OUT_OF_MEMORY;
   if (!e)
     return NULL;
   SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -562,7 +564,11 @@ static CURL *new_easy(sf_http *h) {
   SETOPT(CURLOPT_WRITEFUNCTION, on_write);
   SETOPT(CURLOPT_PREREQFUNCTION, on_prereq);
   SETOPT(CURLOPT_ACCEPT_ENCODING, "");
-  SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+  /* HTTP/2 over TLS where libcurl has it; HTTP/1.1 otherwise */
+  if (rc == CURLE_OK &&
+      curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS) !=
+          CURLE_OK)
+    SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
   SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
   SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
   if (h->ca_file)
@@ -574,6 +580,7 @@ static CURL *new_easy(sf_http *h) {
   /* "" rather than unset: libcurl then reads no environment */
   SETOPT(CURLOPT_NOPROXY, h->no_proxy ? h->no_proxy : "");
   if (rc != CURLE_OK) {
+    *why = rc;
     curl_easy_cleanup(e);
     return NULL;
   }
@@ -801,9 +808,14 @@ sf_code sf_http_start(sf_http_request *req, sf_http_done_fn done,
   unqueue(h, req);
   sf_error_clear(&req->err);
   if (!req->easy) {
-    req->easy = h->npool ? h->pool[--h->npool] : new_easy(h);
+    CURLcode why = CURLE_OK;
+    req->easy = h->npool ? h->pool[--h->npool] : new_easy(h, &why);
     if (!req->easy)
-      return sf__error_set(&req->err, SF_E_NOMEM, NULL);
+      return why == CURLE_OUT_OF_MEMORY
+                 ? sf__error_set(&req->err, SF_E_NOMEM, NULL)
+                 : sf__error_set(&req->err, SF_E_INTERNAL,
+                                 "libcurl refused an option: %s",
+                                 curl_easy_strerror(why));
   }
   rc = configure_request(req);
   if (rc != SF_OK)
