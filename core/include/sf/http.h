@@ -61,8 +61,11 @@ void sf_http_config_init(sf_http_config *cfg);
 /*
  * Creates a runtime. `cfg` NULL means defaults. On success writes the
  * handle to *out (the caller frees it with sf_http_free). On failure *out
- * is NULL and the code says why (SF_E_INVALID_ARG for a bad value,
- * SF_E_NOMEM, SF_E_INIT). sf_global_init must have been called.
+ * is NULL and the code says why (SF_E_INVALID_ARG for a bad value, such as
+ * a user agent with CR or LF; SF_E_NOMEM, SF_E_INIT). sf_global_init must
+ * have been called. The proxy environment variables (libcurl's: http_proxy,
+ * https_proxy, all_proxy, no_proxy and their upper-case forms but
+ * HTTP_PROXY) are read here, once, not at every request.
  */
 sf_code sf_http_new(sf_http **out, const sf_http_config *cfg);
 
