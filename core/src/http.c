@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,9 +89,11 @@ struct sf_http_request {
   long status;
   long retry_after_ms;
   sf_code result;
-  sf_error err;
   char *resp;
   size_t resp_len, resp_cap;
+  /* last: the text buffers, which a new request does not zero (~850
+   * bytes: see sf_http_request_new) */
+  sf_error err;
   char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -297,9 +300,12 @@ sf_code sf_http_request_new(sf_http_request **out, sf_http *h,
   if (strncasecmp(url, "http://", 7) != 0 &&
       strncasecmp(url, "https://", 8) != 0)
     return SF_E_INVALID_ARG;
-  req = calloc(1, sizeof *req);
+  req = malloc(sizeof *req);
   if (!req)
     return SF_E_NOMEM;
+  memset(req, 0, offsetof(sf_http_request, err));
+  sf_error_clear(&req->err);
+  req->errbuf[0] = '\0';
   req->url = sf__strdup(url);
   if (!req->url) {
     free(req);
