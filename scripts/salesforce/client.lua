@@ -10,7 +10,7 @@ local core = require "salesforce.core"
 local cjson = require "cjson.safe"
 local errors = require "salesforce.errors"
 local scheduler = require "salesforce.scheduler"
-local in_task = scheduler.in_task
+local in_task, live_tasks = scheduler.in_task, scheduler.live
 
 local pcall, require = pcall, require
 local error, ipairs, math, next, pairs, setmetatable, string, table, tonumber,
@@ -155,7 +155,7 @@ local function call_url(self, method, url, text, ctype, opts)
     if not http then error("attempt to use a closed Salesforce client", 3) end
     -- decoded straight from the transport's buffer unless raw is asked for
     local status, resp, is_json, why, limit, retry_after
-    if not in_task() then
+    if live_tasks.n == 0 or not in_task() then
       status, resp, is_json, why, limit, retry_after = http:call(method, url, auth, text, ctype,
         opts.headers, opts.idempotent, opts.timeout_ms, not opts.raw, "Sforce-Limit-Info")
     else

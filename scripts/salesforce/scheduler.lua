@@ -12,6 +12,10 @@ local _M = {}
 
 local AWAIT = {}        -- the value a task yields while its request is in flight
 local tasks = {}        -- coroutine -> task, for running tasks
+-- how many tasks run: with none, a call cannot be in one (checked by the
+-- client before in_task, which costs a call)
+local live = { n = 0 }
+_M.live = live
 local waiting = {}      -- request -> task
 local runtime_of = {}   -- request -> its runtime, while a task waits for it
 local runtimes = {}     -- http runtime -> true while it has requests of tasks
@@ -40,15 +44,15 @@ local function resume(t, ...)
     -- task's traceback, which would otherwise be lost with the coroutine
     t.traceback = debug.traceback(t.co, tostring(res[2]))
     t.error = type(res[2]) == "table" and res[2] or t.traceback
-    tasks[t.co] = nil
+    tasks[t.co], live.n = nil, live.n - 1
   elseif coroutine.status(t.co) == "dead" then
     t.state = "done"
     t.results = table.pack(select(2, table.unpack(res, 1, res.n)))
-    tasks[t.co] = nil
+    tasks[t.co], live.n = nil, live.n - 1
   elseif res[2] ~= AWAIT then
     t.state = "failed"
     t.error = "a salesforce task yielded outside a Salesforce call"
-    tasks[t.co] = nil
+    tasks[t.co], live.n = nil, live.n - 1
   end
 end
 
@@ -57,7 +61,7 @@ end
 function _M.spawn(fn, ...)
   local co = coroutine.create(fn)
   local t = setmetatable({ co = co, state = "running" }, Task)
-  tasks[co] = t
+  tasks[co], live.n = t, live.n + 1
   resume(t, ...)
   return t
 end

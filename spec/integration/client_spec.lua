@@ -1584,7 +1584,10 @@ describe("salesforce client", function()
         end, ids[i])
       end
       assert.are.equal("running", tasks[1]:status())
+      local live = require("salesforce.scheduler").live -- what the client checks first
+      assert.are.equal(3, live.n)
       assert.are.same({ "L1", "L2", "L3" }, { salesforce.wait(tasks[1], tasks[2], tasks[3]) })
+      assert.are.equal(0, live.n)
       assert.are.equal("L1", order[3]) -- the slow one finished last
       assert.are.equal("done", tasks[1]:status())
       assert.are.same({ "L1", "second value" }, { tasks[1]:result() })
