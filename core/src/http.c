@@ -116,6 +116,10 @@ void sf_http_config_init(sf_http_config *cfg) {
   cfg->log_level = SF_LOG_INFO;
 }
 
+static int has_crlf(const char *s) {
+  return strpbrk(s, "\r\n") != NULL;
+}
+
 /* The value of environment variable a, else b's; NULL when unset or
  * empty (as curl_getenv). Sets *failed when out of memory. */
 static char *env_copy(const char *a, const char *b, int *failed) {
@@ -179,7 +183,7 @@ sf_code sf_http_new(sf_http **out, const sf_http_config *cfg) {
       cfg->retry_base_ms < 0 || cfg->retry_max_delay_ms < 0 ||
       cfg->retry_budget_ms < 0 || cfg->max_host_connections < 0 ||
       cfg->max_total_connections < 0 ||
-      (cfg->user_agent && strpbrk(cfg->user_agent, "\r\n")))
+      (cfg->user_agent && has_crlf(cfg->user_agent)))
     return SF_E_INVALID_ARG;
   if (!sf__global_ready())
     return SF_E_INIT;
@@ -379,10 +383,6 @@ void sf_http_request_free(sf_http_request *req) {
 
 static int in_flight(const sf_http_request *req) {
   return req->state == REQ_RUNNING || req->state == REQ_WAITING;
-}
-
-static int has_crlf(const char *s) {
-  return strpbrk(s, "\r\n") != NULL;
 }
 
 /* Appends "name: value" to the request's header list. */

@@ -191,14 +191,6 @@ static void sends_method_headers_and_body(void) {
   CHECK_INT(sf_http_send(req), SF_OK);
   CHECK_INT(sf_http_response_status(req), 201);
   CHECK_STR(sf_http_response_body(req, NULL), "{\"id\":\"1\"}");
-  {
-    /* followed by the NUL and the padding a parser may read (ASan checks
-     * that they are allocated) */
-    size_t len = 0, i;
-    const char *b = sf_http_response_body(req, &len);
-    for (i = 0; i <= SF_HTTP_BODY_PADDING; i++)
-      CHECK_INT(b[len + i], 0);
-  }
   CHECK_STR(sf_http_response_header(req, "x-answer"), "42");
   CHECK(sf_http_response_header(req, "X-Missing") == NULL);
   CHECK_INT(sf_http_request_attempts(req), 1);
