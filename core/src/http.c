@@ -748,8 +748,11 @@ static sf_code configure_request(sf_http_request *req) {
   int is_post = strcmp(req->method, "POST") == 0;
   CURLU *u = url_handle(req);
   const char *proxy;
-  /* (the URL string first: libcurl reads a CURLU only without one) */
-  SETOPT(CURLOPT_URL, u ? NULL : req->url);
+  /* Both: a CURLU overrides the string (CURLOPT_CURLU(3)), and with the
+   * string set libcurl does not print the CURLU back into one at every
+   * transfer (curl_url_get: ~6k instructions); the string is then the
+   * effective URL, which the parse's parts equal on the fast path. */
+  SETOPT(CURLOPT_URL, req->url);
   SETOPT(CURLOPT_CURLU, u);
   proxy =
       strncasecmp(req->url, "https:", 6) == 0 ? h->https_proxy : h->http_proxy;
