@@ -115,6 +115,19 @@ if p1.luaforce then
   target("P1 peak RSS of luaforce", "<= 15 MB", string.format("%.1f MB",
     p1.luaforce.rss.median), p1.luaforce.rss.median <= 15)
 end
+-- instructions per get (callgrind), not a target of the issue: the same
+-- comparison without the host's noise, as a rate would see it
+local p1i = {}
+for _, c in ipairs({ "raw", "raw-dom", "luaforce" }) do
+  local list = pick("P1i", c)
+  if #list > 0 then p1i[c] = list[1].extra.instructions_per_get end
+end
+if p1i.raw and p1i.luaforce then
+  target("P1 instructions per get, raw loop's over luaforce's (callgrind)", "(not a target)",
+    string.format("%.2fx (%s vs %s%s)", p1i.raw / p1i.luaforce, num(p1i.luaforce),
+      num(p1i.raw), p1i["raw-dom"] and ("; the decoding loop " .. num(p1i["raw-dom"])) or ""),
+    nil)
+end
 
 local p2 = { lua = stats(pick("P2", "lua5.4"), function(r) return r.wall_s end),
   luaforce = stats(pick("P2", "luaforce"), function(r) return r.wall_s end) }
