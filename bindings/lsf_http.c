@@ -7,6 +7,7 @@
  * coroutine the Lua side simply steps until its request is done.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -29,6 +30,11 @@ typedef struct lsf_http {
    * cannot leak them; more than one when a finalizer run during a call
    * makes a call too. A slot left by a memory error is freed at __gc. */
   sf_http_request *calls[CALL_SLOTS];
+  /* the request of the last http:call, made new for the next one
+   * (sf_http_request_reuse); `spare_auth` is its Authorization value when
+   * its headers are only what every call adds (then kept), else NULL */
+  sf_http_request *spare;
+  char *spare_auth;
 } lsf_http;
 
 struct lsf_request {
@@ -143,6 +149,10 @@ static int lsf_http_close(lua_State *L) {
     release(L, q);
   }
   h->done_tail = NULL;
+  sf_http_request_free(h->spare);
+  h->spare = NULL;
+  free(h->spare_auth);
+  h->spare_auth = NULL;
   /* the requests of calls under way stay valid (aborted): the calls free
    * them */
   sf_http_free(h->http);
@@ -243,11 +253,19 @@ static sf_code add_headers(lua_State *L, int idx, sf_http_request *req) {
   return rc;
 }
 
+/* Is `auth` (NULL: none) the value `kept` (NULL: none kept)? */
+static int same_auth(const char *kept, const char *auth) {
+  return kept && auth && strcmp(kept, auth) == 0;
+}
+
 /* Creates and configures the request of arguments 2-9 (method, url,
  * authorization, body, content_type, headers, idempotent, timeout_ms) into
- * *out, which the caller owns at once (even on failure). Bad arguments
- * raise; SF_E_INVALID_ARG means a bad header or option value. */
-static sf_code new_request(lua_State *L, lsf_http *h, sf_http_request **out) {
+ * *out, which the caller owns at once (even on failure). With `reuse` the
+ * runtime's spare request is made new for it when there is one, keeping
+ * its header list when that is the one these arguments make. Bad
+ * arguments raise; SF_E_INVALID_ARG means a bad header or option value. */
+static sf_code new_request(lua_State *L, lsf_http *h, sf_http_request **out,
+                           int reuse) {
   const char *method = luaL_checkstring(L, 2);
   const char *url = luaL_checkstring(L, 3);
   const char *auth = luaL_optstring(L, 4, NULL);
@@ -256,15 +274,29 @@ static sf_code new_request(lua_State *L, lsf_http *h, sf_http_request **out) {
   const char *ctype = luaL_optstring(L, 6, NULL);
   lua_Integer timeout = luaL_optinteger(L, 9, 0);
   sf_http_request *req;
-  sf_code rc;
+  sf_code rc = SF_E_ABORTED;
+  int kept = 0;
   check_headers(L, 7);
-  rc = sf_http_request_new(out, h->http, method, url);
+  if (reuse && h->spare) {
+    *out = h->spare; /* the caller's now */
+    h->spare = NULL;
+    kept = !body && !ctype && lua_isnoneornil(L, 7) &&
+           same_auth(h->spare_auth, auth);
+    rc = sf_http_request_reuse(*out, method, url, kept);
+    if (rc != SF_OK && rc != SF_E_INVALID_ARG) { /* a new one instead */
+      sf_http_request_free(*out);
+      *out = NULL;
+      kept = 0;
+    }
+  }
+  if (!*out)
+    rc = sf_http_request_new(out, h->http, method, url);
   if (rc == SF_E_INVALID_ARG)
     luaL_error(L, "bad request: method %s, URL '%s'", method, url);
   req = *out;
-  if (rc == SF_OK && auth)
+  if (rc == SF_OK && auth && !kept)
     rc = sf_http_request_add_header(req, "Authorization", auth);
-  if (rc == SF_OK)
+  if (rc == SF_OK && !kept)
     rc = sf_http_request_add_header(req, "Accept", "application/json");
   if (rc == SF_OK)
     rc = add_headers(L, 7, req);
@@ -294,7 +326,7 @@ static int lsf_http_start(lua_State *L) {
   memset(q, 0, sizeof *q);
   q->ref = LUA_NOREF;
   luaL_setmetatable(L, REQUEST_MT);
-  rc = new_request(L, h, &q->req); /* q owns it from now on */
+  rc = new_request(L, h, &q->req, 0); /* q owns it from now on */
   if (rc == SF_E_INVALID_ARG)
     return luaL_error(L, "bad request header or option");
   if (rc == SF_OK)
@@ -405,6 +437,35 @@ static int push_outcome(lua_State *L, sf_http_request *req, int decode,
   return 6;
 }
 
+/* After http:call: `req` becomes the runtime's spare request unless
+ * there is one already (a call made meanwhile), the runtime was closed or
+ * its answer was large (its buffer is not kept past SPARE_BODY_MAX). Its
+ * header list is reused as is when it holds only the headers of every
+ * call (Authorization, Accept): no body, content type or headers among
+ * the call's arguments. */
+#define SPARE_BODY_MAX (1 << 20)
+static void keep_spare(lua_State *L, lsf_http *h, sf_http_request *req) {
+  const char *auth = lua_tostring(L, 4);
+  int plain = auth && *auth && lua_isnoneornil(L, 5) && lua_isnoneornil(L, 6) &&
+              lua_isnoneornil(L, 7);
+  size_t len = 0;
+  sf_http_response_body(req, &len);
+  if (!h->http || h->spare || len > SPARE_BODY_MAX) {
+    sf_http_request_free(req);
+    return;
+  }
+  h->spare = req;
+  if (plain && h->spare_auth && strcmp(h->spare_auth, auth) == 0)
+    return;
+  free(h->spare_auth);
+  h->spare_auth = NULL; /* (then the next call adds its headers again) */
+  if (plain) {
+    size_t n = strlen(auth) + 1;
+    if ((h->spare_auth = malloc(n)) != NULL)
+      memcpy(h->spare_auth, auth, n);
+  }
+}
+
 static void on_call_done(sf_http_request *r, void *ud) {
   (void)r;
   *(int *)ud = 1;
@@ -434,7 +495,7 @@ static int lsf_http_call(lua_State *L) {
     ;
   if (slot == CALL_SLOTS)
     return luaL_error(L, "too many calls under way on this HTTP runtime");
-  rc = new_request(L, h, &h->calls[slot]);
+  rc = new_request(L, h, &h->calls[slot], 1);
   req = h->calls[slot];
   if (rc == SF_OK)
     rc = sf_http_start(req, on_call_done, &done);
@@ -451,8 +512,8 @@ static int lsf_http_call(lua_State *L) {
   /* Lua may run from here on (finalizers during allocations): it may even
    * close the runtime or call again, but not free `req`, this call's */
   n = push_outcome(L, req, decode, header);
-  sf_http_request_free(req);
   h->calls[slot] = NULL;
+  keep_spare(L, h, req);
   return n;
 }
 

@@ -69,8 +69,13 @@ struct sf_http_request {
   CURL *easy;
   char method[8];
   char *url;
-  CURLU *curlu; /* the URL parsed by the fast path (see url_handle) */
+  size_t url_cap;    /* its allocation (sf_http_request_reuse) */
+  CURLU *curlu;      /* the URL parsed by the fast path (see url_handle) */
+  size_t origin_len; /* curlu: where the path starts in `url` */
+  int curlu_stale;   /* curlu: its origin's, but another URL's path and query */
   struct curl_slist *headers;
+  int defaults_in; /* User-Agent and Accept-Encoding settled in `headers` */
+  int easy_ready;  /* the easy handle's pointers into this request are set */
   char *body;
   size_t body_len;
   int is_form;
@@ -287,22 +292,25 @@ const sf__logger *sf__http_logger(const sf_http *h) {
 
 /* ---- requests --------------------------------------------------------- */
 
-sf_code sf_http_request_new(sf_http_request **out, sf_http *h,
-                            const char *method, const char *url) {
-  sf_http_request *req;
+/* A method sf_http_request_new takes, and an http or https URL? */
+static int valid_target(const char *method, const char *url) {
   int i;
-  if (!out)
-    return SF_E_INVALID_ARG;
-  *out = NULL;
-  if (!h || !method || !url)
-    return SF_E_INVALID_ARG;
+  if (!method || !url)
+    return 0;
   for (i = 0; methods[i]; i++)
     if (strcmp(methods[i], method) == 0)
       break;
-  if (!methods[i])
+  return methods[i] && (strncasecmp(url, "http://", 7) == 0 ||
+                        strncasecmp(url, "https://", 8) == 0);
+}
+
+sf_code sf_http_request_new(sf_http_request **out, sf_http *h,
+                            const char *method, const char *url) {
+  sf_http_request *req;
+  if (!out)
     return SF_E_INVALID_ARG;
-  if (strncasecmp(url, "http://", 7) != 0 &&
-      strncasecmp(url, "https://", 8) != 0)
+  *out = NULL;
+  if (!h || !valid_target(method, url))
     return SF_E_INVALID_ARG;
   req = malloc(sizeof *req);
   if (!req)
@@ -315,6 +323,7 @@ sf_code sf_http_request_new(sf_http_request **out, sf_http *h,
     free(req);
     return SF_E_NOMEM;
   }
+  req->url_cap = strlen(url) + 1;
   sf__strlcpy(req->method, method, sizeof req->method);
   req->idempotent = strcmp(method, "POST") != 0 && strcmp(method, "PATCH");
   req->http = h;
@@ -352,6 +361,7 @@ static void detach_easy(sf_http_request *req) {
     curl_easy_cleanup(req->easy);
   }
   req->easy = NULL;
+  req->easy_ready = 0;
 }
 
 void sf_http_request_free(sf_http_request *req) {
@@ -383,6 +393,67 @@ void sf_http_request_free(sf_http_request *req) {
 
 static int in_flight(const sf_http_request *req) {
   return req->state == REQ_RUNNING || req->state == REQ_WAITING;
+}
+
+sf_code sf_http_request_reuse(sf_http_request *req, const char *method,
+                              const char *url, int keep_headers) {
+  size_t len;
+  if (!req || !valid_target(method, url))
+    return SF_E_INVALID_ARG;
+  if (!req->http)
+    return SF_E_ABORTED;
+  if (in_flight(req))
+    return SF_E_BUSY;
+  len = strlen(url);
+  if (len >= req->url_cap) {
+    char *p = realloc(req->url, len + 1);
+    if (!p)
+      return SF_E_NOMEM;
+    req->url = p;
+    req->url_cap = len + 1;
+  }
+  /* the parsed URL stays for a URL of the same origin (url_handle sets
+   * its path and query again) */
+  if (req->curlu && (strncmp(req->url, url, req->origin_len) != 0 ||
+                     url[req->origin_len] != '/')) {
+    curl_url_cleanup(req->curlu);
+    req->curlu = NULL;
+  }
+  req->curlu_stale = 1;
+  memcpy(req->url, url, len + 1);
+  /* from here on what sf_http_request_new sets, field by field; kept:
+   * the runtime and its list, the easy handle, the buffers and (asked)
+   * the header list */
+  unqueue(req->http, req);
+  sf__strlcpy(req->method, method, sizeof req->method);
+  if (!keep_headers) {
+    curl_slist_free_all(req->headers);
+    req->headers = NULL;
+    req->defaults_in = 0;
+  }
+  free(req->body);
+  req->body = NULL;
+  req->body_len = 0;
+  req->is_form = 0;
+  req->idempotent = strcmp(method, "POST") != 0 && strcmp(method, "PATCH");
+  req->timeout_ms = 0;
+  req->state = REQ_IDLE;
+  req->done = NULL;
+  req->userdata = NULL;
+  req->attempts = 0;
+  req->prereq_calls = 0;
+  req->resend_blocked = 0;
+  req->too_large = 0;
+  req->started_ms = req->due_ms = 0;
+  req->status = 0;
+  req->retry_after_ms = -1;
+  req->result = SF_OK;
+  req->resp_len = 0;
+  if (req->resp)
+    req->resp[0] = '\0';
+  sf_error_clear(&req->err);
+  req->errbuf[0] = '\0';
+  return SF_OK;
 }
 
 /* Appends "name: value" to the request's header list. */
@@ -698,11 +769,16 @@ static CURLU *url_handle(sf_http_request *req) {
   size_t query, len;
   CURLU *base, *u;
   CURLUcode uc;
-  if (req->curlu)
+  if (req->curlu && !req->curlu_stale)
     return req->curlu;
   len = plain_url(req->url, &query);
-  if (!len || !(base = origin_handle(req->http, req->url, len)) ||
-      !(u = curl_url_dup(base)))
+  u = req->curlu; /* a made-new request's, of the same origin: or NULL */
+  if (u && len != req->origin_len) {
+    curl_url_cleanup(u);
+    u = req->curlu = NULL;
+  }
+  if (!u && (!len || !(base = origin_handle(req->http, req->url, len)) ||
+             !(u = curl_url_dup(base))))
     return NULL;
   if (query)
     req->url[query] = '\0'; /* the path alone, for a moment */
@@ -711,12 +787,17 @@ static CURLU *url_handle(sf_http_request *req) {
     req->url[query] = '?';
     if (!uc)
       uc = curl_url_set(u, CURLUPART_QUERY, req->url + query + 1, 0);
+  } else if (!uc && u == req->curlu) {
+    uc = curl_url_set(u, CURLUPART_QUERY, NULL, 0); /* the last URL's */
   }
   if (uc) {
     curl_url_cleanup(u);
+    req->curlu = NULL;
     return NULL;
   }
   req->curlu = u;
+  req->origin_len = len;
+  req->curlu_stale = 0;
   return u;
 }
 
@@ -757,10 +838,13 @@ static sf_code configure_request(sf_http_request *req) {
   proxy =
       strncasecmp(req->url, "https:", 6) == 0 ? h->https_proxy : h->http_proxy;
   SETOPT(CURLOPT_PROXY, proxy ? proxy : "");
-  SETOPT(CURLOPT_PRIVATE, (void *)req);
-  SETOPT(CURLOPT_ERRORBUFFER, req->errbuf);
-  SETOPT(CURLOPT_WRITEDATA, (void *)req);
-  SETOPT(CURLOPT_PREREQDATA, (void *)req);
+  if (!req->easy_ready) { /* (a request made new keeps its easy handle) */
+    SETOPT(CURLOPT_PRIVATE, (void *)req);
+    SETOPT(CURLOPT_ERRORBUFFER, req->errbuf);
+    SETOPT(CURLOPT_WRITEDATA, (void *)req);
+    SETOPT(CURLOPT_PREREQDATA, (void *)req);
+    req->easy_ready = rc == CURLE_OK;
+  }
   SETOPT(CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : h->timeout_ms);
   /* back to a plain GET (no body, no NOBODY, no custom verb) first */
   SETOPT(CURLOPT_HTTPGET, 1L);
@@ -775,10 +859,12 @@ static sf_code configure_request(sf_http_request *req) {
   } else if (strcmp(req->method, "GET") != 0) {
     SETOPT(CURLOPT_CUSTOMREQUEST, req->method);
   }
-  if (rc == CURLE_OK &&
-      (default_header(req, "User-Agent", h->user_agent) != SF_OK ||
-       default_header(req, "Accept-Encoding", h->accept_encoding) != SF_OK))
-    return sf__error_set(&req->err, SF_E_NOMEM, NULL);
+  if (rc == CURLE_OK && !req->defaults_in) {
+    if (default_header(req, "User-Agent", h->user_agent) != SF_OK ||
+        default_header(req, "Accept-Encoding", h->accept_encoding) != SF_OK)
+      return sf__error_set(&req->err, SF_E_NOMEM, NULL);
+    req->defaults_in = 1;
+  }
   SETOPT(CURLOPT_HTTPHEADER, req->headers);
   if (rc != CURLE_OK)
     return sf__error_set(&req->err, SF_E_INTERNAL, "libcurl option: %s",

@@ -887,6 +887,106 @@ static void urls_reach_the_server_as_written(void) {
   ts_stop(s);
 }
 
+/* A request made new is the request sf_http_request_new would make: the
+ * last one's method, body, Content-Type, headers (unless kept), query,
+ * answer and errors are gone, whatever the URLs (of the same origin or
+ * not, longer, or not on the parsed fast path), and one connection serves
+ * them all. Refused while in flight and once the runtime is freed, and a
+ * bad method or URL leaves the request as it was. */
+static void reused_requests_start_afresh(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  sf_http *h = runtime(NULL);
+  sf_http_request *req = NULL;
+  ts_request seen;
+  char v[256], other[256];
+  ts_response r = {201, "X-Answer: 42\r\n", "{\"id\":\"1\"}", 0, 0, 0};
+  long status = 0;
+  size_t len = 0;
+  ts_push(s, &r);
+  CHECK_INT(sf_http_request_new(&req, h, "POST", url(s, "/a?q=1")), SF_OK);
+  CHECK_INT(sf_http_request_add_header(req, "X-Test", "yes"), SF_OK);
+  CHECK_INT(sf_http_request_set_body(req, "{\"a\":1}", 7, "text/plain"), SF_OK);
+  CHECK_INT(sf_http_request_set_timeout(req, 5000), SF_OK);
+  CHECK_INT(sf_http_send(req), SF_OK);
+  CHECK_INT(sf_http_response_status(req), 201);
+  /* GET of the same origin, headers dropped */
+  CHECK_INT(sf_http_request_reuse(req, "GET", url(s, "/b"), 0), SF_OK);
+  CHECK_INT(sf_http_response_status(req), 0);
+  CHECK_STR(sf_http_response_body(req, &len), "");
+  CHECK_INT(len, 0);
+  CHECK(sf_http_response_header(req, "X-Answer") == NULL);
+  CHECK_INT(sf_http_request_attempts(req), 0);
+  CHECK_INT(sf_http_send(req), SF_OK);
+  CHECK_INT(sf_http_response_status(req), 200);
+  CHECK_INT(ts_request_at(s, 1, &seen), 0);
+  CHECK_STR(seen.method, "GET");
+  CHECK_STR(seen.target, "/b");
+  CHECK_INT(seen.body_len, 0);
+  CHECK(ts_header(&seen, "X-Test", v, sizeof v) != 0);
+  CHECK(ts_header(&seen, "Content-Type", v, sizeof v) != 0);
+  CHECK_INT(count_headers(&seen, "User-Agent"), 1);
+  CHECK_INT(count_headers(&seen, "Accept-Encoding"), 1);
+  /* headers kept, a longer URL with a query, then one without */
+  CHECK_INT(sf_http_request_add_header(req, "X-Kept", "1"), SF_OK);
+  CHECK_INT(sf_http_request_reuse(
+                req, "DELETE",
+                url(s, "/a/much/longer/path/than/the/first/one?x=2&y=3"), 1),
+            SF_OK);
+  CHECK_INT(sf_http_send(req), SF_OK);
+  CHECK_INT(sf_http_request_reuse(req, "GET", url(s, "/c"), 1), SF_OK);
+  CHECK_INT(sf_http_send(req), SF_OK);
+  CHECK_INT(ts_request_at(s, 2, &seen), 0);
+  CHECK_STR(seen.method, "DELETE");
+  CHECK_STR(seen.target, "/a/much/longer/path/than/the/first/one?x=2&y=3");
+  CHECK_INT(count_headers(&seen, "X-Kept"), 1);
+  CHECK_INT(count_headers(&seen, "User-Agent"), 1);
+  CHECK_INT(ts_request_at(s, 3, &seen), 0);
+  CHECK_STR(seen.method, "GET");
+  CHECK_STR(seen.target, "/c");
+  CHECK_INT(count_headers(&seen, "X-Kept"), 1);
+  /* another origin (the host by name), then a URL libcurl must parse */
+  snprintf(other, sizeof other, "http://localhost:%d/by/name?n=1", ts_port(s));
+  CHECK_INT(sf_http_request_reuse(req, "GET", other, 0), SF_OK);
+  CHECK_INT(sf_http_send(req), SF_OK);
+  CHECK_INT(sf_http_request_reuse(req, "GET", url(s, "/a/./b/../c?x=%2C"), 0),
+            SF_OK);
+  CHECK_INT(sf_http_send(req), SF_OK);
+  CHECK_INT(sf_http_request_reuse(req, "PUT", url(s, "/d"), 0), SF_OK);
+  CHECK_INT(sf_http_request_set_body(req, "x", 1, "text/plain"), SF_OK);
+  CHECK_INT(sf_http_send(req), SF_OK);
+  CHECK_INT(ts_request_at(s, 4, &seen), 0);
+  CHECK_STR(seen.target, "/by/name?n=1");
+  CHECK_INT(ts_header(&seen, "Host", v, sizeof v), 0);
+  CHECK(strncmp(v, "localhost:", 10) == 0);
+  CHECK_INT(ts_request_at(s, 5, &seen), 0);
+  CHECK_STR(seen.target, "/a/c?x=%2C");
+  CHECK_INT(ts_request_at(s, 6, &seen), 0);
+  CHECK_STR(seen.method, "PUT");
+  CHECK_STR(seen.target, "/d");
+  CHECK_STR(seen.body, "x");
+  /* refused: a bad method or URL (the request unchanged), in flight */
+  CHECK_INT(sf_http_request_reuse(req, "BREW", url(s, "/e"), 0),
+            SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_request_reuse(req, "GET", "ftp://127.0.0.1/", 0),
+            SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_request_reuse(NULL, "GET", url(s, "/e"), 0),
+            SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_response_status(req), 200);
+  CHECK_INT(sf_http_start(req, NULL, NULL), SF_OK);
+  CHECK_INT(sf_http_request_reuse(req, "GET", url(s, "/e"), 0), SF_E_BUSY);
+  while (sf_http_request_result(req) == SF_E_BUSY)
+    sf_http_step(h, 1000);
+  CHECK_INT(ts_request_at(s, 7, &seen), 0);
+  CHECK_STR(seen.method, "PUT");
+  CHECK_STR(seen.target, "/d");
+  CHECK_INT(ts_connection_count(s), 2); /* 127.0.0.1 and localhost */
+  CHECK_INT(do_request(h, "GET", url(s, "/f"), NULL, &status, NULL), SF_OK);
+  sf_http_free(h);
+  CHECK_INT(sf_http_request_reuse(req, "GET", url(s, "/e"), 0), SF_E_ABORTED);
+  sf_http_request_free(req);
+  ts_stop(s);
+}
+
 /* The proxy variables are read when the runtime is made, as libcurl reads
  * them: http_proxy for http, https_proxy for https, all_proxy for both,
  * no_proxy exempts hosts. The test server stands in for the proxy. */
@@ -945,6 +1045,7 @@ int main(void) {
   TEST(sends_method_headers_and_body);
   TEST(pooled_handles_forget_the_last_request);
   TEST(urls_reach_the_server_as_written);
+  TEST(reused_requests_start_afresh);
   TEST(default_headers_and_decoding);
   TEST(proxy_from_the_environment);
   TEST(connect_refused_is_connect_error);

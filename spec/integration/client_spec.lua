@@ -402,6 +402,48 @@ describe("salesforce client", function()
   -- ---- call and request ---------------------------------------------------------------
 
   describe("call and request", function()
+    it("http:call sends each call's own headers and body, whatever came before", function()
+      -- the runtime makes the last call's request new for the next one
+      -- and keeps its headers only when they would be the same
+      local rt = assert(core.http_new({ ca_file = emu.ca }))
+      local url = emu.url .. "/services/data/"
+      local calls = {
+        { "GET", url, "Bearer a" },
+        { "GET", url, "Bearer a" },
+        { "GET", url .. "?x=1", "Bearer a", nil, nil, { ["X-Custom"] = "1" } },
+        { "GET", url, "Bearer a" },
+        { "POST", url, "Bearer a", '{"a":1}', "text/plain" },
+        { "GET", url, "Bearer a" },
+        { "GET", url, "Bearer b" },
+        { "GET", url },
+        { "GET", url, "Bearer b" },
+      }
+      clear_log()
+      for _, c in ipairs(calls) do
+        assert.is_number((rt:call(c[1], c[2], c[3], c[4], c[5], c[6])))
+      end
+      rt:close()
+      local log = sent("/services/data/")
+      assert.are.equal(#calls, #log)
+      for i, c in ipairs(calls) do
+        local e, count = log[i], {}
+        for _, kv in ipairs(e.raw_headers) do
+          count[kv[1]:lower()] = (count[kv[1]:lower()] or 0) + 1
+        end
+        assert.are.equal(c[1], e.method, "call " .. i)
+        assert.are.equal(c[2]:match("^https?://[^/]+(.*)$"), e.target, "call " .. i)
+        assert.are.equal(c[3], e.headers.authorization, "call " .. i)
+        assert.are.equal(c[6] and "1" or nil, e.headers["x-custom"], "call " .. i)
+        assert.are.equal(c[5], e.headers["content-type"], "call " .. i)
+        assert.are.equal(c[4] or "", e.body, "call " .. i)
+        assert.are.equal("application/json", e.headers.accept, "call " .. i)
+        for _, name in ipairs({ "accept", "user-agent", "accept-encoding", "host" }) do
+          assert.are.equal(1, count[name], name .. " in call " .. i)
+        end
+        assert.are.equal(c[3] and 1 or nil, count.authorization, "call " .. i)
+      end
+    end)
+
     it("call sends one versioned request and returns body and status", function()
       local sf = connect()
       clear_log()

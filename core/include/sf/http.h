@@ -101,6 +101,20 @@ sf_code sf_http_request_new(sf_http_request **out, sf_http *http,
                             const char *method, const char *url);
 
 /*
+ * Makes `req`, which is not in flight, a new request for `method` and
+ * `url`, as sf_http_request_new would (no body, no timeout of its own,
+ * idempotence by the method), but keeps what it holds: its libcurl handle
+ * (no trip through the runtime's pool), its buffers and, with
+ * `keep_headers`, its header list, for a caller that would add the same
+ * headers again (a body's Content-Type is in that list too). Cheaper than
+ * freeing it and creating another. On failure (SF_E_INVALID_ARG for a bad
+ * method or URL, SF_E_BUSY in flight, SF_E_ABORTED once the runtime was
+ * freed, SF_E_NOMEM) the request is left as it was.
+ */
+sf_code sf_http_request_reuse(sf_http_request *req, const char *method,
+                              const char *url, int keep_headers);
+
+/*
  * Frees a request; a request in flight is cancelled first (its callback is
  * not called). NULL is harmless.
  */
