@@ -890,9 +890,9 @@ static void urls_reach_the_server_as_written(void) {
 /* A request made new is the request sf_http_request_new would make: the
  * last one's method, body, Content-Type, headers (unless kept), query,
  * answer and errors are gone, whatever the URLs (of the same origin or
- * not, longer, or not on the parsed fast path), and one connection serves
- * them all. Refused while in flight and once the runtime is freed, and a
- * bad method or URL leaves the request as it was. */
+ * not, longer, or not on the parsed fast path), and one connection per
+ * origin serves them. Refused while in flight and once the runtime is
+ * freed, and a bad method or URL leaves the request as it was. */
 static void reused_requests_start_afresh(void) {
   ts_server *s = ts_start(NULL, NULL);
   sf_http *h = runtime(NULL);
