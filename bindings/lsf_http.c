@@ -253,9 +253,15 @@ static sf_code add_headers(lua_State *L, int idx, sf_http_request *req) {
   return rc;
 }
 
-/* Is `auth` (NULL: none) the value `kept` (NULL: none kept)? */
-static int same_auth(const char *kept, const char *auth) {
-  return kept && auth && strcmp(kept, auth) == 0;
+/* The Authorization value of the http:call under way when its headers
+ * are only those of every call (Authorization, Accept): no body, content
+ * type or headers among its arguments 4-7; else NULL. */
+static const char *plain_auth(lua_State *L) {
+  const char *auth = lua_tostring(L, 4);
+  return auth && *auth && lua_isnoneornil(L, 5) && lua_isnoneornil(L, 6) &&
+                 lua_isnoneornil(L, 7)
+             ? auth
+             : NULL;
 }
 
 /* Creates and configures the request of arguments 2-9 (method, url,
@@ -278,10 +284,10 @@ static sf_code new_request(lua_State *L, lsf_http *h, sf_http_request **out,
   int kept = 0;
   check_headers(L, 7);
   if (reuse && h->spare) {
+    const char *plain = plain_auth(L);
     *out = h->spare; /* the caller's now */
     h->spare = NULL;
-    kept = !body && !ctype && lua_isnoneornil(L, 7) &&
-           same_auth(h->spare_auth, auth);
+    kept = plain && h->spare_auth && strcmp(h->spare_auth, plain) == 0;
     rc = sf_http_request_reuse(*out, method, url, kept);
     if (rc != SF_OK && rc != SF_E_INVALID_ARG) { /* a new one instead */
       sf_http_request_free(*out);
@@ -440,14 +446,10 @@ static int push_outcome(lua_State *L, sf_http_request *req, int decode,
 /* After http:call: `req` becomes the runtime's spare request unless
  * there is one already (a call made meanwhile), the runtime was closed or
  * its answer was large (its buffer is not kept past SPARE_BODY_MAX). Its
- * header list is reused as is when it holds only the headers of every
- * call (Authorization, Accept): no body, content type or headers among
- * the call's arguments. */
+ * header list is reused as is for a next call with the same plain_auth. */
 #define SPARE_BODY_MAX (1 << 20)
 static void keep_spare(lua_State *L, lsf_http *h, sf_http_request *req) {
-  const char *auth = lua_tostring(L, 4);
-  int plain = auth && *auth && lua_isnoneornil(L, 5) && lua_isnoneornil(L, 6) &&
-              lua_isnoneornil(L, 7);
+  const char *auth = plain_auth(L);
   size_t len = 0;
   sf_http_response_body(req, &len);
   if (!h->http || h->spare || len > SPARE_BODY_MAX) {
@@ -455,11 +457,11 @@ static void keep_spare(lua_State *L, lsf_http *h, sf_http_request *req) {
     return;
   }
   h->spare = req;
-  if (plain && h->spare_auth && strcmp(h->spare_auth, auth) == 0)
+  if (auth && h->spare_auth && strcmp(h->spare_auth, auth) == 0)
     return;
   free(h->spare_auth);
   h->spare_auth = NULL; /* (then the next call adds its headers again) */
-  if (plain) {
+  if (auth) {
     size_t n = strlen(auth) + 1;
     if ((h->spare_auth = malloc(n)) != NULL)
       memcpy(h->spare_auth, auth, n);

@@ -304,6 +304,20 @@ static int valid_target(const char *method, const char *url) {
                         strncasecmp(url, "https://", 8) == 0);
 }
 
+/* A request's state as made for `method`: every field up to the text
+ * buffers zeroed (not those ~850 bytes: their first byte suffices), then
+ * what is not zero. The caller sets what it keeps or owns afterwards. */
+static void init_request(sf_http_request *req, const char *method) {
+  memset(req, 0, offsetof(sf_http_request, err));
+  sf_error_clear(&req->err);
+  req->errbuf[0] = '\0';
+  sf__strlcpy(req->method, method, sizeof req->method);
+  req->idempotent = strcmp(method, "POST") != 0 && strcmp(method, "PATCH");
+  req->state = REQ_IDLE;
+  req->result = SF_OK;
+  req->retry_after_ms = -1;
+}
+
 sf_code sf_http_request_new(sf_http_request **out, sf_http *h,
                             const char *method, const char *url) {
   sf_http_request *req;
@@ -315,21 +329,14 @@ sf_code sf_http_request_new(sf_http_request **out, sf_http *h,
   req = malloc(sizeof *req);
   if (!req)
     return SF_E_NOMEM;
-  memset(req, 0, offsetof(sf_http_request, err));
-  sf_error_clear(&req->err);
-  req->errbuf[0] = '\0';
+  init_request(req, method);
   req->url = sf__strdup(url);
   if (!req->url) {
     free(req);
     return SF_E_NOMEM;
   }
   req->url_cap = strlen(url) + 1;
-  sf__strlcpy(req->method, method, sizeof req->method);
-  req->idempotent = strcmp(method, "POST") != 0 && strcmp(method, "PATCH");
   req->http = h;
-  req->state = REQ_IDLE;
-  req->result = SF_OK;
-  req->retry_after_ms = -1;
   req->next = h->requests;
   if (h->requests)
     h->requests->prev = req;
@@ -397,6 +404,7 @@ static int in_flight(const sf_http_request *req) {
 
 sf_code sf_http_request_reuse(sf_http_request *req, const char *method,
                               const char *url, int keep_headers) {
+  sf_http_request kept;
   size_t len;
   if (!req || !valid_target(method, url))
     return SF_E_INVALID_ARG;
@@ -419,40 +427,34 @@ sf_code sf_http_request_reuse(sf_http_request *req, const char *method,
     curl_url_cleanup(req->curlu);
     req->curlu = NULL;
   }
-  req->curlu_stale = 1;
   memcpy(req->url, url, len + 1);
-  /* from here on what sf_http_request_new sets, field by field; kept:
-   * the runtime and its list, the easy handle, the buffers and (asked)
-   * the header list */
   unqueue(req->http, req);
-  sf__strlcpy(req->method, method, sizeof req->method);
   if (!keep_headers) {
     curl_slist_free_all(req->headers);
     req->headers = NULL;
-    req->defaults_in = 0;
   }
   free(req->body);
-  req->body = NULL;
-  req->body_len = 0;
-  req->is_form = 0;
-  req->idempotent = strcmp(method, "POST") != 0 && strcmp(method, "PATCH");
-  req->timeout_ms = 0;
-  req->state = REQ_IDLE;
-  req->done = NULL;
-  req->userdata = NULL;
-  req->attempts = 0;
-  req->prereq_calls = 0;
-  req->resend_blocked = 0;
-  req->too_large = 0;
-  req->started_ms = req->due_ms = 0;
-  req->status = 0;
-  req->retry_after_ms = -1;
-  req->result = SF_OK;
-  req->resp_len = 0;
+  /* what sf_http_request_new makes, but for what the request keeps: the
+   * runtime and its list, the easy handle (and its pointers here), the
+   * buffers, the parsed origin and (asked) the header list */
+  memcpy(&kept, req, offsetof(sf_http_request, err)); /* (not the texts) */
+  init_request(req, method);
+  req->http = kept.http;
+  req->prev = kept.prev;
+  req->next = kept.next;
+  req->easy = kept.easy;
+  req->easy_ready = kept.easy_ready;
+  req->url = kept.url;
+  req->url_cap = kept.url_cap;
+  req->curlu = kept.curlu;
+  req->origin_len = kept.origin_len;
+  req->curlu_stale = 1;
+  req->headers = kept.headers;
+  req->defaults_in = kept.headers ? kept.defaults_in : 0;
+  req->resp = kept.resp;
+  req->resp_cap = kept.resp_cap;
   if (req->resp)
     req->resp[0] = '\0';
-  sf_error_clear(&req->err);
-  req->errbuf[0] = '\0';
   return SF_OK;
 }
 
