@@ -52,6 +52,63 @@ function _M.luaforce(args, opts)
   return _M.run(argv, opts)
 end
 
+--- Lua source of `gate_wait(gate, ready)`, for the children of
+-- run_together: says it is ready, then waits for the common start.
+_M.GATE_WAIT = [[
+local function gate_wait(gate, ready)
+  local g = assert(io.open(gate, "r"))
+  local r = assert(io.open(ready, "w"))
+  r:write("x")
+  r:close()
+  g:read("a")
+  g:close()
+end
+]]
+
+--- Runs `n` processes that start their work at the same moment, and
+-- waits for them. argv_of(i) is the argv of process i; the paths of two
+-- FIFOs in `dir`, gate and ready, are added to it, and the child calls
+-- gate_wait (GATE_WAIT) with them once set up. Returns the list of their
+-- outputs (stdout and stderr) and whether every one reached the start.
+function _M.run_together(n, dir, argv_of)
+  -- The start line: every child opens `gate` for reading, says so with
+  -- one byte on `ready`, then reads `gate` to EOF. We open both FIFOs
+  -- read-write (which never blocks on Linux) only after spawning the
+  -- children, so that no child inherits a writer of `gate`. Once n bytes
+  -- have arrived we close our end: every child sees EOF at the same
+  -- moment. No polling, no sleeping. A child that dies early still sends
+  -- its byte (from the shell), so a crash cannot hang the test.
+  local gate, ready = dir .. "/gate", dir .. "/ready"
+  assert(os.execute("mkfifo " .. _M.quote(gate) .. " " .. _M.quote(ready)))
+  local jobs = {}
+  for i = 1, n do
+    local argv = argv_of(i)
+    argv[#argv + 1], argv[#argv + 2] = gate, ready
+    local quoted = {}
+    for j, a in ipairs(argv) do quoted[j] = _M.quote(a) end
+    jobs[i] = string.format("( %s >%s 2>&1; printf y >%s ) &", table.concat(quoted, " "),
+      _M.quote(dir .. "/out." .. i), _M.quote(ready))
+  end
+  local sh = assert(io.popen("sh -c " .. _M.quote(table.concat(jobs, "\n") .. "\nwait")))
+  local gate_w = assert(io.open(gate, "r+"))
+  local ready_r = assert(io.open(ready, "r+"))
+  local arrived = pcall(function()
+    for _ = 1, n do assert(ready_r:read(1)) end
+  end)
+  gate_w:close()
+  sh:read("a")
+  sh:close()
+  ready_r:close()
+  os.remove(gate)
+  os.remove(ready)
+  local outs = {}
+  for i = 1, n do
+    outs[i] = slurp(dir .. "/out." .. i)
+    os.remove(dir .. "/out." .. i)
+  end
+  return outs, arrived
+end
+
 --- Writes `text` to a new temporary file; returns its path.
 function _M.tempfile(text, suffix)
   local base = os.tmpname()

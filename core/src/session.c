@@ -1,9 +1,9 @@
 /*
  * session.c - a token set bound to (profile, user) in a store, and the
- * single-flight refresh: under the store's lock, re-read what is stored
- * (another process may have refreshed already), refresh only if not, store
- * the result durably, then release. Authorised requests replay once after
- * a refresh.
+ * single-flight renewal: under the store's lock, re-read what is stored
+ * (another process may have renewed already, or recorded why its refresh
+ * token must not be sent again), renew only if not, store the result
+ * durably, then release. Authorised requests replay once after a renewal.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -92,14 +92,53 @@ const sf_tokens *sf_session_tokens(const sf_session *s) {
   return s && s->loaded ? &s->tokens : NULL;
 }
 
-/* Reads the stored set into *t. */
-static sf_code read_stored(sf_session *s, sf_tokens *t, sf_error *err) {
+/*
+ * Beside the token set, the stored object keeps what renewal learned:
+ * "renewal_failure", the refusal (or lost answer) of its refresh token, so
+ * that no process sends that token again, and "refresh_rotates", whether
+ * a refresh answered with a new refresh token. Both go when a new set is
+ * saved (sf_session_save).
+ */
+typedef struct stored_extra {
+  sf_error failure; /* code SF_OK: none */
+  int rotates;      /* -1: not known yet */
+} stored_extra;
+
+static const char *str_or_empty(json_t *v) {
+  return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static void extra_from_json(const char *data, size_t len, stored_extra *x) {
+  json_t *o = json_loadb(data, len, 0, NULL);
+  json_t *f = json_object_get(o, "renewal_failure");
+  json_t *rot = json_object_get(o, "refresh_rotates");
+  sf_error_clear(&x->failure);
+  x->rotates = json_is_boolean(rot) ? json_is_true(rot) : -1;
+  if (json_is_object(f) && json_is_integer(json_object_get(f, "code"))) {
+    x->failure.code = (sf_code)json_integer_value(json_object_get(f, "code"));
+    x->failure.http_status =
+        (long)json_integer_value(json_object_get(f, "status"));
+    sf__strlcpy(x->failure.remote_code,
+                str_or_empty(json_object_get(f, "remote_code")),
+                sizeof x->failure.remote_code);
+    sf__strlcpy(x->failure.message, str_or_empty(json_object_get(f, "message")),
+                sizeof x->failure.message);
+  }
+  json_decref(o);
+}
+
+/* Reads the stored set into *t, and what renewal learned into *x (may be
+ * NULL). */
+static sf_code read_stored(sf_session *s, sf_tokens *t, stored_extra *x,
+                           sf_error *err) {
   char *data = NULL;
   size_t len = 0;
   sf_code rc = sf_store_get(s->store, s->profile, s->user, &data, &len, err);
   if (rc != SF_OK)
     return rc;
   rc = sf_tokens_from_json(data, len, t, err);
+  if (rc == SF_OK && x)
+    extra_from_json(data, len, x);
   sf__free_secret(data);
   return rc;
 }
@@ -109,7 +148,7 @@ sf_code sf_session_load(sf_session *s, sf_error *err) {
   sf_code rc;
   if (!s)
     return sf__error_set(err, SF_E_INVALID_ARG, NULL);
-  rc = read_stored(s, &t, err);
+  rc = read_stored(s, &t, NULL, err);
   if (rc == SF_E_NOT_FOUND)
     return sf__error_set(err, rc,
                          "profile '%s' has no stored authorization for "
@@ -123,12 +162,46 @@ sf_code sf_session_load(sf_session *s, sf_error *err) {
   return SF_OK;
 }
 
-/* Stores t durably (the lock, if needed, is the caller's). */
-static sf_code write_stored(sf_session *s, const sf_tokens *t, sf_error *err) {
+/* Adds what renewal learned to the serialised set *json (replaced). */
+static sf_code extra_to_json(const stored_extra *x, char **json) {
+  json_t *o = json_loads(*json, 0, NULL), *f = NULL;
+  char *out;
+  if (!o)
+    return SF_E_NOMEM;
+  if (x->rotates >= 0 &&
+      json_object_set_new(o, "refresh_rotates", json_boolean(x->rotates)))
+    goto nomem;
+  if (x->failure.code != SF_OK) {
+    f = json_pack("{s:i, s:I, s:s, s:s}", "code", (int)x->failure.code,
+                  "status", (json_int_t)x->failure.http_status, "remote_code",
+                  x->failure.remote_code, "message", x->failure.message);
+    if (!f || json_object_set_new(o, "renewal_failure", f))
+      goto nomem;
+  }
+  out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(o);
+  if (!out)
+    return SF_E_NOMEM;
+  sf__free_secret(*json);
+  *json = out;
+  return SF_OK;
+nomem:
+  json_decref(o);
+  return SF_E_NOMEM;
+}
+
+/* Stores t, and x when not NULL, durably (the lock, if needed, is the
+ * caller's). */
+static sf_code write_stored(sf_session *s, const sf_tokens *t,
+                            const stored_extra *x, sf_error *err) {
   char *json = NULL;
   sf_code rc = sf_tokens_to_json(t, &json);
-  if (rc != SF_OK)
+  if (rc == SF_OK && x)
+    rc = extra_to_json(x, &json);
+  if (rc != SF_OK) {
+    sf__free_secret(json);
     return sf__error_set(err, rc, NULL);
+  }
   rc = sf_store_put(s->store, s->profile, s->user, json, strlen(json), err);
   sf__free_secret(json);
   return rc;
@@ -144,7 +217,7 @@ sf_code sf_session_save(sf_session *s, const sf_tokens *t, sf_error *err) {
     return sf__error_set(err, rc, NULL);
   if (!copy.obtained_at)
     copy.obtained_at = (long long)time(NULL);
-  rc = write_stored(s, &copy, err);
+  rc = write_stored(s, &copy, NULL, err);
   if (rc != SF_OK) {
     sf_tokens_clear(&copy);
     return rc;
@@ -155,44 +228,100 @@ sf_code sf_session_save(sf_session *s, const sf_tokens *t, sf_error *err) {
   return SF_OK;
 }
 
-sf_code sf_session_refresh(sf_session *s, const char *stale_token,
-                           long lock_timeout_ms, int *refreshed,
-                           sf_error *err) {
+/*
+ * Records why the stored refresh token must not be sent again, after the
+ * token endpoint refused it (invalid_grant) or its answer was lost once
+ * the request had left (with rotation, the server may have spent it; a
+ * second use would revoke the whole chain). Not after an answer was lost
+ * when the app is known not to rotate: the token is still good. The
+ * caller's error becomes the recorded one, the same for every process.
+ */
+static void record_failure(sf_session *s, const sf_tokens *stored,
+                           stored_extra *x, sf_error *err) {
+  sf_error e;
+  if (!err)
+    return;
+  if (err->code == SF_E_OAUTH && strcmp(err->remote_code, "invalid_grant") == 0)
+    sf__error_set(&e, SF_E_OAUTH,
+                  "the token endpoint refused the refresh token of profile "
+                  "'%s' (%s), so it is not sent again: authorize again",
+                  s->profile, err->message);
+  else if (err->code == SF_E_OUTCOME_UNKNOWN && x->rotates != 0)
+    sf__error_set(&e, SF_E_OUTCOME_UNKNOWN,
+                  "the answer to the refresh of profile '%s' was lost after "
+                  "it was sent (%s); the server may have rotated its refresh "
+                  "token, which is therefore not sent again: authorize again",
+                  s->profile, err->message);
+  else
+    return;
+  e.http_status = err->http_status;
+  sf__strlcpy(e.remote_code, err->remote_code, sizeof e.remote_code);
+  x->failure = e;
+  /* if this write fails, the next process sends the token again */
+  write_stored(s, stored, x, NULL);
+  *err = e;
+}
+
+sf_code sf_session_renew(sf_session *s, const char *stale_token,
+                         long lock_timeout_ms, sf_session_grant_fn regrant,
+                         void *ud, int *renewed, sf_error *err) {
   sf_tokens stored = {0}, fresh = {0};
+  stored_extra x;
   sf_code rc, urc;
-  if (refreshed)
-    *refreshed = 0;
+  if (renewed)
+    *renewed = 0;
   if (!s)
     return sf__error_set(err, SF_E_INVALID_ARG, NULL);
   rc = sf_store_lock(s->store, s->profile, s->user, lock_timeout_ms, err);
   if (rc != SF_OK)
     return rc;
-  rc = read_stored(s, &stored, err);
+  rc = read_stored(s, &stored, &x, err);
   if (rc != SF_OK)
     goto done;
   if (!stale_token || strcmp(stored.access_token, stale_token) != 0) {
-    /* another process (or an earlier call) refreshed already */
+    /* another process (or an earlier call) renewed already */
     sf_tokens_clear(&s->tokens);
     s->tokens = stored;
     memset(&stored, 0, sizeof stored);
     s->loaded = 1;
     goto done;
   }
-  if (!stored.refresh_token) {
+  if (x.failure.code != SF_OK) {
+    /* refused or spent: report why, send nothing */
+    if (err)
+      *err = x.failure;
+    rc = x.failure.code;
+    goto done;
+  }
+  if (stored.refresh_token) {
+    rc = sf_oauth_refresh(s->http, &s->app, s->policy, stored.refresh_token,
+                          &fresh, err);
+    if (rc != SF_OK) {
+      record_failure(s, &stored, &x, err);
+      goto done;
+    }
+    x.rotates = strcmp(fresh.refresh_token, stored.refresh_token) != 0;
+  } else if (regrant) {
+    rc = regrant(ud, &fresh, err);
+    if (rc == SF_OK && (!fresh.access_token || !fresh.instance_url))
+      rc = sf__error_set(err, SF_E_PROTOCOL,
+                         "the renewal of profile '%s' gave no access_token "
+                         "or instance_url",
+                         s->profile);
+    if (rc != SF_OK)
+      goto done;
+    x.rotates = -1;
+  } else {
     rc = sf__error_set(err, SF_E_OAUTH,
                        "the session expired and profile '%s' holds no "
                        "refresh token; authorize again",
                        s->profile);
     goto done;
   }
-  rc = sf_oauth_refresh(s->http, &s->app, s->policy, stored.refresh_token,
-                        &fresh, err);
-  if (rc != SF_OK)
-    goto done;
-  if (refreshed)
-    *refreshed = 1;
+  if (renewed)
+    *renewed = 1;
   /* durable before anyone uses the new (possibly rotated) refresh token */
-  rc = write_stored(s, &fresh, err);
+  rc = write_stored(s, &fresh, &x, err);
   if (rc != SF_OK)
     goto done;
   sf_tokens_clear(&s->tokens);
@@ -206,6 +335,13 @@ done:
   sf_tokens_clear(&stored);
   sf_tokens_clear(&fresh);
   return rc;
+}
+
+sf_code sf_session_refresh(sf_session *s, const char *stale_token,
+                           long lock_timeout_ms, int *refreshed,
+                           sf_error *err) {
+  return sf_session_renew(s, stale_token, lock_timeout_ms, NULL, NULL,
+                          refreshed, err);
 }
 
 /* Is this 401 an expired or invalid session that a refresh may cure? */

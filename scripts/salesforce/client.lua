@@ -104,31 +104,35 @@ end
 
 -- ---- the one call path ---------------------------------------------------------
 
--- Refreshes after `stale` met 401: the session's single-flight refresh,
--- or the flow again. Returns true or nil, err.
+-- The renewal failures that authorizing again cures.
+local FIXED_BY_LOGIN = { oauth = true, outcome_unknown = true, signature = true,
+  untrusted_host = true }
+
+-- Renews after `stale` met 401: the session's single-flight renewal under
+-- the store lock (the refresh grant, or for a set without a refresh token
+-- the flow again, through `reauth`), or the flow again without a session.
+-- Returns true or nil, err.
 function Client:refresh(stale)
   check_open(self)
+  local t, err
   if self.session then
-    local refreshed, err = self.session:refresh(stale or self.access_token)
-    if refreshed ~= nil then -- false: another process or task had refreshed
-      local t = self.session:tokens()
-      self.access_token = t.access_token
-      self.instance_url = t.instance_url:gsub("/+$", "")
-      return true
-    end
-    -- without a refresh token (JWT, client credentials) run the flow again
-    if not (self.reauth and err.kind == "oauth") then return nil, err end
+    local renewed
+    renewed, err = self.session:refresh(stale or self.access_token, nil, self.reauth)
+    -- false: another process or task had renewed
+    if renewed ~= nil then t = self.session:tokens() end
+  elseif self.reauth then
+    t, err = self.reauth()
   end
-  if self.reauth then
-    local t, err = self.reauth()
-    if not t then return nil, err end
-    if self.session then
-      local ok, serr = self.session:save(t)
-      if not ok then return nil, serr end
-    end
+  if t then
     self.access_token = t.access_token
     self.instance_url = t.instance_url:gsub("/+$", "")
     return true
+  end
+  if err then
+    if self.renewal_hint and type(err) == "table" and FIXED_BY_LOGIN[err.kind] then
+      err.message = err.message .. " (" .. self.renewal_hint .. ")"
+    end
+    return nil, err
   end
   return nil, errors.new("auth",
     "the session expired and this client cannot refresh it (connected with an access "

@@ -130,6 +130,7 @@ function _M.connect(opts)
   local profile, user = opts.profile, opts.user
   c, err = client.new(ws:runtime(), tokens, { session = session, version = opts.version,
     reauth = function() return ws:renew(profile, user) end })
+  if c then c.renewal_hint = "to authorize again, run: " .. ws:login_command(profile, user) end
   if not c then
     ws:close()
     return nil, err

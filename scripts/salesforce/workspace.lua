@@ -472,11 +472,11 @@ function Workspace:finish(profile, user, app, tokens, how)
   return org
 end
 
---- Renews the tokens of (profile, user) when they cannot be refreshed
--- (client credentials and JWT bearer give no refresh token): runs the flow
--- they were obtained with again and stores the result. Returns the new
--- tokens, or nil, err (kind "oauth" when the flow cannot be run again:
--- authorize again).
+--- Runs again the flow the tokens of (profile, user) were obtained with,
+-- for those that give no refresh token (client credentials, JWT bearer).
+-- Returns the new tokens, unsaved (the session's renewal, which calls
+-- this under the store lock, stores them), or nil, err (kind "oauth" when
+-- the flow cannot be run again: authorize again).
 function Workspace:renew(profile, user)
   profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
   local raw = open_store(self):get(META, profile .. "/" .. user)
@@ -491,18 +491,33 @@ function Workspace:renew(profile, user)
   local http
   http, e = self:runtime()
   if not http then return nil, e end
-  local tokens
   if how == "jwt" then
-    tokens, e = core.oauth_jwt_bearer(http, app, self:policy(), meta.key_file, meta.jwt_user,
+    return core.oauth_jwt_bearer(http, app, self:policy(), meta.key_file, meta.jwt_user,
       app.login_url)
-  else
-    tokens, e = core.oauth_client_credentials(http, app, self:policy())
   end
-  if not tokens then return nil, e end
-  local ok
-  ok, e = self:save_tokens(profile, user, tokens)
-  if not ok then return nil, e end
-  return tokens
+  return core.oauth_client_credentials(http, app, self:policy())
+end
+
+--- The command that authorizes (profile, user) again, as it was
+-- authorized (the flow, the JWT key and user), for error messages.
+function Workspace:login_command(profile, user)
+  profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
+  local opt = profile ~= _M.SYSTEM and (" --profile " .. profile) or ""
+  if user ~= _M.WORKSPACE_USER then
+    return "luaforce auth link --user " .. user .. opt
+  end
+  local raw = open_store(self):get(META, profile .. "/" .. user)
+  local meta = raw and cjson.decode(raw)
+  local how = type(meta) == "table" and meta.flow or "web"
+  local cmd = "luaforce auth login" .. opt
+  if how == "client_credentials" then
+    cmd = cmd .. " --client-credentials"
+  elseif how == "jwt" then
+    cmd = cmd .. " --jwt " .. tostring(meta.key_file) .. " --user " .. tostring(meta.jwt_user)
+  elseif how == "device" then
+    cmd = cmd .. " --device"
+  end
+  return cmd
 end
 
 --- A core session of (profile, user) for requests with refresh.

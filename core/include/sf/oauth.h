@@ -239,14 +239,33 @@ sf_code sf_session_save(sf_session *s, const sf_tokens *t, sf_error *err);
 const sf_tokens *sf_session_tokens(const sf_session *s);
 
 /*
- * The single-flight refresh, after `stale_token` met 401
- * INVALID_SESSION_ID. Takes the store lock of (profile, user) (waiting at
- * most lock_timeout_ms), re-reads the stored set: when another process
- * already replaced `stale_token`, adopts that set and sends nothing;
- * otherwise runs the refresh grant, stores the result durably (the new
- * refresh token, with rotation) and only then releases the lock. Counts
- * network refreshes in *refreshed (may be NULL).
+ * Runs a grant again for a token set without a refresh token (client
+ * credentials, JWT bearer): fills *out (cleared, owned by the caller) or
+ * returns an error code with err filled. Called under the store lock.
  */
+typedef sf_code (*sf_session_grant_fn)(void *ud, sf_tokens *out, sf_error *err);
+
+/*
+ * The single-flight renewal, after `stale_token` met 401
+ * INVALID_SESSION_ID. Takes the store lock of (profile, user) (waiting at
+ * most lock_timeout_ms) and re-reads the stored set: when another process
+ * already replaced `stale_token`, adopts that set and sends nothing. When
+ * a refresh of that set was refused (invalid_grant) or its answer was
+ * lost after it was sent (SF_E_OUTCOME_UNKNOWN; unless the app is known
+ * not to rotate refresh tokens), returns the recorded error and sends
+ * nothing: that refresh token is never sent twice. Otherwise renews (the
+ * refresh grant when the set holds a refresh token, else `regrant(ud)`
+ * when not NULL, else SF_E_OAUTH), stores the result durably and only then
+ * releases the lock. A refusal or lost answer of the refresh grant is
+ * recorded in the store first, and err is the recorded error (naming the
+ * profile, the cause, and that it must be authorized again). Sets
+ * *renewed (may be NULL) to 1 when this call renewed over the network.
+ */
+sf_code sf_session_renew(sf_session *s, const char *stale_token,
+                         long lock_timeout_ms, sf_session_grant_fn regrant,
+                         void *ud, int *renewed, sf_error *err);
+
+/* sf_session_renew without a regrant (the refresh grant only). */
 sf_code sf_session_refresh(sf_session *s, const char *stale_token,
                            long lock_timeout_ms, int *refreshed, sf_error *err);
 
