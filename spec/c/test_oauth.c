@@ -1936,9 +1936,20 @@ static void session_refresh_failure_keeps_the_store(void) {
             SF_E_OAUTH);
   CHECK_STR(err.remote_code, "invalid_grant");
   CHECK_INT(refreshed, 0);
+  CHECK(contains(err.message, "profile 'dev'"));
+  CHECK(contains(err.message, "expired access/refresh token"));
   CHECK_INT(sf_store_get(st, "dev", "u", &json, NULL, &err), SF_OK);
   CHECK(contains(json, "00Dx!AQ.one"));
+  CHECK(contains(json, "\"renewal_failure\""));
   free(json);
+  /* recorded: the refused token is never sent again, the cause stays */
+  sf_error_clear(&err);
+  CHECK_INT(sf_session_refresh(s, "00Dx!AQ.one", 1000, &refreshed, &err),
+            SF_E_OAUTH);
+  CHECK_STR(err.remote_code, "invalid_grant");
+  CHECK_INT(err.http_status, 400);
+  CHECK(contains(err.message, "expired access/refresh token"));
+  CHECK_INT(ts_request_count(F.s), 1);
   /* the lock was released */
   CHECK_INT(sf_store_lock(st, "dev", "u", 0, &err), SF_OK);
   CHECK_INT(sf_store_unlock(st, "dev", "u"), SF_OK);
@@ -1949,6 +1960,71 @@ static void session_refresh_failure_keeps_the_store(void) {
   CHECK(contains(err.message, "refresh token"));
   CHECK_INT(ts_request_count(F.s), 1);
   sf_session_free(s);
+  sf_store_free(st);
+  teardown();
+}
+
+/* The regrant of sf_session_renew: counts its calls, gives `access`. */
+typedef struct regrant_state {
+  int calls;
+  const char *access;
+  sf_code fail;
+} regrant_state;
+
+static sf_code test_regrant(void *ud, sf_tokens *out, sf_error *err) {
+  regrant_state *r = ud;
+  r->calls++;
+  if (r->fail != SF_OK) {
+    err->code = r->fail;
+    return r->fail;
+  }
+  sf_tokens_clear(out);
+  out->access_token = strdup(r->access);
+  out->instance_url = strdup(F.instance);
+  return out->access_token && out->instance_url ? SF_OK : SF_E_NOMEM;
+}
+
+/* A set without a refresh token is renewed by the regrant, under the
+ * lock, once: a stale token that was replaced adopts the stored set. */
+static void session_renew_runs_the_regrant_once(void) {
+  sf_store *st = NULL;
+  sf_session *s = NULL, *s2 = NULL;
+  sf_error err;
+  int renewed = -1;
+  regrant_state r = {0, "00Dx!AQ.again", SF_OK};
+  CHECK_INT(setup(), 0);
+  CHECK_INT(sf_store_open_memory(&st), SF_OK);
+  CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "dev", "u"), SF_OK);
+  CHECK_INT(sf_session_new(&s2, F.h, st, &F.app, &F.policy, "dev", "u"), SF_OK);
+  save_initial(s, "00Dx!AQ.cc", NULL);
+  sf_error_clear(&err);
+  CHECK_INT(
+      sf_session_renew(s, "00Dx!AQ.cc", 1000, test_regrant, &r, &renewed, &err),
+      SF_OK);
+  CHECK_INT(r.calls, 1);
+  CHECK_INT(renewed, 1);
+  CHECK_STR(sf_session_tokens(s)->access_token, "00Dx!AQ.again");
+  /* another session with the same stale token: the stored set, no call */
+  CHECK_INT(sf_session_renew(s2, "00Dx!AQ.cc", 1000, test_regrant, &r, &renewed,
+                             &err),
+            SF_OK);
+  CHECK_INT(r.calls, 1);
+  CHECK_INT(renewed, 0);
+  CHECK_STR(sf_session_tokens(s2)->access_token, "00Dx!AQ.again");
+  /* a failing regrant: its error, nothing stored, the lock released */
+  r.fail = SF_E_OAUTH;
+  CHECK_INT(sf_session_renew(s, "00Dx!AQ.again", 1000, test_regrant, &r,
+                             &renewed, &err),
+            SF_E_OAUTH);
+  CHECK_INT(r.calls, 2);
+  CHECK_INT(renewed, 0);
+  CHECK_INT(sf_session_load(s2, &err), SF_OK);
+  CHECK_STR(sf_session_tokens(s2)->access_token, "00Dx!AQ.again");
+  CHECK_INT(sf_store_lock(st, "dev", "u", 0, &err), SF_OK);
+  CHECK_INT(sf_store_unlock(st, "dev", "u"), SF_OK);
+  CHECK_INT(ts_request_count(F.s), 0);
+  sf_session_free(s);
+  sf_session_free(s2);
   sf_store_free(st);
   teardown();
 }
@@ -2086,6 +2162,7 @@ int main(void) {
   TEST(session_scope_refusal_is_not_refreshed);
   TEST(session_adopts_a_newer_stored_set);
   TEST(session_refresh_failure_keeps_the_store);
+  TEST(session_renew_runs_the_regrant_once);
   TEST(session_refresh_waits_for_the_lock);
   TEST(session_absolute_urls_stay_on_the_instance);
   sf_global_cleanup();
