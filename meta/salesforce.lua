@@ -746,14 +746,23 @@ function Session:save(tokens) end
 ---@return salesforce.Error? err
 function Session:tokens() end
 
----Refreshes under the store lock unless another process or task already
----replaced `stale`: true when this call refreshed, false when another had.
----nil, err when the refresh fails (kind "oauth": the grant was refused).
+---Renews under the store lock unless another process or task already
+---replaced `stale`: true when this call renewed, false when another had.
+---A set with a refresh token is refreshed; one without is renewed by
+---`regrant` (run under the lock: it returns new tokens, which are stored,
+---or nil, err). A refresh token the endpoint refused (invalid_grant), whose
+---answer was lost after it was sent (kind "outcome_unknown", unless the
+---app is known not to rotate refresh tokens), or whose new tokens failed a
+---check (the new access token is revoked, a rotated refresh token kept) is
+---recorded in the store: every later call returns that same error and
+---sends nothing, until a new authorization is saved.
+---nil, err when the renewal fails; what `regrant` raises is raised.
 ---@param stale? string the access token that was refused
 ---@param lock_timeout_ms? integer default 30000
----@return boolean|nil refreshed
+---@param regrant? fun(): salesforce.Tokens|nil, salesforce.Error?
+---@return boolean|nil renewed
 ---@return salesforce.Error? err
-function Session:refresh(stale, lock_timeout_ms) end
+function Session:refresh(stale, lock_timeout_ms, regrant) end
 
 ---A blocking request on the instance with the session's token (refresh and
 ---replay on 401). Returns the status, the body text and some headers

@@ -425,7 +425,25 @@ static sf_code post_form(sf_http *http, const char *url, form *f, json_t **obj,
   return rc;
 }
 
-enum { SIG_REQUIRED = 1, SIG_OPTIONAL = 0 };
+enum { SIG_REQUIRED = 1, SIG_OPTIONAL = 0, KEEP_REFUSED = 2 };
+
+/*
+ * Tokens issued but refused by a check (signature, instance or identity
+ * URL): with KEEP_REFUSED they go to *out for the caller (a refresh keeps
+ * the rotated refresh token and revokes the rest); otherwise they are
+ * revoked here, so that nothing issued stays alive unknown to anyone.
+ */
+static void refused(sf_http *http, const sf_oauth_app *app, int flags,
+                    sf_tokens *t, sf_tokens *out) {
+  if (flags & KEEP_REFUSED) {
+    sf_tokens_clear(out);
+    *out = *t;
+    memset(t, 0, sizeof *t);
+  } else {
+    sf_oauth_revoke(
+        http, app, t->refresh_token ? t->refresh_token : t->access_token, NULL);
+  }
+}
 
 /* Runs a grant: POST, parse, check; fills *out. */
 static sf_code grant(sf_http *http, const sf_oauth_app *app,
@@ -468,7 +486,7 @@ static sf_code grant(sf_http *http, const sf_oauth_app *app,
       goto done;
     }
     t.signature_verified = 1;
-  } else if (app->client_secret && sig == SIG_REQUIRED) {
+  } else if (app->client_secret && (sig & SIG_REQUIRED)) {
     rc = sf__error_set(err, SF_E_SIGNATURE,
                        "the token response carries no signature; tokens "
                        "refused");
@@ -479,6 +497,8 @@ static sf_code grant(sf_http *http, const sf_oauth_app *app,
   *out = t;
   memset(&t, 0, sizeof t);
 done:
+  if (rc == SF_E_SIGNATURE || rc == SF_E_UNTRUSTED_HOST)
+    refused(http, app, sig, &t, out);
   sf_tokens_clear(&t);
   json_decref(o);
   return rc;
@@ -531,7 +551,7 @@ sf_code sf_oauth_refresh(sf_http *http, const sf_oauth_app *app,
   add_client(&f, app);
   rc = grant(http, app, policy,
              app->refresh_url ? app->refresh_url : app->token_url, &f,
-             SIG_REQUIRED, out, err);
+             SIG_REQUIRED | KEEP_REFUSED, out, err);
   if (rc == SF_OK && !out->refresh_token) {
     /* no rotation: the refresh token stays valid */
     out->refresh_token = sf__strdup(refresh_token);

@@ -230,17 +230,16 @@ sf_code sf_session_save(sf_session *s, const sf_tokens *t, sf_error *err) {
 
 /*
  * Records why the stored refresh token must not be sent again, after the
- * token endpoint refused it (invalid_grant) or its answer was lost once
- * the request had left (with rotation, the server may have spent it; a
- * second use would revoke the whole chain). Not after an answer was lost
- * when the app is known not to rotate: the token is still good. The
- * caller's error becomes the recorded one, the same for every process.
+ * token endpoint refused it (invalid_grant), its answer was lost once the
+ * request had left (with rotation, the server may have spent it; a
+ * second use would revoke the whole chain), or the tokens it `issued`
+ * were refused by a check. Not after an answer was lost when the app is
+ * known not to rotate: the token is still good. The caller's error
+ * becomes the recorded one, the same for every process.
  */
 static void record_failure(sf_session *s, const sf_tokens *stored,
-                           stored_extra *x, sf_error *err) {
+                           stored_extra *x, int issued, sf_error *err) {
   sf_error e;
-  if (!err)
-    return;
   if (err->code == SF_E_OAUTH && strcmp(err->remote_code, "invalid_grant") == 0)
     sf__error_set(&e, SF_E_OAUTH,
                   "the token endpoint refused the refresh token of profile "
@@ -252,6 +251,13 @@ static void record_failure(sf_session *s, const sf_tokens *stored,
                   "it was sent (%s); the server may have rotated its refresh "
                   "token, which is therefore not sent again: authorize again",
                   s->profile, err->message);
+  else if (issued)
+    sf__error_set(&e, err->code,
+                  "the tokens a refresh of profile '%s' gave were refused "
+                  "(%s); its access token was revoked and its refresh token "
+                  "kept, so that revoking the authorization reaches it: "
+                  "authorize again",
+                  s->profile, err->message);
   else
     return;
   e.http_status = err->http_status;
@@ -262,12 +268,50 @@ static void record_failure(sf_session *s, const sf_tokens *stored,
   *err = e;
 }
 
+/* A refresh stays in the org it was authorised for. */
+static sf_code check_same_org(const sf_tokens *stored, const sf_tokens *fresh,
+                              sf_error *err) {
+  char org[19], user[19], org2[19], user2[19];
+  if (sf_tokens_ids(stored, org, user) != SF_OK ||
+      sf_tokens_ids(fresh, org2, user2) != SF_OK || strcmp(org, org2) == 0)
+    return SF_OK;
+  return sf__error_set(err, SF_E_PROTOCOL,
+                       "the refresh answered for org %s, not the authorized "
+                       "org %s",
+                       org2, org);
+}
+
+/*
+ * Tokens a refresh issued that were then refused: the access token is
+ * revoked; a rotated refresh token replaces the spent one in *stored
+ * (written by record_failure), so that the chain is not lost but can be
+ * revoked with it.
+ */
+static int keep_refused(sf_session *s, sf_tokens *stored, sf_tokens *fresh,
+                        stored_extra *x) {
+  char *spent;
+  if (!fresh->access_token)
+    return 0;
+  sf_oauth_revoke(s->http, &s->app, fresh->access_token, NULL);
+  if (fresh->refresh_token &&
+      strcmp(fresh->refresh_token, stored->refresh_token) != 0) {
+    spent = stored->refresh_token;
+    stored->refresh_token = fresh->refresh_token;
+    fresh->refresh_token = spent;
+    x->rotates = 1;
+  }
+  return 1;
+}
+
 sf_code sf_session_renew(sf_session *s, const char *stale_token,
                          long lock_timeout_ms, sf_session_grant_fn regrant,
                          void *ud, int *renewed, sf_error *err) {
   sf_tokens stored = {0}, fresh = {0};
   stored_extra x;
+  sf_error local;
   sf_code rc, urc;
+  if (!err)
+    err = &local; /* record_failure needs the cause */
   if (renewed)
     *renewed = 0;
   if (!s)
@@ -296,8 +340,10 @@ sf_code sf_session_renew(sf_session *s, const char *stale_token,
   if (stored.refresh_token) {
     rc = sf_oauth_refresh(s->http, &s->app, s->policy, stored.refresh_token,
                           &fresh, err);
+    if (rc == SF_OK)
+      rc = check_same_org(&stored, &fresh, err);
     if (rc != SF_OK) {
-      record_failure(s, &stored, &x, err);
+      record_failure(s, &stored, &x, keep_refused(s, &stored, &fresh, &x), err);
       goto done;
     }
     x.rotates = strcmp(fresh.refresh_token, stored.refresh_token) != 0;

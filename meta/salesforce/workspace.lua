@@ -252,6 +252,25 @@ function Workspace:check_org(tokens) end
 ---@return salesforce.Error? err
 function Workspace:finish(profile, user, app, tokens) end
 
+---(advanced) Runs again the flow the tokens of (profile, user) were
+---obtained with, when it gives no refresh token (client credentials, JWT
+---bearer), and returns the new tokens unsaved: a session's refresh calls it
+---under the store lock and stores them. nil, err (kind "oauth") when the
+---flow cannot be run again without the user.
+---@param profile? string default "system"
+---@param user? string default "_workspace"
+---@return salesforce.Tokens|nil tokens
+---@return salesforce.Error? err
+function Workspace:renew(profile, user) end
+
+---The command that authorizes (profile, user) again as it was authorized
+---(`luaforce auth login` with its flow's options, or `luaforce auth link`
+---for an end user); clients add it to renewal errors.
+---@param profile? string default "system"
+---@param user? string default "_workspace"
+---@return string command
+function Workspace:login_command(profile, user) end
+
 ---(advanced) A session of (profile, user) (default "system" and
 ---"_workspace") for requests with refresh; close it when done.
 ---nil, err when the profile is not configured.

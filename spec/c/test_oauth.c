@@ -1217,6 +1217,8 @@ static void signature_is_required_with_a_secret(void) {
   sf_tokens t = {0};
   sf_error err;
   char body[1024], sig[64];
+  ts_request q;
+  int n;
   CHECK_INT(setup(), 0);
   /* missing */
   push_tokens("00Dx!AQ.unsigned", "5Aep861.u", NULL);
@@ -1227,11 +1229,20 @@ static void signature_is_required_with_a_secret(void) {
   CHECK_INT(err.code, SF_E_SIGNATURE);
   CHECK(err.message[0] != '\0');
   CHECK(t.access_token == NULL && t.refresh_token == NULL);
-  /* signed with another secret */
-  push_tokens("00Dx!AQ.forged", NULL, "another-secret");
+  /* what was issued and refused is revoked: the refresh token */
+  q = last_request();
+  CHECK(contains(q.target, "/services/oauth2/revoke"));
+  CHECK(contains(q.body, "token=5Aep861.u"));
+  n = ts_request_count(F.s);
+  /* signed with another secret: a refresh hands the refused set back (its
+   * caller keeps a rotated refresh token) and revokes nothing itself */
+  push_tokens("00Dx!AQ.forged", "5Aep861.rotated", "another-secret");
   CHECK_INT(sf_oauth_refresh(F.h, &F.app, &F.policy, "rt", &t, &err),
             SF_E_SIGNATURE);
-  CHECK(t.access_token == NULL);
+  CHECK_STR(t.access_token, "00Dx!AQ.forged");
+  CHECK_STR(t.refresh_token, "5Aep861.rotated");
+  CHECK_INT(ts_request_count(F.s), n + 1);
+  sf_tokens_clear(&t);
   /* a genuine signature, but the identity URL was swapped for another
    * user's: the check is what catches it */
   sign(SECRET, F.id, ISSUED, sig);
@@ -1256,6 +1267,9 @@ static void signature_is_required_with_a_secret(void) {
   CHECK_INT(sf_oauth_device_poll(F.h, &F.app, &F.policy, "dc", &t, &err),
             SF_E_SIGNATURE);
   CHECK(t.access_token == NULL);
+  q = last_request();
+  CHECK(contains(q.body, "token=00Dx%21AQ.device") ||
+        contains(q.body, "token=00Dx!AQ.device"));
   CHECK(!contains(err.message, SECRET));
   teardown();
 }
@@ -1964,6 +1978,45 @@ static void session_refresh_failure_keeps_the_store(void) {
   teardown();
 }
 
+/* A refresh whose new tokens fail the signature check: the new access
+ * token is revoked, the rotated refresh token replaces the spent one, the
+ * refusal is recorded and nothing is sent again. */
+static void session_refused_refresh_keeps_the_rotated_token(void) {
+  sf_store *st = NULL;
+  sf_session *s = NULL;
+  sf_error err;
+  ts_request q;
+  char *json = NULL;
+  CHECK_INT(setup(), 0);
+  CHECK_INT(sf_store_open_memory(&st), SF_OK);
+  CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "dev", "u"), SF_OK);
+  save_initial(s, "00Dx!AQ.old", "5Aep861.spent");
+  push_tokens("00Dx!AQ.forged", "5Aep861.next", "another-secret");
+  push(200, NULL, "");
+  sf_error_clear(&err);
+  CHECK_INT(sf_session_refresh(s, "00Dx!AQ.old", 1000, NULL, &err),
+            SF_E_SIGNATURE);
+  CHECK(contains(err.message, "profile 'dev'"));
+  CHECK(contains(err.message, "signature"));
+  CHECK_INT(ts_request_count(F.s), 2);
+  ts_request_at(F.s, 1, &q);
+  CHECK(contains(q.target, "/services/oauth2/revoke"));
+  CHECK(contains(q.body, "00Dx"));
+  CHECK(contains(q.body, "AQ.forged"));
+  CHECK_INT(sf_store_get(st, "dev", "u", &json, NULL, &err), SF_OK);
+  CHECK(contains(json, "5Aep861.next"));
+  CHECK(!contains(json, "5Aep861.spent"));
+  CHECK(!contains(json, "AQ.forged"));
+  CHECK(contains(json, "\"renewal_failure\""));
+  free(json);
+  CHECK_INT(sf_session_refresh(s, "00Dx!AQ.old", 1000, NULL, &err),
+            SF_E_SIGNATURE);
+  CHECK_INT(ts_request_count(F.s), 2);
+  sf_session_free(s);
+  sf_store_free(st);
+  teardown();
+}
+
 /* The regrant of sf_session_renew: counts its calls, gives `access`. */
 typedef struct regrant_state {
   int calls;
@@ -2163,6 +2216,7 @@ int main(void) {
   TEST(session_adopts_a_newer_stored_set);
   TEST(session_refresh_failure_keeps_the_store);
   TEST(session_renew_runs_the_regrant_once);
+  TEST(session_refused_refresh_keeps_the_rotated_token);
   TEST(session_refresh_waits_for_the_lock);
   TEST(session_absolute_urls_stay_on_the_instance);
   sf_global_cleanup();

@@ -187,6 +187,46 @@ describe("renewal across 20 processes", function()
     assert.are.equal("invalid_grant", stored().renewal_failure.remote_code)
   end)
 
+  it("keeps the rotated refresh token when the new tokens fail a check", function()
+    emu.call("POST", "/app", { refresh_token_rotation = true })
+    local rt = web_login()
+    emu.call("POST", "/sessions/expire")
+    -- a session whose policy refuses the loopback instance URL it gets back
+    local core = require "salesforce.core"
+    local ws = assert(workspace.open({ dir = dir }))
+    local app = assert(ws:app("system"))
+    local s = assert(core.session_new(assert(ws:runtime()), ws.store, app,
+      { allow_loopback = false }, "system", workspace.WORKSPACE_USER))
+    local old = assert(s:load()).access_token
+    local ok, err = s:refresh(old)
+    assert.is_nil(ok)
+    assert.are.equal("untrusted_host", err.kind)
+    assert.matches("the tokens a refresh of profile 'system' gave were refused %(instance_url",
+      err.message)
+    -- one refresh, then the refused access token revoked; nothing re-sent
+    assert.is_nil(s:refresh(old))
+    s:close()
+    ws:close()
+    local grants = sent(API)
+    local rts = refreshes(grants)
+    assert.are.equal(1, #rts)
+    local revoked = emu.call("GET", "/log?path=/services/oauth2/revoke").requests
+    assert.are.equal(1, #revoked)
+    -- the chain is not lost: the store holds its live refresh token
+    local active, revoked_access = {}, 0
+    local sessions = emu.call("GET", "/sessions")
+    for _, t in ipairs(sessions.refresh_tokens) do
+      if t.state == "active" then active[#active + 1] = t.refresh_token end
+    end
+    for _, t in ipairs(sessions.access_tokens) do
+      if t.revoked then revoked_access = revoked_access + 1 end
+    end
+    assert.are.equal(1, #active)
+    assert.are_not.equal(rt, active[1])
+    assert.are.equal(active[1], stored().refresh_token)
+    assert.are.equal(1, revoked_access)
+  end)
+
   it("renews a refresh token again after a lost answer when the app does not rotate", function()
     local rt = web_login()
     -- one refresh that answers teaches the workspace that tokens do not rotate

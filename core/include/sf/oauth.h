@@ -137,7 +137,9 @@ sf_code sf_oauth_verify_signature(const char *client_secret, const char *id,
  * *out (cleared first) from the response after checking it: the signature
  * when the client secret is known (a missing or wrong one is
  * SF_E_SIGNATURE, except for JWT bearer, where Salesforce omits it),
- * instance_url and id against `policy` (NULL: defaults). OAuth refusals
+ * instance_url and id against `policy` (NULL: defaults); tokens issued
+ * but refused by these checks are revoked (except by the refresh grant,
+ * below). OAuth refusals
  * are SF_E_OAUTH with err->remote_code the OAuth `error` and the message
  * its description. Secrets never appear in err or in logs.
  */
@@ -148,7 +150,11 @@ sf_code sf_oauth_exchange_code(sf_http *http, const sf_oauth_app *app,
                                sf_error *err);
 
 /* With rotation the response carries a new refresh token; without, the
- * old one is kept in out->refresh_token. */
+ * old one is kept in out->refresh_token. When the issued tokens fail a
+ * check (SF_E_SIGNATURE, SF_E_UNTRUSTED_HOST), *out holds them anyway, not
+ * for use: the caller keeps a rotated refresh token (the old one is
+ * spent) and revokes the access token; out->refresh_token is NULL when
+ * the response carried none. The caller clears *out in every case. */
 sf_code sf_oauth_refresh(sf_http *http, const sf_oauth_app *app,
                          const sf_oauth_policy *policy,
                          const char *refresh_token, sf_tokens *out,
