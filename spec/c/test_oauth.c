@@ -1986,7 +1986,7 @@ static void session_refused_refresh_keeps_the_rotated_token(void) {
   sf_session *s = NULL;
   sf_error err;
   ts_request q;
-  char *json = NULL;
+  char *json = NULL, other[256], sig[64], body[1024];
   CHECK_INT(setup(), 0);
   CHECK_INT(sf_store_open_memory(&st), SF_OK);
   CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "dev", "u"), SF_OK);
@@ -2012,6 +2012,29 @@ static void session_refused_refresh_keeps_the_rotated_token(void) {
   CHECK_INT(sf_session_refresh(s, "00Dx!AQ.old", 1000, NULL, &err),
             SF_E_SIGNATURE);
   CHECK_INT(ts_request_count(F.s), 2);
+  /* a genuine answer, but for another org: refused the same way */
+  save_initial(s, "00Dx!AQ.mine", "5Aep861.mine");
+  snprintf(other, sizeof other, "%s/id/00Dx0000000OTHERAA/" USER18, F.instance);
+  sign(SECRET, other, ISSUED, sig);
+  snprintf(body, sizeof body,
+           "{\"access_token\":\"00Dx!AQ.elsewhere\",\"signature\":\"%s\","
+           "\"instance_url\":\"%s\",\"id\":\"%s\",\"token_type\":"
+           "\"Bearer\",\"issued_at\":\"" ISSUED "\"}",
+           sig, F.instance, other);
+  push(200, JSON_CT, body);
+  push(200, NULL, "");
+  CHECK_INT(sf_session_refresh(s, "00Dx!AQ.mine", 1000, NULL, &err),
+            SF_E_PROTOCOL);
+  CHECK(contains(err.message, "00Dx0000000OTHERAA"));
+  CHECK(contains(err.message, ORG18));
+  CHECK_INT(ts_request_count(F.s), 4);
+  ts_request_at(F.s, 3, &q);
+  CHECK(contains(q.target, "/services/oauth2/revoke"));
+  CHECK(contains(q.body, "AQ.elsewhere"));
+  CHECK_INT(sf_store_get(st, "dev", "u", &json, NULL, &err), SF_OK);
+  CHECK(contains(json, "5Aep861.mine")); /* not rotated: the same one */
+  CHECK(!contains(json, "AQ.elsewhere"));
+  free(json);
   sf_session_free(s);
   sf_store_free(st);
   teardown();
