@@ -162,6 +162,18 @@ sf_code sf_session_load(sf_session *s, sf_error *err) {
   return SF_OK;
 }
 
+/* A JSON string of an error message, which truncation to the error
+ * record's size may have cut inside a UTF-8 sequence: the cut sequence is
+ * dropped (jansson takes valid UTF-8 only). */
+static json_t *message_json(const sf_error *e) {
+  size_t n = strlen(e->message);
+  json_t *v = NULL;
+  int i;
+  for (i = 0; i < 4 && n > 0 && !(v = json_stringn(e->message, n)); i++)
+    n--;
+  return v ? v : json_string(sf_strerror(e->code));
+}
+
 /* Adds what renewal learned to the serialised set *json (replaced). */
 static sf_code extra_to_json(const stored_extra *x, char **json) {
   json_t *o = json_loads(*json, 0, NULL), *f = NULL;
@@ -172,9 +184,9 @@ static sf_code extra_to_json(const stored_extra *x, char **json) {
       json_object_set_new(o, "refresh_rotates", json_boolean(x->rotates)))
     goto nomem;
   if (x->failure.code != SF_OK) {
-    f = json_pack("{s:i, s:I, s:s, s:s}", "code", (int)x->failure.code,
+    f = json_pack("{s:i, s:I, s:s, s:o}", "code", (int)x->failure.code,
                   "status", (json_int_t)x->failure.http_status, "remote_code",
-                  x->failure.remote_code, "message", x->failure.message);
+                  x->failure.remote_code, "message", message_json(&x->failure));
     if (!f || json_object_set_new(o, "renewal_failure", f))
       goto nomem;
   }

@@ -89,6 +89,9 @@ local workspace = {}
 ---@field authorized_at? integer seconds since the epoch
 ---@field token_age? integer seconds since the tokens were obtained
 ---@field has_refresh_token? boolean
+---Why the refresh token is no longer sent (refused, answer lost, or its
+---new tokens refused): authorize again. Absent when it can be renewed.
+---@field renewal_failure? string
 
 ---@class salesforce.workspace.BeginOptions
 ---@field ttl? integer seconds the link stays valid; default STATE_TTL

@@ -698,7 +698,8 @@ end
 -- ---- status, logout, revoke ------------------------------------------------------
 
 --- Every stored authorization: {profile, user, org_name, edition, username,
--- token_age (seconds), authorized_at}. Never a token.
+-- token_age (seconds), authorized_at, renewal_failure (why its refresh
+-- token is no longer sent, when it is not)}. Never a token.
 function Workspace:status()
   local names, e = self:profiles()
   if not names then return nil, e end
@@ -716,6 +717,9 @@ function Workspace:status()
       if type(t) == "table" and t.obtained_at then
         entry.token_age = math.floor(os.time() - t.obtained_at)
         entry.has_refresh_token = t.refresh_token ~= nil
+      end
+      if type(t) == "table" and type(t.renewal_failure) == "table" then
+        entry.renewal_failure = t.renewal_failure.message
       end
       out[#out + 1] = entry
     end

@@ -2040,6 +2040,41 @@ static void session_refused_refresh_keeps_the_rotated_token(void) {
   teardown();
 }
 
+/* A refusal whose description fills the error record, cut wherever the
+ * UTF-8 sequences fall, is recorded all the same: nothing is re-sent. */
+static void session_long_refusal_is_recorded(void) {
+  sf_store *st = NULL;
+  sf_session *s = NULL;
+  sf_error err;
+  char body[4096], desc[2048];
+  int pad, i;
+  CHECK_INT(setup(), 0);
+  CHECK_INT(sf_store_open_memory(&st), SF_OK);
+  CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "dev", "u"), SF_OK);
+  for (pad = 0; pad < 3; pad++) {
+    save_initial(s, "00Dx!AQ.long", "5Aep861.long");
+    memset(desc, 'x', (size_t)pad);
+    for (i = 0; i < 600; i++) /* U+20AC, three bytes */
+      memcpy(desc + pad + 3 * i, "\xe2\x82\xac", 3);
+    desc[pad + 1800] = '\0';
+    snprintf(body, sizeof body,
+             "{\"error\":\"invalid_grant\",\"error_description\":\"%s\"}",
+             desc);
+    push(400, JSON_CT, body);
+    sf_error_clear(&err);
+    CHECK_INT(sf_session_refresh(s, "00Dx!AQ.long", 1000, NULL, &err),
+              SF_E_OAUTH);
+    CHECK_INT(sf_session_refresh(s, "00Dx!AQ.long", 1000, NULL, &err),
+              SF_E_OAUTH);
+    CHECK_STR(err.remote_code, "invalid_grant");
+    CHECK(contains(err.message, "profile 'dev'"));
+    CHECK_INT(ts_request_count(F.s), pad + 1);
+  }
+  sf_session_free(s);
+  sf_store_free(st);
+  teardown();
+}
+
 /* The regrant of sf_session_renew: counts its calls, gives `access`. */
 typedef struct regrant_state {
   int calls;
@@ -2239,6 +2274,7 @@ int main(void) {
   TEST(session_adopts_a_newer_stored_set);
   TEST(session_refresh_failure_keeps_the_store);
   TEST(session_renew_runs_the_regrant_once);
+  TEST(session_long_refusal_is_recorded);
   TEST(session_refused_refresh_keeps_the_rotated_token);
   TEST(session_refresh_waits_for_the_lock);
   TEST(session_absolute_urls_stay_on_the_instance);

@@ -185,6 +185,9 @@ describe("renewal across 20 processes", function()
         .. "login)\n", outs[i], "process " .. i)
     end
     assert.are.equal("invalid_grant", stored().renewal_failure.remote_code)
+    -- and `auth status` says so
+    assert.matches("\n  cannot be renewed: the token endpoint refused the refresh token of "
+      .. "profile 'system' %(invalid_grant: ", lf({ "status" }))
   end)
 
   it("keeps the rotated refresh token when the new tokens fail a check", function()

@@ -326,6 +326,9 @@ function sub.status(ws, rest)
     out:write(string.format("%-12s %-24s %-24s %-20s %-28s %s\n", a.profile,
       a.user == auth.WORKSPACE_USER and "(workspace)" or a.user, tostring(a.org_name or "-"),
       tostring(a.edition or "-"), tostring(a.username or "-"), age(a.token_age)))
+    if a.renewal_failure then
+      out:write("  cannot be renewed: ", a.renewal_failure, "\n")
+    end
   end
   return 0
 end
