@@ -63,6 +63,29 @@ function _M.tempfile(text, suffix)
   return path
 end
 
+--- fn(...) raises an error whose message contains `text` (plain); returns
+-- the message.
+function _M.raises(text, fn, ...)
+  local ok, msg = pcall(fn, ...)
+  assert(not ok, "expected an error containing: " .. tostring(text))
+  if text then
+    assert(tostring(msg):find(text, 1, true),
+      "expected an error containing '" .. text .. "', got: " .. tostring(msg))
+  end
+  return msg
+end
+
+--- The decoded query parameters of an emulator log entry (name -> value).
+function _M.query_params(entry)
+  local core = require "salesforce.core"
+  local out = {}
+  for pair in (entry.query or ""):gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=?(.*)$")
+    out[core.url_unescape(k, true)] = core.url_unescape(v, true)
+  end
+  return out
+end
+
 --- Starts the emulator (spec/emulator/emulator.py) and waits for its
 -- ready line. opts: https (bool), config (path). Returns an object with
 -- url, ca (path or nil), pid, and methods stop() and call(method, path,
@@ -114,6 +137,19 @@ except urllib.error.HTTPError as e:
     assert(status == 0, err)
     local code, json = out:match("^(%d+)\n(.*)$")
     return cjson.decode(json), tonumber(code)
+  end
+  --- A control call that must succeed; returns the decoded answer.
+  function emu.control(method, path, body)
+    local res, status = emu.call(method, path, body)
+    assert(status and status < 300, "control " .. method .. " " .. path .. ": "
+      .. tostring(status) .. " " .. require("cjson").encode(res))
+    return res
+  end
+  --- The request log, optionally only the paths starting with `prefix`.
+  function emu.sent(prefix)
+    local path = "/log"
+    if prefix then path = path .. "?path=" .. require("salesforce.core").url_escape(prefix) end
+    return emu.control("GET", path).requests
   end
   return emu
 end

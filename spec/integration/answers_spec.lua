@@ -7,7 +7,6 @@
 -- Collections retrieve and upsert and the updated / deleted resources.
 -- Each test asserts what was sent, from the emulator's request log.
 local helper = require "spec.helper"
-local cjson = require "cjson"
 
 package.cpath = helper.module_dir .. "/?.so;" .. package.cpath
 local salesforce = require "salesforce"
@@ -21,29 +20,10 @@ local FAKE_ID = "00Q5g0000000099EAA" -- well formed, never created
 local emu
 local opened = {}
 
-local function control(method, path, body)
-  local res, status = emu.call(method, path, body)
-  assert(status and status < 300, "control " .. method .. " " .. path .. ": "
-    .. tostring(status) .. " " .. cjson.encode(res))
-  return res
-end
-
-local function sent(prefix)
-  local path = "/log"
-  if prefix then path = path .. "?path=" .. core.url_escape(prefix) end
-  return control("GET", path).requests
-end
-
+local function control(...) return emu.control(...) end
+local function sent(prefix) return emu.sent(prefix) end
 local function clear_log() control("DELETE", "/log") end
-
-local function params(entry)
-  local out = {}
-  for pair in (entry.query or ""):gmatch("[^&]+") do
-    local k, v = pair:match("^([^=]*)=?(.*)$")
-    out[core.url_unescape(k, true)] = core.url_unescape(v, true)
-  end
-  return out
-end
+local params, raises = helper.query_params, helper.raises
 
 local function track(sf)
   opened[#opened + 1] = sf
@@ -63,12 +43,6 @@ local function with_token(token)
     ca_file = emu.ca, allow_loopback = true })))
 end
 
-local function raises(text, fn, ...)
-  local ok, msg = pcall(fn, ...)
-  assert.is_false(ok, "expected an error containing: " .. text)
-  assert.truthy(tostring(msg):find(text, 1, true),
-    "expected an error containing '" .. text .. "', got: " .. tostring(msg))
-end
 
 local function seed(sobject, records)
   return control("POST", "/seed", { sobject = sobject, records = records }).ids

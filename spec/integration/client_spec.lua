@@ -117,15 +117,7 @@ local function stored(sobject)
   return out, n
 end
 
---- The decoded query parameters of a log entry.
-local function params(entry)
-  local out = {}
-  for pair in (entry.query or ""):gmatch("[^&]+") do
-    local k, v = pair:match("^([^=]*)=?(.*)$")
-    out[core.url_unescape(k, true)] = core.url_unescape(v, true)
-  end
-  return out
-end
+local params = helper.query_params
 
 local function count_grants(grant_type)
   local n = 0
@@ -197,16 +189,7 @@ local function failed(expected, res, err)
   return err
 end
 
---- fn(...) raises an error whose message contains `text` (plain).
-local function raises(text, fn, ...)
-  local ok, msg = pcall(fn, ...)
-  assert.is_false(ok, "expected an error containing: " .. tostring(text))
-  if text then
-    assert.truthy(tostring(msg):find(text, 1, true),
-      "expected an error containing '" .. text .. "', got: " .. tostring(msg))
-  end
-  return msg
-end
+local raises = helper.raises
 
 local function names_of(records, field)
   local out = {}

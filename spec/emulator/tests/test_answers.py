@@ -14,10 +14,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from emulib import EmulatorTestCase, V  # noqa: E402
 
 
-class Relationships(EmulatorTestCase):
+class QueryCase(EmulatorTestCase):
     def setUp(self):
         super().setUp()
         self.tok = self.emu.password_token()
+
+    def q(self, soql):
+        r = self.emu.query(soql, self.tok)
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+
+class Relationships(QueryCase):
+    def setUp(self):
+        super().setUp()
         seed = self.emu.control("POST", "/seed", {"sobject": "Account",
                                                   "records": [
                                                       {"Name": "Acme"},
@@ -28,11 +38,6 @@ class Relationships(EmulatorTestCase):
                 {"LastName": "Cole", "AccountId": self.acme},
                 {"LastName": "Able", "AccountId": self.acme},
                 {"LastName": "Lone"}]})["ids"]
-
-    def q(self, soql):
-        r = self.emu.query(soql, self.tok)
-        self.assertEqual(r.status, 200, r)
-        return r.json
 
     def test_child_subquery(self):
         body = self.q("SELECT Name, (SELECT LastName FROM Contacts ORDER BY "
@@ -65,19 +70,13 @@ class Relationships(EmulatorTestCase):
         self.assertError(r, 400, "MALFORMED_QUERY")
 
 
-class Aggregates(EmulatorTestCase):
+class Aggregates(QueryCase):
     def setUp(self):
         super().setUp()
-        self.tok = self.emu.password_token()
         rows = [("Web", 10), ("Web", 30), ("Phone Inquiry", 5), (None, None)]
         self.emu.control("POST", "/seed", {"sobject": "Lead", "records": [
             {"LastName": "L%d" % i, "Company": "C", "LeadSource": src,
              "NumberOfEmployees": n} for i, (src, n) in enumerate(rows)]})
-
-    def q(self, soql):
-        r = self.emu.query(soql, self.tok)
-        self.assertEqual(r.status, 200, r)
-        return r.json
 
     def test_group_by(self):
         body = self.q("SELECT LeadSource, COUNT(Id), SUM(NumberOfEmployees) "
@@ -114,10 +113,7 @@ class Aggregates(EmulatorTestCase):
         self.assertError(r, 400, "INVALID_FIELD")
 
 
-class Answers(EmulatorTestCase):
-    def setUp(self):
-        super().setUp()
-        self.tok = self.emu.password_token()
+class Answers(QueryCase):
 
     def test_missing_header_is_not_a_stale_session(self):
         self.assertError(self.emu.get("/limits", None), 401,
@@ -168,10 +164,7 @@ def iso(epoch):
         epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-class Replication(EmulatorTestCase):
-    def setUp(self):
-        super().setUp()
-        self.tok = self.emu.password_token()
+class Replication(QueryCase):
 
     def span(self, which, start, end, obj="Lead"):
         return self.emu.get("/sobjects/%s/%s/?%s" % (obj, which,
