@@ -38,9 +38,7 @@ local RETRYABLE_STATUS = { [420] = true, [429] = true, [500] = true, [502] = tru
 -- gateways answer with instead. Returns the list (possibly empty).
 local function error_list(body)
   local list = body
-  if type(body) == "table" and (body.errorCode or body.statusCode) then
-    list = { body }
-  end
+  if type(body) == "table" and body.errorCode then list = { body } end
   local errors = {}
   if type(list) == "table" then
     for _, e in ipairs(list) do
