@@ -291,6 +291,9 @@ describe("Salesforce's answers", function()
       assert.are.equal('"a\\-b*"', sosl.phrase("a-b*", true))
       assert.are.equal('"a\\-b"', sosl.phrase("a-b*"))
       raises("bad argument #2 to 'phrase'", sosl.phrase, "ab", 1)
+      assert.are.equal('FIND {"ab*"} IN NAME FIELDS', sosl.build({ text = "ab*", scope = "NAME",
+        wildcards = true }))
+      raises("wildcards must be a boolean", sosl.build, { text = "ab", wildcards = 1 })
     end)
   end)
 
