@@ -77,7 +77,10 @@ Default configuration (used when --config is not given):
     "jwt_audiences": null,              extra accepted "aud" values
     "client_credentials_user": "dev@example.com",   null disables the flow
     "device_interval": 5,               seconds between device polls
-    "device_code_lifetime": 600
+    "device_code_lifetime": 600,
+    "name": "luaforce-test-app",       the app's name in Sforce-Limit-Info
+    "api_limit": null                   per-app API allocation (daily
+                                        calls), null = none
   }],
   "custom_fields": {"Lead": [{"name": "Score__c", "type": "double",
                               "external_id": false}]},
@@ -118,7 +121,8 @@ def default_app():
             "auto_approve": True, "jwt_certificate": "generated",
             "jwt_audiences": None,
             "client_credentials_user": "dev@example.com",
-            "device_interval": 5, "device_code_lifetime": 600}
+            "device_interval": 5, "device_code_lifetime": 600,
+            "name": "luaforce-test-app", "api_limit": None}
 
 
 def _merge(defaults, given, where):
