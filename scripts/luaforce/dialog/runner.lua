@@ -1,0 +1,102 @@
+-- luaforce.dialog.runner: carries out the effects a turn asks for. Each
+-- service call runs in a salesforce.spawn task, so the calls of many
+-- sessions share one libcurl multi handle; their results go back into the
+-- reducer as service_result inputs until the session waits for the user.
+local cjson = require "cjson"
+local engine = require "luaforce.dialog.engine"
+local sandbox = require "luaforce.dialog.sandbox"
+
+local ipairs, require, table, tostring, type = ipairs, require, table, tostring, type
+
+local _M = {}
+
+-- The response of a failed call: Salesforce's status and error list.
+local function failure(err)
+  local body = type(err) == "table" and err.errors or nil
+  if body == nil then
+    body = { { errorCode = type(err) == "table" and (err.error_code or err.kind) or "ERROR",
+      message = tostring(type(err) == "table" and err.message or err) } }
+  end
+  return { statusCode = type(err) == "table" and err.status or 0, body = body },
+    { kind = type(err) == "table" and err.kind or "error", message = tostring(err) }
+end
+
+-- One service call, in a task: returns the service_result input.
+local function call(effect, sf, env, state)
+  local req = effect.request
+  local body, status
+  if not sf then
+    body, status = nil, env.connect_error or "not connected to Salesforce"
+  elseif req.kind == "rest" then
+    body, status = sf:request{ method = req.method, path = req.path, body = req.body,
+      headers = req.headers, timeout_ms = req.timeout_ms }
+  elseif req.kind == "query" then
+    body, status = sf:query(req.soql, req.binds)
+    if body then status = 200 end
+  else
+    local task = env.bot.tasks[effect.task]
+    local node = task.by_name[effect.node]
+    local res = table.pack(sandbox.call(sandbox.new_budget(env.limits), node.call, sf,
+      engine.copy(state.context)))
+    if not res[1] then
+      if env.log then
+        env.log("dialog: " .. effect.task .. ":" .. effect.node .. ": " .. tostring(res[2]))
+      end
+      return { event = "service_result", node = effect.node, failed = true,
+        response = { statusCode = 0, body = { { errorCode = "SCRIPT_ERROR",
+          message = "the service function failed" } } } }
+    end
+    body, status = res[2], res[3]
+    if body ~= nil and type(status) ~= "number" then status = 200 end
+  end
+  if body == nil then
+    local response, why = failure(status)
+    return { event = "service_result", node = effect.node, failed = true, response = response,
+      error = why }
+  end
+  if body == true then body = cjson.null end
+  return { event = "service_result", node = effect.node,
+    response = { statusCode = status, body = body } }
+end
+
+--- Runs the effects of one session; returns the service_result inputs in
+-- the effects' order. `sf` is a client (or nil: each call fails).
+function _M.run_effects(effects, sf, env, state)
+  local salesforce = require "salesforce"
+  local tasks = {}
+  for i, effect in ipairs(effects) do
+    tasks[i] = salesforce.spawn(call, effect, sf, env, state)
+  end
+  salesforce.wait(table.unpack(tasks))
+  local out = {}
+  for i, t in ipairs(tasks) do out[i] = t:result() end
+  return out
+end
+
+--- One user turn and the service calls it leads to. Returns the new
+-- state, all the messages, and the failures (a list, maybe empty).
+-- `env.sf` is a client or a function returning one (called once, on the
+-- first call).
+function _M.turn(state, input, env)
+  local messages, failures = {}, {}
+  local function take(s, msgs, effects, failed)
+    for _, m in ipairs(msgs) do messages[#messages + 1] = m end
+    if failed then failures[#failures + 1] = failed end
+    return s, effects
+  end
+  local s, effects = take(engine.turn(state, input, env))
+  while #effects > 0 do
+    local sf = env.sf
+    if type(sf) == "function" then
+      local c, err = sf()
+      env.sf, env.connect_error = c, err
+      sf = c
+    end
+    for _, result in ipairs(_M.run_effects(effects, sf, env, s)) do
+      s, effects = take(engine.turn(s, result, env))
+    end
+  end
+  return s, messages, failures
+end
+
+return _M
