@@ -293,11 +293,20 @@ end
 
 enter.message = function(S, env, out, node)
   if node.script then
+    -- print output is one text message; a table printed is a rich one,
+    -- after the text printed before it
     local text = {}
+    local function flush()
+      if #text > 0 then
+        out.messages[#out.messages + 1] = { text = table.concat(text) }
+        text = {}
+      end
+    end
     local function printer(...)
       for i = 1, select("#", ...) do
         local v = select(i, ...)
         if type(v) == "table" then
+          flush()
           out.messages[#out.messages + 1] = { rich = copy(v), text = v.text }
         else
           text[#text + 1] = tostring(v)
@@ -305,9 +314,7 @@ enter.message = function(S, env, out, node)
       end
     end
     run_code(S, env, node, node.script, printer, S.context)
-    if #text > 0 then
-      table.insert(out.messages, #out.messages + 1, { text = table.concat(text) })
-    end
+    flush()
   else
     say(out, S, node.text)
   end

@@ -1,0 +1,144 @@
+-- `luaforce dialog` against the HTTPS emulator: the example bot over an
+-- answers file and over the JSON-lines protocol, with the requests its
+-- service nodes sent read back from the emulator's log; service failures
+-- on their failure paths; `dialog check`.
+local helper = require "spec.helper"
+local cjson = require "cjson"
+
+local BOT = helper.source_dir .. "/scripts/examples/bot"
+
+describe("luaforce dialog", function()
+  local emu, ws, env
+
+  setup(function()
+    emu = helper.emulator{ https = true }
+    ws = os.tmpname()
+    os.remove(ws)
+    env = { LUAFORCE_HOME = ws, LUAFORCE_CA_FILE = emu.ca, LUAFORCE_ALLOW_LOOPBACK = "1" }
+    local _, err, status = helper.luaforce({ "auth", "system", "set", "--client-id",
+      "luaforce-test-client", "--client-secret", "-", "--login-url", emu.url },
+      { env = env, stdin = "luaforce-test-secret\n" })
+    assert.are.equal(0, status, err)
+    _, err, status = helper.luaforce({ "auth", "login", "--client-credentials" }, { env = env })
+    assert.are.equal(0, status, err)
+  end)
+
+  teardown(function()
+    emu.stop()
+    helper.run({ "rm", "-rf", ws })
+  end)
+
+  before_each(function()
+    emu.call("DELETE", "/log")
+    emu.call("DELETE", "/faults")
+  end)
+
+  local function answers(lines)
+    local path = helper.tempfile(table.concat(lines, "\n") .. "\n", ".txt")
+    local out, err, status = helper.luaforce({ "dialog", "run", BOT, "--answers", path },
+      { env = env })
+    os.remove(path)
+    return out, err, status
+  end
+
+  local function sent(path_prefix)
+    local log = emu.call("GET", "/log?path=" .. path_prefix)
+    return log.requests
+  end
+
+  it("creates a lead from an answers file and prints the conversation", function()
+    local out, err, status = answers{ "new lead", "O'Neil", "Orbit Labs", "kate@orbit.example",
+      "yes" }
+    assert.are.equal(0, status, err)
+    local reqs = sent("/services/data/v62.0/sobjects/Lead")
+    assert.are.equal(1, #reqs)
+    assert.are.equal("POST", reqs[1].method)
+    assert.are.same({ LastName = "O'Neil", Company = "Orbit Labs", Email = "kate@orbit.example" },
+      reqs[1].json)
+    local id = reqs[1].json and emu.call("GET", "/records?sobject=Lead").records[1].Id
+    assert.are.equal(table.concat({
+      "bot: Hi! I can create a lead or show one.",
+      "user: new lead",
+      "bot: What is the lead's last name?",
+      "user: O'Neil",
+      "bot: Which company is O'Neil with?",
+      "user: Orbit Labs",
+      "bot: Their email address? (or 'skip')",
+      "user: kate@orbit.example",
+      "bot: Create O'Neil at Orbit Labs?",
+      "user: yes",
+      "bot: Lead O'Neil created: " .. id,
+      "     [View Lead] view lead " .. id,
+    }, "\n") .. "\n", out)
+  end)
+
+  it("takes a volunteered id and escapes it as one path segment", function()
+    local out, err, status = answers{ "view lead 00Q5g0000000099" }
+    assert.are.equal(0, status, err)
+    local reqs = sent("/services/data/v62.0/sobjects/Lead/")
+    assert.are.equal(1, #reqs)
+    assert.are.equal("GET", reqs[1].method)
+    assert.are.equal("/services/data/v62.0/sobjects/Lead/00Q5g0000000099EAA", reqs[1].path)
+    assert.matches("bot: 404 %- No Record Found\n$", out)
+  end)
+
+  it("takes the failure path on a 4xx with Salesforce's error list", function()
+    emu.call("POST", "/faults", { kind = "status", status = 400, method = "POST",
+      path = "/services/data/v62.0/sobjects/Lead",
+      json = { { errorCode = "REQUIRED_FIELD_MISSING", message = "Required fields are missing",
+        fields = { "LastName" } } } })
+    local out, err, status = answers{ "new lead", "X", "Y", "skip", "yes" }
+    assert.are.equal(0, status, err)
+    assert.matches("bot: Salesforce said no %(HTTP 400%): Required fields are missing\n$", out)
+  end)
+
+  it("takes the failure path on a 5xx after the retries", function()
+    emu.call("POST", "/faults", { kind = "status", status = 503, count = 10,
+      path = "/services/data/v62.0/sobjects/Lead/" })
+    local out, err, status = answers{ "view lead 00Q5g0000000099" }
+    assert.are.equal(0, status, err)
+    assert.matches("bot: Something went wrong.\n$", out)
+    assert.is_true(#sent("/services/data/v62.0/sobjects/Lead/") > 1) -- GETs are retried
+  end)
+
+  it("speaks the JSON-lines protocol and nothing else on stdout", function()
+    local input = cjson.encode{ text = "new lead" } .. "\n" .. cjson.encode{ text = "cancel" }
+      .. "\n"
+    local out, err, status = helper.luaforce({ "dialog", "run", BOT, "--jsonl" },
+      { env = env, stdin = input })
+    assert.are.equal(0, status, err)
+    local lines = {}
+    for line in out:gmatch("[^\n]+") do lines[#lines + 1] = cjson.decode(line) end
+    assert.are.same({
+      { type = "message", text = "Hi! I can create a lead or show one." },
+      { type = "turn_end", task = cjson.null, node = cjson.null },
+      { type = "message", text = "What is the lead's last name?" },
+      { type = "turn_end", task = "create_lead", node = "lastName" },
+      { type = "message", text = "OK, I have cancelled that." },
+      { type = "turn_end", task = cjson.null, node = cjson.null },
+    }, lines)
+  end)
+
+  it("refuses a line that is not a JSON object with text or event", function()
+    local _, err, status = helper.luaforce({ "dialog", "run", BOT, "--jsonl" },
+      { env = env, stdin = "hello\n" })
+    assert.are.equal(1, status)
+    assert.matches("jsonl: each line is", err, 1, true)
+  end)
+
+  it("check validates a bot and reports file:node problems", function()
+    local out, err, status = helper.luaforce({ "dialog", "check", BOT })
+    assert.are.equal(0, status, err)
+    assert.are.equal("ok: 2 tasks (create_lead, view_lead)\n", out)
+    local bad = helper.tempfile([[
+      local dialog = require "luaforce.dialog"
+      return dialog.task{ name = "t", nodes = {
+        { name = "a", type = "entity", entity_type = "number", next = "b" } } } ]])
+    out, err, status = helper.luaforce({ "dialog", "check", bad })
+    os.remove(bad)
+    assert.are.equal(1, status)
+    assert.are.equal("", out)
+    assert.matches(bad .. ":a: next goes to unknown node 'b'\n", err, 1, true)
+    assert.matches(bad .. ":a: no prompt\n", err, 1, true)
+  end)
+end)
