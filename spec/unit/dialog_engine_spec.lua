@@ -77,6 +77,7 @@ describe("entity nodes", function()
     local bot = bot_of{ ["count.lua"] = ASK_NUMBER }
     local state, r = talk(bot, { "count things", "a", "b", "c" })
     assert.are.same({ dialog.RESPONSES.retries_exceeded }, r[4])
+    local _
     assert.is_nil(state.task)
     bot = bot_of{ ["count.lua"] = ASK_NUMBER:gsub("retries = 2,",
       "retries = 1, on_retries_exceeded = 'giveup',"):gsub("} }\n$",
@@ -87,9 +88,9 @@ describe("entity nodes", function()
 
   it("defaults to five retries", function()
     local bot = bot_of{ ["count.lua"] = ASK_NUMBER:gsub("retries = 2, ", "") }
-    local state, r = talk(bot, { "count things", "x", "x", "x", "x", "x" })
+    local state = talk(bot, { "count things", "x", "x", "x", "x", "x" })
     assert.are.equal("count", state.task)
-    _, r = talk(bot, { "x" }, { state = state })
+    local _, r = talk(bot, { "x" }, { state = state })
     assert.are.same({ dialog.RESPONSES.retries_exceeded }, r[1])
   end)
 
@@ -100,7 +101,8 @@ describe("entity nodes", function()
           default = "hid", next = "o" },
         { name = "o", type = "entity", entity_type = "email", mode = "optional",
           default = "none@example.com", prompt = "Email?", next = "m" },
-        { name = "m", type = "message", text = "{{context.entities.h}} {{context.entities.o}}" },
+        { name = "m", type = "message",
+          text = "{{context.entities.h}} {{context.entities.o}}" },
       } } ]] }
     local _, r = talk(bot, { "go", "no thanks" })
     assert.are.same({ { "Email?" }, { "hid none@example.com" } }, r)
@@ -115,7 +117,8 @@ describe("entity nodes", function()
           next = "email" },
         { name = "email", type = "entity", entity_type = "email", prompt = "Email?",
           next = "m" },
-        { name = "m", type = "message", text = "{{context.entities.id}} {{context.entities.email}}" },
+        { name = "m", type = "message",
+          text = "{{context.entities.id}} {{context.entities.email}}" },
       } } ]] }
     local _, r = talk(bot, { "view lead 00Q5g00000DZ0d4", "Ada" })
     assert.are.same({ { "Your name?" }, { "Email?" } }, r)
@@ -158,14 +161,12 @@ describe("transitions", function()
     assert.are.equal("yes", answer('{ "entities.n", ">=", 11 }', "11"))
     assert.are.equal("yes", answer('{ "context.tags", "contains", "b" }', "1"))
     assert.are.equal("no", answer('{ "context.tags", "contains", "c" }', "1"))
-    assert.are.equal("yes", answer('{ all = { { "entities.n", ">", 1 }, { "entities.n", "<", 3 } } }',
-      "2"))
-    assert.are.equal("no", answer('{ all = { { "entities.n", ">", 1 }, { "entities.n", "<", 3 } } }',
-      "3"))
-    assert.are.equal("yes", answer('{ any = { { "entities.n", "==", 1 }, { "entities.n", "==", 3 } } }',
-      "3"))
-    assert.are.equal("no", answer('{ any = { { "entities.n", "==", 1 }, { "entities.n", "==", 3 } } }',
-      "2"))
+    local all = '{ all = { { "entities.n", ">", 1 }, { "entities.n", "<", 3 } } }'
+    local any = '{ any = { { "entities.n", "==", 1 }, { "entities.n", "==", 3 } } }'
+    assert.are.equal("yes", answer(all, "2"))
+    assert.are.equal("no", answer(all, "3"))
+    assert.are.equal("yes", answer(any, "3"))
+    assert.are.equal("no", answer(any, "2"))
   end)
 end)
 
@@ -178,11 +179,12 @@ describe("confirmation, message, logic and dialog nodes", function()
           { name = "ok", type = "confirmation", prompt = "Sure?", yes = "sub", no = "nope",
             synonyms = { yes = { "jawohl" } } },
           { name = "sub", type = "dialog", task = "inner", next = "after" },
-          { name = "after", type = "logic", set = { ["context.seen"] = "{{context.sub.entities.x}}" },
-            next = "show" },
+          { name = "after", type = "logic",
+            set = { ["context.seen"] = "{{context.sub.entities.x}}" }, next = "show" },
           { name = "show", type = "message", script = function(context)
               print("got ", context.seen)
-              print{ type = "button", text = "Open", buttons = { { title = "View", url = "https://x" } } }
+              print{ type = "button", text = "Open",
+                buttons = { { title = "View", url = "https://x" } } }
             end },
           { name = "nope", type = "message", text = { "Fine.", "OK then." } },
         } } ]],
