@@ -101,6 +101,45 @@ describe("luaforce dialog", function()
     assert.is_true(#sent("/services/data/v62.0/sobjects/Lead/") > 1) -- GETs are retried
   end)
 
+  it("finishes in another process a session saved in the middle of a task", function()
+    local function run(lines)
+      local path = helper.tempfile(table.concat(lines, "\n") .. "\n", ".txt")
+      local out, err, status = helper.luaforce({ "dialog", "run", BOT, "--answers", path,
+        "--session", "s1", "--user", "ada" }, { env = env })
+      os.remove(path)
+      assert.are.equal(0, status, err)
+      return out
+    end
+    local first = run{ "new lead", "Turing" }
+    assert.matches("bot: Which company is Turing with%?\n$", first)
+    local second = run{ "Bletchley", "skip", "yes" }
+    assert.matches("^user: Bletchley\nbot: Their email address%?", second)
+    local reqs = sent("/services/data/v62.0/sobjects/Lead")
+    assert.are.equal(1, #reqs, second)
+    assert.are.same({ LastName = "Turing", Company = "Bletchley" }, reqs[1].json)
+    assert.matches("bot: Lead Turing created: 00Q%w+\n", second)
+  end)
+
+  it("fails a service call that passes its timeout onto the failure path", function()
+    local task = helper.tempfile([[
+      local dialog = require "luaforce.dialog"
+      return dialog.task{ name = "slow", nodes = {
+        { name = "svc", type = "service", path = "/limits", timeout = 1,
+          on_failure = "late", next = "fine" },
+        { name = "fine", type = "message", text = "fine" },
+        { name = "late", type = "message",
+          text = "late: {{context.svc.response.statusCode}}" } } } ]])
+    emu.call("POST", "/latency", { ms = 3000, path = "/services/data/v62.0/limits" })
+    local path = helper.tempfile("", ".txt")
+    local out, err, status = helper.luaforce({ "dialog", "run", task, "--answers", path },
+      { env = env })
+    emu.call("DELETE", "/latency")
+    os.remove(task)
+    os.remove(path)
+    assert.are.equal(0, status, err)
+    assert.are.equal("bot: late: 0\n", out)
+  end)
+
   it("speaks the JSON-lines protocol and nothing else on stdout", function()
     local input = cjson.encode{ text = "new lead" } .. "\n" .. cjson.encode{ text = "cancel" }
       .. "\n"

@@ -240,6 +240,17 @@ describe("service nodes", function()
     assert.are.same({ "Ada" }, r[1])
   end)
 
+  it("pauses for authorization and runs the call again once authorized", function()
+    local state = talk(bot, { "show", "x" })
+    local s2, r = talk(bot, { { event = "service_result", node = "svc", unauthorized = true },
+      "hello?", { event = "authorized" } }, { state = state })
+    assert.are.same({ (dialog.RESPONSES.needs_authorization:gsub(" {{url}}", "")) }, r[1])
+    assert.are.same(r[1], r[2])
+    assert.are.same({}, r[3])
+    assert.are.equal("service", s2.await)
+    assert.are.equal("svc", s2.node)
+  end)
+
   it("keeps the response on failure and takes the failure path", function()
     local state = talk(bot, { "show", "x" })
     local s2, r = talk(bot, { { event = "service_result", node = "svc", failed = true,

@@ -11,7 +11,7 @@ local io, ipairs, pcall, require, table, tostring, type =
 
 local USAGE = [=[
 luaforce dialog run BOT|TASK [--answers FILE | --jsonl] [--user ID] [--lang LANG]
-                            [--workspace DIR] [--profile NAME]
+                            [--session NAME] [--workspace DIR] [--profile NAME]
 luaforce dialog check PATH]=]
 
 local HELP = [=[
@@ -19,6 +19,13 @@ BOT is a folder of task files with a bot.lua; TASK is one task file (the
 conversation starts in it). Salesforce calls use the workspace's stored
 authorization (see 'luaforce auth'): --profile (default "system") and
 --user pick it.
+
+--session NAME keeps the conversation in the workspace: its state is saved
+after every turn (atomically, in the workspace's store) and a later run
+with the same bot, --user and NAME, in any process, resumes it where it
+was. Session variables (BotUserSession, UserSession, BotContext,
+EnterpriseContext) live in the workspace's store with --session, in
+memory otherwise.
 
 run talks on the terminal; with --answers FILE it reads one user line a
 line from FILE and prints the conversation as "user: ..." and "bot: ..."
@@ -83,13 +90,48 @@ local function run(rest, opts)
   local bot = load(path)
   if not bot then return 1 end
   local env = { bot = bot, log = function(msg) io.stderr:write(msg, "\n") end }
+  -- the end user's own authorization when there is one, else the
+  -- workspace's (pre-authorized)
   env.sf = function()
-    local c, e = require("salesforce").connect{ profile = opts.profile or "system",
-      user = opts.user, workspace = opts.workspace }
+    local salesforce = require "salesforce"
+    local profile = opts.profile or "system"
+    local c, e
+    if opts.user then
+      c, e = salesforce.connect{ profile = profile, user = opts.user, workspace = opts.workspace }
+    end
+    if not c then
+      c, e = salesforce.connect{ profile = profile, workspace = opts.workspace }
+    end
     if not c then err("cannot connect to Salesforce: " .. tostring(e)) end
     return c, e
   end
   local state = dialog.new{ lang = opts.lang, user = { id = opts.user } }
+  local store = require "luaforce.dialog.store"
+  local ws, saved_key, resumed
+  if opts.session then
+    local e
+    ws, e = require("salesforce.workspace").open{ dir = opts.workspace }
+    if not ws then
+      err(tostring(e))
+      return 1
+    end
+    env.store = store.wrap(ws.store)
+    saved_key = bot.name .. "/" .. (opts.user or "anonymous") .. "/" .. opts.session
+    local saved, serr = env.store:get("dialog-state", saved_key)
+    if serr then
+      err(tostring(serr))
+      return 1
+    end
+    if saved then state, resumed = saved, true end
+  else
+    env.store = store.memory()
+  end
+  local function save()
+    if not saved_key then return true end
+    local ok, e = env.store:put("dialog-state", saved_key, state)
+    if not ok then err("cannot save the session: " .. tostring(e)) end
+    return ok
+  end
   local input = io.stdin
   if opts.answers then
     local f, e = io.open(opts.answers, "r")
@@ -119,8 +161,11 @@ local function run(rest, opts)
   local first = { event = "start" }
   if path:match("%.lua$") then first.task = bot.order[1] end -- a task file starts at once
   local messages
-  state, messages = runner.turn(state, first, env)
-  show(messages)
+  if not resumed then
+    state, messages = runner.turn(state, first, env)
+    save()
+    show(messages)
+  end
   local terminal = not opts.answers and not opts.jsonl
   while true do
     if terminal then io.stdout:write("> ") io.stdout:flush() end
@@ -141,10 +186,12 @@ local function run(rest, opts)
       if opts.answers then io.stdout:write("user: ", line, "\n") end
     end
     state, messages = runner.turn(state, turn_input, env)
+    if not save() then return 1 end
     show(messages)
   end
   if input ~= io.stdin then input:close() end
   if type(env.sf) == "table" then env.sf:close() end
+  if ws then ws:close() end
   return 0
 end
 
@@ -157,7 +204,7 @@ return {
     local rest = table.move(argv, 2, #argv, 1, {})
     local opts, pos = args.parse(rest, { ["--answers"] = "value", ["--jsonl"] = "flag",
       ["--user"] = "value", ["--lang"] = "value", ["--workspace"] = "value",
-      ["--profile"] = "value" })
+      ["--profile"] = "value", ["--session"] = "value" })
     if not opts then return usage_error(pos) end
     if sub == "run" then return run(pos, opts) end
     if sub == "check" then return check(pos) end

@@ -78,6 +78,9 @@ end
 local function render(v)
   if v == nil or v == cjson.null then return "" end
   if type(v) == "table" then return json.encode(v) end
+  if math.type(v) == "float" and v == math.floor(v) and math.abs(v) < 2 ^ 53 then
+    return string.format("%d", v) -- 25.0 reads as 25
+  end
   return tostring(v)
 end
 
@@ -123,7 +126,7 @@ end
 local function say(out, S, text, vars)
   text = localise(S, text)
   if text == nil then return end
-  out.messages[#out.messages + 1] = { text = _M.fill(text, S.context, vars) }
+  out.messages[#out.messages + 1] = { text = (_M.fill(text, S.context, vars):gsub(" +$", "")) }
 end
 
 local function respond(out, S, env, name, vars)
@@ -147,6 +150,7 @@ end
 
 local function run_code(S, env, node, fn, printer, ...)
   local task = env.bot.tasks[S.task]
+  for scope, obj in pairs(env.session) do task.env[scope] = obj end
   if type(fn) == "string" then
     local compiled, msg = sandbox.compile(fn, "=" .. task.file .. ":" .. node.name, task.env)
     if not compiled then fail(S, node, msg) end
@@ -155,6 +159,73 @@ local function run_code(S, env, node, fn, printer, ...)
   local res = table.pack(sandbox.with_print(task.env, printer, env.budget, fn, ...))
   if not res[1] then fail(S, node, res[2]) end
   return table.unpack(res, 2, res.n)
+end
+
+-- ---- session variables ----------------------------------------------------------
+
+-- Where a scope's key lives in the store: namespace and key.
+local function store_key(S, env, scope, k)
+  local bot, user = env.bot.name, tostring(S.user.id or "anonymous")
+  if scope == "EnterpriseContext" then return "dialog-enterprise", k end
+  if scope == "BotContext" then return "dialog-bot", bot .. "/" .. k end
+  if scope == "UserSession" then return "dialog-user", user .. "/" .. k end
+  return "dialog-botuser", bot .. "/" .. user .. "/" .. k
+end
+
+local SCOPES = { "BotUserSession", "UserSession", "BotContext", "EnterpriseContext" }
+
+-- The scripts' session objects for one turn: get reads the store (through
+-- what this turn wrote); put and delete are effects for the runner, and
+-- mirror into context.session.<Scope> so templates can read them.
+local function sessions(S, env, out)
+  local api = {}
+  local function mirror(scope, k, v)
+    S.context.session = S.context.session or {}
+    S.context.session[scope] = S.context.session[scope] or {}
+    S.context.session[scope][k] = copy(v)
+  end
+  local function root_key(k, level)
+    if type(k) ~= "string" or k == "" or k:find(".", 1, true) then
+      error("a session key is a root-level name: " .. tostring(k), level + 1)
+    end
+  end
+  for _, scope in ipairs(SCOPES) do
+    local written = {}
+    api[scope] = {
+      get = function(k)
+        root_key(k, 2)
+        local w = written[k]
+        if w then return copy(w.value) end
+        if not env.store then return nil end
+        local v = env.store:get(store_key(S, env, scope, k))
+        return v
+      end,
+      put = function(k, v, ttl_minutes)
+        root_key(k, 2)
+        local ttl = ttl_minutes and tonumber(ttl_minutes)
+        if ttl_minutes ~= nil and not (ttl and ttl > 0) then
+          error("put: ttl_minutes must be a positive number", 2)
+        end
+        local ns, key = store_key(S, env, scope, k)
+        written[k] = { value = copy(v) }
+        mirror(scope, k, v)
+        out.effects[#out.effects + 1] = { type = "store", op = "put", ns = ns, key = key,
+          value = copy(v), ttl = ttl and ttl * 60 or nil }
+      end,
+      delete = function(k)
+        root_key(k, 2)
+        local ns, key = store_key(S, env, scope, k)
+        written[k] = { value = nil }
+        mirror(scope, k, nil)
+        out.effects[#out.effects + 1] = { type = "store", op = "delete", ns = ns, key = key }
+      end,
+    }
+  end
+  -- read-only: the user's profile as the host gave it
+  api.UserContext = { get = function(k) return copy(S.user[k]) end,
+    put = function() error("UserContext is read-only", 2) end,
+    delete = function() error("UserContext is read-only", 2) end }
+  return api
 end
 
 -- ---- transitions --------------------------------------------------------------------
@@ -362,7 +433,7 @@ enter.service = function(S, env, out, node)
   else
     req.kind = "rest"
     req.method = (node.method or "GET"):upper()
-    req.path = fill_value(node.path, S.context, require("luaforce.dialog.escape").segment)
+    req.path = fill_value(node.path, S.context, require("luaforce.dialog.native").segment)
     req.body = node.body and fill_value(node.body, S.context) or nil
     req.headers = node.headers and fill_value(node.headers, S.context) or nil
   end
@@ -538,11 +609,21 @@ local function step(S, input, env, out)
     end
     return respond(out, S, env, "welcome")
   end
+  if input.event == "authorized" then
+    -- the user has authorized: the service node that waited runs again
+    if S.await ~= "authorization" then return end
+    return run(S, env, out, S.node)
+  end
   if input.event == "service_result" then
     if S.await ~= "service" or input.node ~= S.node then
       error("a service result for node " .. tostring(input.node) .. " that nothing waits for", 0)
     end
     local node = bot.tasks[S.task].by_name[S.node]
+    if input.unauthorized then
+      S.await = "authorization"
+      record(S, node, "pause")
+      return respond(out, S, env, "needs_authorization", { url = input.url or "" })
+    end
     local resp = copy(input.response) or {}
     S.context[node.name] = { response = resp }
     S.await = nil
@@ -562,6 +643,14 @@ local function step(S, input, env, out)
   local text = input.text
   if type(text) ~= "string" then error("an input needs text or an event", 0) end
   if S.await == "service" then error("a turn while a service call is in flight", 0) end
+  if S.await == "authorization" then
+    local cmd = INTERRUPT[entities.normalise(text):sub(2, -2)]
+    if cmd == "cancel" then
+      respond(out, S, env, "task_cancelled")
+      return idle(S)
+    end
+    return respond(out, S, env, "needs_authorization", { url = "" })
+  end
   if S.task and S.await == "input" then
     local cmd = INTERRUPT[entities.normalise(text):sub(2, -2)]
     local custom = bot.interruptions or {}
@@ -604,9 +693,12 @@ function _M.turn(state, input, env)
   local S = copy(state or _M.new())
   local out = { messages = {}, effects = {} }
   env.budget = sandbox.new_budget(env.limits)
+  env.session = sessions(S, env, out)
   S.now = env.now and env.now() or nil
+  S.context.session = S.context.session or {}
+  S.context.session.UserContext = copy(S.user)
   local ok, err = pcall(step, S, input, env, out)
-  env.budget = nil
+  env.budget, env.session = nil, nil
   if not ok then
     if getmetatable(err) ~= Failure then error(err, 0) end
     local where = (err.task or "?") .. ":" .. (err.node or "?")
@@ -642,8 +734,8 @@ function _M.turn(state, input, env)
   return S, out.messages, out.effects
 end
 
---- The state as JSON text, and back.
+--- The state as JSON text, and back (numbers keep their Lua subtype).
 function _M.encode(state) return json.encode(state) end
-function _M.decode(text) return json.decode(text) end
+function _M.decode(text) return require("luaforce.dialog.native").json_decode(text) end
 
 return _M

@@ -26,7 +26,9 @@ local function call(effect, sf, env, state)
   local req = effect.request
   local body, status
   if not sf then
-    body, status = nil, env.connect_error or "not connected to Salesforce"
+    -- no authorization: the session waits for the user to authorize
+    return { event = "service_result", node = effect.node, unauthorized = true,
+      error = { kind = "auth", message = tostring(env.connect_error or "not connected") } }
   elseif req.kind == "rest" then
     body, status = sf:request{ method = req.method, path = req.path, body = req.body,
       headers = req.headers, timeout_ms = req.timeout_ms }
@@ -73,6 +75,31 @@ function _M.run_effects(effects, sf, env, state)
   return out
 end
 
+--- Writes the store effects to env.store (a luaforce.dialog.store);
+-- returns the other effects. A write that fails is added to `failures`.
+function _M.apply_stores(effects, env, failures)
+  local rest = {}
+  for _, e in ipairs(effects) do
+    if e.type == "store" then
+      if env.store then
+        local ok, err
+        if e.op == "put" then
+          ok, err = env.store:put(e.ns, e.key, e.value, e.ttl)
+        else
+          ok, err = env.store:delete(e.ns, e.key)
+        end
+        if not ok then
+          failures[#failures + 1] = { kind = "store", message = tostring(err) }
+          if env.log then env.log("dialog: store: " .. tostring(err)) end
+        end
+      end
+    else
+      rest[#rest + 1] = e
+    end
+  end
+  return rest
+end
+
 --- One user turn and the service calls it leads to. Returns the new
 -- state, all the messages, and the failures (a list, maybe empty).
 -- `env.sf` is a client or a function returning one (called once, on the
@@ -85,15 +112,20 @@ function _M.turn(state, input, env)
     return s, effects
   end
   local s, effects = take(engine.turn(state, input, env))
+  effects = _M.apply_stores(effects, env, failures)
   while #effects > 0 do
     local sf = env.sf
     if type(sf) == "function" then
       local c, err = sf()
-      env.sf, env.connect_error = c, err
+      env.sf, env.connect_error = c, err -- a failed connection is not retried this run
       sf = c
     end
-    for _, result in ipairs(_M.run_effects(effects, sf, env, s)) do
-      s, effects = take(engine.turn(s, result, env))
+    local results = _M.run_effects(effects, sf, env, s)
+    effects = {}
+    for _, result in ipairs(results) do
+      local more
+      s, more = take(engine.turn(s, result, env))
+      for _, e in ipairs(_M.apply_stores(more, env, failures)) do effects[#effects + 1] = e end
     end
   end
   return s, messages, failures
