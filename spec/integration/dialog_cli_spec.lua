@@ -165,6 +165,64 @@ describe("luaforce dialog", function()
     assert.matches("jsonl: each line is", err, 1, true)
   end)
 
+  it("test plays conversation tests and prints each result and the coverage", function()
+    local file = helper.source_dir .. "/scripts/examples/bot/tests/leads.dialogtest"
+    local out, err, status = helper.luaforce({ "dialog", "test", file }, { env = env })
+    assert.are.equal(0, status, out .. err)
+    assert.are.equal(table.concat({
+      "ok   " .. file .. ": creates a lead",
+      "ok   " .. file .. ": says no",
+      "ok   " .. file .. ": a lead that does not exist",
+      "coverage create_lead: 7/8 nodes (87%); not run: failed",
+      "coverage view_lead: 3/4 nodes (75%); not run: show",
+    }, "\n") .. "\n", out)
+    local posts = 0
+    for _, r in ipairs(sent("/services/data/v62.0/sobjects/Lead")) do
+      if r.method == "POST" then posts = posts + 1 end
+    end
+    assert.are.equal(1, posts)
+  end)
+
+  it("test fails a conversation that does not go as written", function()
+    local file = helper.tempfile(table.concat({
+      "@bot " .. BOT,
+      "@test wrong reply",
+      "bot: Hi! I can create a lead or show one.",
+      "user: new lead",
+      "bot: What is the lead's first name?",
+      "@test one reply too many",
+      "bot: Hi! I can create a lead or show one.",
+      "user: hello there",
+      "@test pattern",
+      "bot~ Hi!.*",
+    }, "\n") .. "\n", ".dialogtest")
+    local out, err, status = helper.luaforce({ "dialog", "test", file }, { env = env })
+    os.remove(file)
+    assert.are.equal(1, status, err)
+    assert.matches("FAIL " .. file .. ": wrong reply: line 5: expected \"What is the lead's "
+      .. "first name?\", got \"What is the lead's last name?\"\n", out, 1, true)
+    assert.matches("FAIL " .. file .. ": one reply too many: line 8: unexpected reply after "
+      .. "'hello there': \"Sorry, I did not understand.", out, 1, true)
+    assert.matches("ok   " .. file .. ": pattern\n", out, 1, true)
+  end)
+
+  it("graph prints the flow as Mermaid or DOT", function()
+    local out, err, status = helper.luaforce({ "dialog", "graph",
+      BOT .. "/create_lead.lua" })
+    assert.are.equal(0, status, err)
+    assert.matches("^flowchart TD\n  start%(%(create_lead%)%) %-%-> n_lastName\n", out)
+    assert.matches('  n_confirm %-%->|"yes"| n_createLeadService\n', out)
+    assert.matches('  n_createLeadService%["createLeadService<br/>service: POST /sobjects/Lead"%]',
+      out)
+    out, err, status = helper.luaforce({ "dialog", "graph", BOT .. "/view_lead.lua",
+      "--format", "dot" })
+    assert.are.equal(0, status, err)
+    assert.matches('"viewLeadService" %-> "notFound" %[label="failure"%];', out)
+    local _, err2, status2 = helper.luaforce({ "dialog", "graph", BOT, "--format", "png" })
+    assert.are.equal(2, status2)
+    assert.matches("--format is mermaid or dot", err2, 1, true)
+  end)
+
   it("check validates a bot and reports file:node problems", function()
     local out, err, status = helper.luaforce({ "dialog", "check", BOT })
     assert.are.equal(0, status, err)

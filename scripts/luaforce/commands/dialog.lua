@@ -12,7 +12,9 @@ local io, ipairs, pcall, require, table, tostring, type =
 local USAGE = [=[
 luaforce dialog run BOT|TASK [--answers FILE | --jsonl] [--user ID] [--lang LANG]
                             [--session NAME] [--workspace DIR] [--profile NAME]
-luaforce dialog check PATH]=]
+luaforce dialog check PATH
+luaforce dialog graph TASK [--format mermaid|dot]
+luaforce dialog test FILE...]=]
 
 local HELP = [=[
 BOT is a folder of task files with a bot.lua; TASK is one task file (the
@@ -37,7 +39,16 @@ null, "node": NAME or null} after each turn. Nothing else goes to standard
 output; diagnostics go to standard error.
 
 check loads a task file or a bot folder and prints every problem as
-"file:node: problem"; exit status 1 when there is one.]=]
+"file:node: problem"; exit status 1 when there is one.
+
+graph prints the flow of a task (or of each task of a bot): its nodes
+with their types and its transitions with their conditions, as a Mermaid
+flowchart (default) or Graphviz DOT.
+
+test plays conversation tests (see README.md, "Conversation tests")
+against the bot they name, with the workspace's authorization, prints
+"ok" or "FAIL" for each test and the node coverage of each task, and
+exits with status 1 when a test failed.]=]
 
 local function err(msg)
   io.stderr:write("luaforce: dialog: ", msg, "\n")
@@ -81,18 +92,23 @@ local function check(rest)
   return 0
 end
 
-local function run(rest, opts)
-  local path = rest[1]
-  if not path then return usage_error("run: missing BOT or TASK") end
-  if opts.answers and opts.jsonl then
-    return usage_error("run: --answers and --jsonl cannot go together")
+local function graph(rest, opts)
+  if not rest[1] then return usage_error("graph: missing TASK") end
+  local format = opts.format or "mermaid"
+  if format ~= "mermaid" and format ~= "dot" then
+    return usage_error("graph: --format is mermaid or dot")
   end
-  local bot = load(path)
+  local bot = load(rest[1])
   if not bot then return 1 end
-  local env = { bot = bot, log = function(msg) io.stderr:write(msg, "\n") end }
-  -- the end user's own authorization when there is one, else the
-  -- workspace's (pre-authorized)
-  env.sf = function()
+  local draw = require("luaforce.dialog.graph").render
+  for _, name in ipairs(bot.order) do io.stdout:write(draw(bot.tasks[name], format)) end
+  return 0
+end
+
+-- The end user's own authorization when there is one, else the
+-- workspace's (pre-authorized).
+local function connector(opts)
+  return function()
     local salesforce = require "salesforce"
     local profile = opts.profile or "system"
     local c, e
@@ -105,6 +121,24 @@ local function run(rest, opts)
     if not c then err("cannot connect to Salesforce: " .. tostring(e)) end
     return c, e
   end
+end
+
+local function test(rest, opts)
+  if not rest[1] then return usage_error("test: missing FILE") end
+  local failed = require("luaforce.dialog.convtest").run(rest, connector(opts), io.stdout)
+  return failed > 0 and 1 or 0
+end
+
+local function run(rest, opts)
+  local path = rest[1]
+  if not path then return usage_error("run: missing BOT or TASK") end
+  if opts.answers and opts.jsonl then
+    return usage_error("run: --answers and --jsonl cannot go together")
+  end
+  local bot = load(path)
+  if not bot then return 1 end
+  local env = { bot = bot, log = function(msg) io.stderr:write(msg, "\n") end }
+  env.sf = connector(opts)
   local state = dialog.new{ lang = opts.lang, user = { id = opts.user } }
   local store = require "luaforce.dialog.store"
   local ws, saved_key, resumed
@@ -196,7 +230,7 @@ local function run(rest, opts)
 end
 
 return {
-  summary = "talk to a bot or a dialog task; validate task files",
+  summary = "talk to a bot or a dialog task; check, graph and test them",
   usage = USAGE,
   help = HELP,
   run = function(argv)
@@ -204,11 +238,13 @@ return {
     local rest = table.move(argv, 2, #argv, 1, {})
     local opts, pos = args.parse(rest, { ["--answers"] = "value", ["--jsonl"] = "flag",
       ["--user"] = "value", ["--lang"] = "value", ["--workspace"] = "value",
-      ["--profile"] = "value", ["--session"] = "value" })
+      ["--profile"] = "value", ["--session"] = "value", ["--format"] = "value" })
     if not opts then return usage_error(pos) end
     if sub == "run" then return run(pos, opts) end
     if sub == "check" then return check(pos) end
-    if sub == nil then return usage_error("missing subcommand (run or check)") end
+    if sub == "graph" then return graph(pos, opts) end
+    if sub == "test" then return test(pos, opts) end
+    if sub == nil then return usage_error("missing subcommand (run, check, graph or test)") end
     return usage_error("unknown subcommand '" .. tostring(sub) .. "'")
   end,
 }

@@ -460,6 +460,7 @@ local function run(S, env, out, name)
       end
       local node = env.bot.tasks[S.task].by_name[name]
       S.node = name
+      if env.trace then env.trace(S.task, name) end
       local nxt = enter[node.type](S, env, out, node)
       if node.type ~= "entity" and node.type ~= "confirmation" and nxt ~= "wait" then
         record(S, node, "processed")

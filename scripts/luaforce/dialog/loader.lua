@@ -241,6 +241,9 @@ function _M.check_task(t, file)
   for i, node in ipairs(t.nodes) do
     if type(node) ~= "table" or type(node.name) ~= "string" then
       problems[#problems + 1] = file .. ":#" .. i .. ": a node needs a name"
+    elseif not node.name:match("^[%a_][%w_]*$") then
+      problems[#problems + 1] = file .. ":" .. node.name
+        .. ": a node name is letters, digits and _ (it is a context path)"
     elseif by_name[node.name] then
       problems[#problems + 1] = file .. ":" .. node.name .. ": duplicate node name"
     else
