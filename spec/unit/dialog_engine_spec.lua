@@ -9,6 +9,7 @@ local dialog = require "luaforce.dialog"
 local engine = require "luaforce.dialog.engine"
 
 local dirs = {}
+local _
 
 -- A bot folder from { ["name.lua"] = source }; returns the loaded bot.
 local function bot_of(files)
@@ -345,5 +346,66 @@ describe("routing and interruptions", function()
     state, r = talk(bot, { "new lead", "start over" })
     assert.are.same({ "Name?" }, r[2])
     assert.are.equal("create_lead", state.task)
+  end)
+end)
+
+describe("amending, switching tasks and languages", function()
+  local LEAD = [[
+    return dialog.task{ name = "lead", display_name = "create a lead",
+      utterances = { "create a lead" }, nodes = {
+      { name = "lastName", type = "entity", entity_type = "string", prompt = "Last name?",
+        next = "company" },
+      { name = "company", type = "entity", entity_type = "string", prompt = "Company?",
+        next = "size" },
+      { name = "size", type = "entity", entity_type = "number", display_name = "employees",
+        prompt = "How many employees?", next = "ok" },
+      { name = "ok", type = "confirmation",
+        prompt = "{{context.entities.lastName}} at {{context.entities.company}} "
+          .. "({{context.entities.size}})?", yes = "done", no = "done" },
+      { name = "done", type = "message", text = "done" },
+    } } ]]
+
+  it("amends a value at a later prompt and at a confirmation, validated", function()
+    local bot = bot_of{ ["lead.lua"] = LEAD }
+    local state, r = talk(bot, { "create a lead", "Smith", "change the last name to Jones",
+      "Acme", "40", "no, the company is Initech", "set employees to lots",
+      "update employees to 45" })
+    assert.are.same({ "Company?" }, r[3]) -- amended; company still to ask
+    assert.are.same({ "How many employees?" }, r[4])
+    assert.are.same({ "Jones at Acme (40)?" }, r[5])
+    assert.are.same({ "Jones at Initech (40)?" }, r[6])
+    assert.matches("not a number", r[7][1], 1, true)
+    assert.are.same({ "Jones at Initech (45)?" }, r[8])
+    assert.are.equal("ok", state.node)
+  end)
+
+  it("offers to switch when an invalid answer asks for another task, and resumes", function()
+    local bot = bot_of{ ["lead.lua"] = LEAD, ["other.lua"] = [[
+      return dialog.task{ name = "weather", display_name = "check the weather",
+        utterances = { "what is the weather" }, nodes = {
+        { name = "w", type = "message", text = "Sunny." } } } ]] }
+    local state, r = talk(bot, { "create a lead", "Smith", "Acme",
+      "what is the weather in Paris", "yes", "12" })
+    assert.are.same({ "Do you want to stop this and check the weather instead?" }, r[4])
+    assert.are.same({ "Sunny.", "Let's get back to create a lead.", "How many employees?" }, r[5])
+    assert.are.same({ "Smith at Acme (12)?" }, r[6])
+    assert.are.equal("lead", state.task)
+    _, r = talk(bot, { "create a lead", "Smith", "Acme", "what is the weather", "no" })
+    assert.are.same({ "How many employees?" }, r[5])
+  end)
+
+  it("speaks the session's language, English by default", function()
+    local bot = bot_of{ ["bot.lua"] = [[
+      return dialog.bot{ languages = { "en", "de" },
+        responses = { task_cancelled = { en = "Cancelled.", de = "Abgebrochen." } } } ]],
+      ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go", "los" }, nodes = {
+        { name = "n", type = "entity", entity_type = "number",
+          prompt = { en = "How many?", de = "Wie viele?" } } } } ]] }
+    local _, r = talk(bot, { "los", "cancel" }, { state = dialog.new{ lang = "de" } })
+    assert.are.same({ { "Wie viele?" }, { "Abgebrochen." } }, r)
+    _, r = talk(bot, { "go", "cancel" })
+    assert.are.same({ { "How many?" }, { "Cancelled." } }, r)
+    assert.are.same({}, bot.warnings)
   end)
 end)

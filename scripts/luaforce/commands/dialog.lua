@@ -87,6 +87,10 @@ local function check(rest)
   if not rest[1] then return usage_error("check: missing PATH") end
   local bot = load(rest[1])
   if not bot then return 1 end
+  if #bot.warnings > 0 then
+    for _, w in ipairs(bot.warnings) do io.stderr:write(w, "\n") end
+    return 1
+  end
   io.stdout:write("ok: ", #bot.order, " task", #bot.order == 1 and "" or "s", " (",
     table.concat(bot.order, ", "), ")\n")
   return 0

@@ -35,7 +35,7 @@ _M.copy = copy
 function _M.new(opts)
   opts = opts or {}
   return { v = 1, lang = opts.lang or "en", seed = opts.seed or 1, retries = 0,
-    context = { entities = {}, history = {} }, stack = {}, unused = {},
+    context = { entities = {}, history = {} }, stack = {}, unused = {}, filled = {},
     user = copy(opts.user) or {} }
 end
 
@@ -278,23 +278,29 @@ end
 
 local function start_task(S, env, name, utterance)
   S.task, S.node, S.await, S.retries = name, env.bot.tasks[name].start, nil, 0
+  S.filled = {}
   S.context = { entities = {}, history = {}, session = S.context.session }
   S.unused = utterance and { utterance } or {}
 end
 
 local function idle(S)
   S.task, S.node, S.await, S.retries, S.stack, S.unused = nil, nil, nil, 0, {}, {}
+  S.filled = {}
+  S.held, S.switch_to = nil, nil
 end
 
 -- Ends the running task: back to the task that called it, or idle.
 local function end_task(S)
   local frame = table.remove(S.stack)
   if not frame then
+    local held = S.held -- a task on hold outlives the one that ends
     idle(S)
+    S.held = held
     return nil
   end
   local sub = S.context
   S.task, S.context, S.retries, S.await = frame.task, frame.context, 0, nil
+  S.filled = frame.filled or {}
   S.context[frame.node] = { entities = sub.entities }
   return frame.node
 end
@@ -342,7 +348,9 @@ end
 local enter = {}
 
 enter.entity = function(S, env, out, node)
-  if S.context.entities[node.name] ~= nil then return follow(node, S.context) end
+  if S.context.entities[node.name] ~= nil or S.filled[node.name] then
+    return follow(node, S.context)
+  end
   local spec = with_values(S, env, node)
   local v = volunteered(S, env, spec)
   if v ~= nil then
@@ -351,6 +359,7 @@ enter.entity = function(S, env, out, node)
   end
   if node.mode == "hidden" then
     S.context.entities[node.name] = copy(node.default)
+    S.filled[node.name] = true
     return follow(node, S.context)
   end
   S.retries = 0
@@ -414,7 +423,9 @@ enter["end"] = function(S, _, out, node)
 end
 
 enter.dialog = function(S, env, _, node)
-  S.stack[#S.stack + 1] = { task = S.task, node = node.name, context = S.context }
+  S.stack[#S.stack + 1] = { task = S.task, node = node.name, context = S.context,
+    filled = S.filled }
+  S.filled = {}
   local session = S.context.session
   S.task, S.retries = node.task, 0
   S.context = { entities = {}, history = {}, session = session }
@@ -444,15 +455,31 @@ enter.service = function(S, env, out, node)
   return "wait"
 end
 
+-- Back to the task put on hold by a switch: its node runs again (an
+-- entity asks its prompt again). Returns that node.
+local function resume_held(S, env, out)
+  local h = S.held
+  S.held = nil
+  S.task, S.node, S.context, S.stack, S.unused, S.retries, S.await =
+    h.task, h.node, h.context, h.stack, h.unused, 0, nil
+  S.filled = h.filled or {}
+  respond(out, S, env, "resume_task", { task = env.bot.tasks[h.task].display_name })
+  return h.node
+end
+
 -- Runs nodes from `name` until one waits or the task ends.
 local function run(S, env, out, name)
   local steps = 0
   while true do
     if name == nil or name == "end" then
       local back = end_task(S)
-      if not back then return end
-      local task = env.bot.tasks[S.task]
-      name = follow(task.by_name[back], S.context)
+      if not back then
+        if not S.held then return end
+        name = resume_held(S, env, out)
+      else
+        local task = env.bot.tasks[S.task]
+        name = follow(task.by_name[back], S.context)
+      end
     else
       steps = steps + 1
       if steps > MAX_STEPS then
@@ -479,8 +506,8 @@ local function retry(S, env, out, node, reason)
     local go = node.on_retries_exceeded
     if go and go ~= "end" then return run(S, env, out, go) end
     respond(out, S, env, "retries_exceeded")
-    end_task(S)
     while S.task do end_task(S) end
+    if S.held then return run(S, env, out, resume_held(S, env, out)) end
     return
   end
   local errs = node.error_prompts
@@ -509,10 +536,16 @@ answer.entity = function(S, env, out, node, text)
   if v == nil then
     if node.mode == "optional" then
       S.context.entities[node.name] = copy(node.default)
+      S.filled[node.name] = true
       record(S, node, "processed")
       return run(S, env, out, follow(node, S.context))
     end
     record(S, node, "error")
+    local other, _, how = _M.route(env.bot, text)
+    if other and other ~= S.task and how == "phrase" then
+      S.switch_to, S.await = other, "switch"
+      return respond(out, S, env, "switch_task", { task = env.bot.tasks[other].display_name })
+    end
     return retry(S, env, out, node, why)
   end
   if rest and rest:match("%S") then S.unused[#S.unused + 1] = rest end
@@ -564,7 +597,7 @@ function _M.route(bot, text)
       end
     end
   end
-  if #phrase == 1 then return phrase[1] end
+  if #phrase == 1 then return phrase[1], nil, "phrase" end
   if #phrase > 1 then return nil, phrase end
   local threshold = bot.routing.threshold or 0.6
   local said = {}
@@ -586,7 +619,7 @@ function _M.route(bot, text)
   for _, name in ipairs(bot.order) do
     if scores[name] == best then top[#top + 1] = name end
   end
-  if #top == 1 then return top[1] end
+  if #top == 1 then return top[1], nil, "overlap" end
   return nil, top
 end
 
@@ -594,6 +627,68 @@ local function task_names(bot, list)
   local names = {}
   for i, name in ipairs(list or bot.order) do names[i] = bot.tasks[name].display_name end
   return table.concat(names, ", ")
+end
+
+-- ---- amending a value given before --------------------------------------------
+
+-- "lastName" reads "last name".
+local function spoken(name)
+  return name:gsub("(%l)(%u)", "%1 %2"):gsub("_", " "):lower()
+end
+
+local lpeg = require "lpeg"
+
+-- The grammar of an amendment for the given entity names:
+-- "change the company to Acme", "no, the last name is Smith",
+-- "set email = a@b.c"; captures the name and the new value.
+local function amend_grammar(names)
+  local P, S_, C = lpeg.P, lpeg.S, lpeg.C
+  local sp, space = S_" \t" ^ 0, S_" \t" ^ 1
+  local function ci(w)
+    local p = P(true)
+    for ch in w:gmatch(".") do p = p * S_(ch:lower() .. ch:upper()) end
+    return p
+  end
+  table.sort(names, function(a, b) return #a[1] > #b[1] end)
+  local name = P(false)
+  for _, n in ipairs(names) do name = name + ci(n[1]) * lpeg.Cc(n[2]) end
+  local the = (ci"the" * space) ^ -1
+  local value = sp * C(P(1) ^ 1)
+  local verb = (ci"change" + ci"set" + ci"update" + ci"make") * space
+  local to = space * (ci"to" + ci"is" + ci"should be") * -lpeg.R("az", "AZ") + sp * P"="
+  local lead = ((ci"no" + ci"sorry" + ci"actually") * sp * S_",." ^ -1 * sp) ^ -1
+  return lead * (verb * the * name * to + the * name * to) * value
+end
+
+-- Tries `text` as an amendment of a value the task already has: the
+-- value is parsed and validated as its entity's, and the flow runs again
+-- from that entity. Returns true when it was one.
+local function amend(S, env, out, text)
+  local task = env.bot.tasks[S.task]
+  local names = {}
+  for _, node in ipairs(task.nodes) do
+    if node.type == "entity" and S.context.entities[node.name] ~= nil then
+      names[#names + 1] = { spoken(node.name), node.name }
+      if node.display_name then names[#names + 1] = { node.display_name:lower(), node.name } end
+    end
+  end
+  if #names == 0 then return false end
+  local name, value = amend_grammar(names):match(text)
+  if not name then return false end
+  local node = task.by_name[name]
+  local spec = with_values(S, env, node)
+  local v, why = entities.parse(spec, value, entity_env(S, env, node))
+  if v == nil then
+    local current = task.by_name[S.node]
+    respond(out, S, env, "invalid_value", { reason = why or "not valid",
+      prompt = _M.fill(prompt_of(S, current) or "", S.context) })
+    return true
+  end
+  S.context.entities[name] = v
+  S.retries, S.await = 0, nil
+  record(S, node, "amended")
+  run(S, env, out, follow(node, S.context))
+  return true
 end
 
 local INTERRUPT = { cancel = "cancel", stop = "cancel", ["start over"] = "restart",
@@ -636,6 +731,7 @@ local function step(S, input, env, out)
       end
       respond(out, S, env, "task_failed")
       while S.task do end_task(S) end
+      if S.held then return run(S, env, out, resume_held(S, env, out)) end
       return
     end
     record(S, node, "processed")
@@ -668,8 +764,27 @@ local function step(S, input, env, out)
       start_task(S, env, first)
       return run(S, env, out, S.node)
     end
+    if amend(S, env, out, text) then return end
     local node = bot.tasks[S.task].by_name[S.node]
     return answer[node.type](S, env, out, node, text)
+  end
+  if S.task and S.await == "switch" then
+    local yn = entities.yes_no(text)
+    local other = S.switch_to
+    S.switch_to, S.await = nil, "input"
+    if yn == "yes" then
+      if bot.hold_tasks ~= false then
+        S.held = { task = S.task, node = S.node, context = S.context, stack = S.stack,
+          unused = S.unused, filled = S.filled }
+      end
+      local held = S.held
+      idle(S)
+      S.held = held
+      start_task(S, env, other)
+      return run(S, env, out, S.node)
+    end
+    local node = bot.tasks[S.task].by_name[S.node]
+    return say(out, S, node.prompt)
   end
   local name, candidates = _M.route(bot, text)
   if not name then
@@ -696,6 +811,7 @@ function _M.turn(state, input, env)
   env.budget = sandbox.new_budget(env.limits)
   env.session = sessions(S, env, out)
   S.now = env.now and env.now() or nil
+  S.filled = S.filled or {}
   S.context.session = S.context.session or {}
   S.context.session.UserContext = copy(S.user)
   local ok, err = pcall(step, S, input, env, out)

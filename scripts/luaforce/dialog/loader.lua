@@ -368,6 +368,7 @@ function _M.load(path, limits)
         bot.routing = b.routing or bot.routing
         bot.interruptions = b.interruptions or bot.interruptions
         bot.allow_hosts = b.allow_hosts
+        bot.hold_tasks = b.hold_tasks
       end
     end
   end
@@ -396,7 +397,36 @@ function _M.load(path, limits)
   end
   if #problems > 0 then return nil, problems end
   if next(bot.tasks) == nil then return nil, { path .. ": no task files" } end
+  bot.warnings = _M.check_languages(bot)
   return bot
+end
+
+local TEXT_FIELDS = { "prompt", "error_prompts", "text" }
+
+--- The texts of a bot that lack a language the bot declares (a plain
+-- string counts as the first language only): "file:node: ..." lines.
+function _M.check_languages(bot)
+  local out = {}
+  local langs = bot.languages or { "en" }
+  if #langs < 2 then return out end
+  for _, name in ipairs(bot.order) do
+    local task = bot.tasks[name]
+    for _, node in ipairs(task.nodes) do
+      for _, field in ipairs(TEXT_FIELDS) do
+        local v = node[field]
+        if v ~= nil and type(v) ~= "function" then
+          local by_lang = type(v) == "table" and v[1] == nil
+          for i, lang in ipairs(langs) do
+            if (by_lang and v[lang] == nil) or (not by_lang and i > 1) then
+              out[#out + 1] = task.file .. ":" .. node.name .. ": no '" .. lang .. "' "
+                .. field
+            end
+          end
+        end
+      end
+    end
+  end
+  return out
 end
 
 return _M
