@@ -140,6 +140,37 @@ describe("luaforce dialog", function()
     assert.are.equal("bot: late: 0\n", out)
   end)
 
+  it("runs a query service with the user's text only in binds, and a Lua service", function()
+    local task = helper.tempfile([[
+      local dialog = require "luaforce.dialog"
+      return dialog.task{ name = "find", nodes = {
+        { name = "company", type = "entity", prompt = "Company?", next = "findService" },
+        { name = "findService", type = "service",
+          query = "SELECT Id, Name FROM Lead WHERE Company = :co",
+          binds = { co = "{{context.entities.company}}" }, next = "count" },
+        { name = "count", type = "service", call = function(sf, context)
+            local n = assert(sf:count("Lead"))
+            return { n = n, found = context.findService.response.body.totalSize }, 200
+          end, next = "say" },
+        { name = "say", type = "message",
+          text = "{{context.count.response.body.found}} of {{context.count.response.body.n}}" },
+      } } ]])
+    local answers_file = helper.tempfile("x' OR Name LIKE '%\n", ".txt")
+    local out, err, status = helper.luaforce({ "dialog", "run", task, "--answers",
+      answers_file }, { env = env })
+    os.remove(task)
+    os.remove(answers_file)
+    assert.are.equal(0, status, err)
+    local q = sent("/services/data/v62.0/query")
+    assert.are.equal(2, #q)
+    package.cpath = helper.module_dir .. "/?.so;" .. package.cpath
+    require "salesforce"
+    local unescape = require("salesforce.core").url_unescape
+    assert.are.equal("q=SELECT Id, Name FROM Lead WHERE Company = 'x\\' OR Name LIKE \\'%'",
+      unescape(q[1].query))
+    assert.matches("bot: 0 of %d+\n$", out)
+  end)
+
   it("speaks the JSON-lines protocol and nothing else on stdout", function()
     local input = cjson.encode{ text = "new lead" } .. "\n" .. cjson.encode{ text = "cancel" }
       .. "\n"

@@ -673,7 +673,22 @@ local function amend(S, env, out, text)
     end
   end
   if #names == 0 then return false end
-  local name, value = amend_grammar(names):match(text)
+  -- the grammar of these names, built once per task and set of names
+  local cache_key = {}
+  for i, n in ipairs(names) do cache_key[i] = n[1] .. "=" .. n[2] end
+  cache_key = table.concat(cache_key, "\0")
+  task.amend_grammars = task.amend_grammars or {}
+  task.amend_grammars_keys = task.amend_grammars_keys or {}
+  local grammar = task.amend_grammars[cache_key]
+  if not grammar then
+    grammar = amend_grammar(names)
+    if #task.amend_grammars_keys >= 64 then -- bounded: start again
+      task.amend_grammars, task.amend_grammars_keys = {}, {}
+    end
+    task.amend_grammars[cache_key] = grammar
+    task.amend_grammars_keys[#task.amend_grammars_keys + 1] = cache_key
+  end
+  local name, value = grammar:match(text)
   if not name then return false end
   local node = task.by_name[name]
   local spec = with_values(S, env, node)

@@ -5,8 +5,8 @@
 local lpeg = require "lpeg"
 local re = require "re"
 
-local ipairs, math, os, pairs, string, table, tonumber, tostring, type, utf8 =
-  ipairs, math, os, pairs, string, table, tonumber, tostring, type, utf8
+local ipairs, math, os, pairs, setmetatable, string, table, tonumber, tostring, type, utf8 =
+  ipairs, math, os, pairs, setmetatable, string, table, tonumber, tostring, type, utf8
 
 local P, R, S, C, Cc, Ct, Cp = lpeg.P, lpeg.R, lpeg.S, lpeg.C, lpeg.Cc, lpeg.Ct, lpeg.Cp
 
@@ -120,9 +120,16 @@ end
 local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
 _M.trim = trim
 
--- Matches `patt` against the whole text (surrounding spaces allowed).
+-- `patt` against the whole text (surrounding spaces allowed); built once
+-- per pattern (building a pattern costs far more than matching it).
+local wholes = setmetatable({}, { __mode = "k" })
 local function whole(patt)
-  return sp * patt * sp * -1
+  local w = wholes[patt]
+  if not w then
+    w = sp * patt * sp * -1
+    wholes[patt] = w
+  end
+  return w
 end
 
 -- Finds the first match of `patt` that starts a word: value(s), start, end.

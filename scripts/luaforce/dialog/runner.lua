@@ -62,9 +62,17 @@ local function call(effect, sf, env, state)
 end
 
 --- Runs the effects of one session; returns the service_result inputs in
--- the effects' order. `sf` is a client (or nil: each call fails).
+-- the effects' order. `sf` is a client (or nil: each call fails). Called
+-- inside a salesforce task (a host driving many sessions spawns one per
+-- session turn), the calls run in that task, which waits without blocking
+-- the others.
 function _M.run_effects(effects, sf, env, state)
   local salesforce = require "salesforce"
+  if require("salesforce.scheduler").in_task() then
+    local out = {}
+    for i, effect in ipairs(effects) do out[i] = call(effect, sf, env, state) end
+    return out
+  end
   local tasks = {}
   for i, effect in ipairs(effects) do
     tasks[i] = salesforce.spawn(call, effect, sf, env, state)

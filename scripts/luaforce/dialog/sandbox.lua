@@ -29,11 +29,28 @@ local Exceeded = {}
 Exceeded.__index = Exceeded
 Exceeded.__tostring = function(self) return self.message end
 
+local HERE = debug.getinfo(1, "S").source
+
+-- "file:line: " of the developer's code that runs now: the first Lua
+-- frame up the stack that is not this file's.
+local function where()
+  for level = 3, 12 do
+    local info = debug.getinfo(level, "Sl")
+    if not info then break end
+    if info.source ~= HERE and info.currentline and info.currentline > 0 then
+      return info.short_src .. ":" .. info.currentline .. ": "
+    end
+  end
+  return ""
+end
+
+-- Raises the budget error, naming where the code was.
 local function exceeded(b, what)
-  b.failed = b.failed or setmetatable({ kind = what,
-    message = what == "instructions"
+  if not b.failed then
+    b.failed = setmetatable({ kind = what, message = where() .. (what == "instructions"
       and ("instruction budget exceeded (" .. b.instructions .. " a turn)")
-      or ("memory budget exceeded (" .. b.memory_kb .. " KB a turn)") }, Exceeded)
+      or ("memory budget exceeded (" .. b.memory_kb .. " KB a turn)")) }, Exceeded)
+  end
   error(b.failed, 0)
 end
 
