@@ -194,6 +194,10 @@ describe("luaforce dialog", function()
       { env = env, stdin = "hello\n" })
     assert.are.equal(1, status)
     assert.matches("jsonl: each line is", err, 1, true)
+    _, err, status = helper.luaforce({ "dialog", "run", BOT, "--jsonl" },
+      { env = env, stdin = '{"event": "reboot"}\n' })
+    assert.are.equal(1, status)
+    assert.matches("jsonl: unknown event 'reboot' (start or authorized)", err, 1, true)
   end)
 
   it("test plays conversation tests and prints each result and the coverage", function()

@@ -48,6 +48,14 @@ describe("dialog task validation", function()
     assert.matches(path .. ":m: unknown field 'txt' for a message node", msg, 1, true)
   end)
 
+  it("reports an unknown integration and a node name that is no context path", function()
+    local msg, path = problems([[
+      name = "t", integration = "hubspot",
+      nodes = { { name = "a b", type = "message", text = "hi" } } ]])
+    assert.matches(path .. ": unknown integration 'hubspot' (salesforce)", msg, 1, true)
+    assert.matches(path .. ":a b: a node name is letters, digits and _", msg, 1, true)
+  end)
+
   it("reports unreachable nodes", function()
     local msg, path = problems([[
       name = "t",

@@ -218,6 +218,10 @@ local function run(rest, opts)
         err("jsonl: each line is {\"text\": ...} or {\"event\": ...}: " .. line)
         return 1
       end
+      if v.event ~= nil and v.event ~= "start" and v.event ~= "authorized" then
+        err("jsonl: unknown event '" .. tostring(v.event) .. "' (start or authorized)")
+        return 1
+      end
       turn_input = { text = v.text, event = v.event, task = v.task }
     else
       turn_input = { text = line }

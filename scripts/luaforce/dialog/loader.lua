@@ -233,6 +233,10 @@ function _M.check_task(t, file)
   if type(t.name) ~= "string" or not t.name:match("^[%a_][%w_%-]*$") then
     problems[#problems + 1] = file .. ": the task needs a name (letters, digits, _ and -)"
   end
+  if t.integration ~= nil and t.integration ~= "salesforce" then
+    problems[#problems + 1] = file .. ": unknown integration '" .. tostring(t.integration)
+      .. "' (salesforce)"
+  end
   if type(t.nodes) ~= "table" or #t.nodes == 0 then
     problems[#problems + 1] = file .. ": the task has no nodes"
     return nil, problems
