@@ -118,6 +118,23 @@ except urllib.error.HTTPError as e:
   return emu
 end
 
+--- A new workspace authorized against `emu` as `tools/dev demo` does
+-- (the system app set, then the client credentials flow). Returns the
+-- environment (LUAFORCE_HOME and the emulator's CA and loopback settings)
+-- to run luaforce with, and the workspace's folder.
+function _M.authorized_workspace(emu)
+  local ws = os.tmpname()
+  os.remove(ws)
+  local env = { LUAFORCE_HOME = ws, LUAFORCE_CA_FILE = emu.ca, LUAFORCE_ALLOW_LOOPBACK = "1" }
+  local _, err, status = _M.luaforce({ "auth", "system", "set", "--client-id",
+    "luaforce-test-client", "--client-secret", "-", "--login-url", emu.url },
+    { env = env, stdin = "luaforce-test-secret\n" })
+  assert(status == 0, err)
+  _, err, status = _M.luaforce({ "auth", "login", "--client-credentials" }, { env = env })
+  assert(status == 0, err)
+  return env, ws
+end
+
 --- Plays the browser for the web-server flow: GETs `url` (trusting `ca`)
 -- without following redirects. Returns the Location it was sent to, or
 -- nil and the status and body. With `follow` true, also GETs that

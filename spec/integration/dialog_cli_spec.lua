@@ -12,15 +12,7 @@ describe("luaforce dialog", function()
 
   setup(function()
     emu = helper.emulator{ https = true }
-    ws = os.tmpname()
-    os.remove(ws)
-    env = { LUAFORCE_HOME = ws, LUAFORCE_CA_FILE = emu.ca, LUAFORCE_ALLOW_LOOPBACK = "1" }
-    local _, err, status = helper.luaforce({ "auth", "system", "set", "--client-id",
-      "luaforce-test-client", "--client-secret", "-", "--login-url", emu.url },
-      { env = env, stdin = "luaforce-test-secret\n" })
-    assert.are.equal(0, status, err)
-    _, err, status = helper.luaforce({ "auth", "login", "--client-credentials" }, { env = env })
-    assert.are.equal(0, status, err)
+    env, ws = helper.authorized_workspace(emu)
   end)
 
   teardown(function()

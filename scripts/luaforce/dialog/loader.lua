@@ -218,18 +218,26 @@ local function find_busy_loop(task)
   return found
 end
 
+-- Checks that `v` was declared as dialog.<kind>{...} with known fields
+-- only; appends the problems. False when it was not declared so.
+local function declared(v, kind, file, fields, problems)
+  if type(v) ~= "table" or api.kind(v) ~= kind then
+    problems[#problems + 1] = file .. ": the file does not return dialog." .. kind .. "{...}"
+    return false
+  end
+  for k in pairs(v) do
+    if not fields[k] then
+      problems[#problems + 1] = file .. ": unknown " .. kind .. " field '" .. tostring(k) .. "'"
+    end
+  end
+  return true
+end
+
 --- Validates a task table (as a task file returned it). `file` names it
 -- in the problems. Returns the task, or nil and the list of problems.
 function _M.check_task(t, file)
   local problems = {}
-  if type(t) ~= "table" or api.kind(t) ~= "task" then
-    return nil, { file .. ": the file does not return dialog.task{...}" }
-  end
-  for k in pairs(t) do
-    if not TASK_FIELDS[k] then
-      problems[#problems + 1] = file .. ": unknown task field '" .. tostring(k) .. "'"
-    end
-  end
+  if not declared(t, "task", file, TASK_FIELDS, problems) then return nil, problems end
   if type(t.name) ~= "string" or not t.name:match("^[%a_][%w_%-]*$") then
     problems[#problems + 1] = file .. ": the task needs a name (letters, digits, _ and -)"
   end
@@ -352,14 +360,7 @@ function _M.load(path, limits)
       local b, err = run_file(botfile, limits)
       if b == nil then
         problems[#problems + 1] = err
-      elseif api.kind(b) ~= "bot" then
-        problems[#problems + 1] = botfile .. ": the file does not return dialog.bot{...}"
-      else
-        for k in pairs(b) do
-          if not BOT_FIELDS[k] then
-            problems[#problems + 1] = botfile .. ": unknown bot field '" .. tostring(k) .. "'"
-          end
-        end
+      elseif declared(b, "bot", botfile, BOT_FIELDS, problems) then
         bot.name = b.name or bot.name
         for k, v in pairs(b.responses or {}) do
           if not _M.RESPONSES[k] then
