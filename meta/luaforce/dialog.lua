@@ -57,6 +57,7 @@ local dialog = {}
 ---@field multi? boolean
 ---@field volunteer? boolean default true
 ---@field values? luaforce.dialog.Values picklist
+---@field values_from? {sobject: string, field: string} picklist: a field's active values
 ---@field threshold? number picklist close matches, default 0.8
 ---@field order? "mdy"|"dmy"|"ymd" numeric dates
 ---@field currency? string the code when none is said, default "USD"

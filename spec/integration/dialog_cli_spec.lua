@@ -163,6 +163,31 @@ describe("luaforce dialog", function()
     assert.matches("bot: 0 of %d+\n$", out)
   end)
 
+  it("reads a picklist's values from the field's describe, once", function()
+    local task = helper.tempfile([[
+      local dialog = require "luaforce.dialog"
+      return dialog.task{ name = "status", nodes = {
+        { name = "status", type = "entity", entity_type = "picklist",
+          values_from = { sobject = "Lead", field = "Status" },
+          prompt = "Which status?", next = "say" },
+        { name = "say", type = "message", text = "ok: {{context.entities.status}}" } } } ]])
+    local path = helper.tempfile("pending\nclosed - converted\n", ".txt")
+    local out, err, status = helper.luaforce({ "dialog", "run", task, "--answers", path },
+      { env = env })
+    os.remove(task)
+    os.remove(path)
+    assert.are.equal(0, status, err)
+    assert.are.equal(table.concat({
+      "bot: Which status?",
+      "user: pending",
+      "bot: That does not look right (not one of: Open - Not Contacted, Working - Contacted, "
+        .. "Closed - Converted, Closed - Not Converted). Which status?",
+      "user: closed - converted",
+      "bot: ok: Closed - Converted",
+    }, "\n") .. "\n", out)
+    assert.are.equal(1, #sent("/services/data/v62.0/sobjects/Lead/describe"))
+  end)
+
   it("speaks the JSON-lines protocol and nothing else on stdout", function()
     local input = cjson.encode{ text = "new lead" } .. "\n" .. cjson.encode{ text = "cancel" }
       .. "\n"

@@ -339,6 +339,10 @@ local function entity_env(S, env, node)
 end
 
 local function with_values(S, env, node)
+  if node.values_from then
+    local got = S.context.picklists and S.context.picklists[node.name]
+    return setmetatable({ values = got or {} }, { __index = node })
+  end
   if type(node.values) ~= "function" then return node end
   local spec = setmetatable({ values = run_code(S, env, node, node.values, nil, S.context) },
     { __index = node })
@@ -350,6 +354,16 @@ local enter = {}
 enter.entity = function(S, env, out, node)
   if S.context.entities[node.name] ~= nil or S.filled[node.name] then
     return follow(node, S.context)
+  end
+  -- a picklist read from a Salesforce field: the describe first (the
+  -- client caches it for the process; the values stay in the context)
+  if node.values_from and not (S.context.picklists and S.context.picklists[node.name]) then
+    out.effects[#out.effects + 1] = { type = "service", task = S.task, node = node.name,
+      request = { kind = "describe", sobject = node.values_from.sobject,
+        field = node.values_from.field, timeout_ms = 20000 } }
+    S.node, S.await = node.name, "service"
+    record(S, node, "waitingForServerResponse")
+    return "wait"
   end
   local spec = with_values(S, env, node)
   local v = volunteered(S, env, spec)
@@ -736,6 +750,17 @@ local function step(S, input, env, out)
       return respond(out, S, env, "needs_authorization", { url = input.url or "" })
     end
     local resp = copy(input.response) or {}
+    if node.type == "entity" then -- the values of a picklist
+      S.await = nil
+      if input.failed then
+        respond(out, S, env, "task_failed")
+        while S.task do end_task(S) end
+        return
+      end
+      S.context.picklists = S.context.picklists or {}
+      S.context.picklists[node.name] = resp.body
+      return run(S, env, out, node.name)
+    end
     S.context[node.name] = { response = resp }
     S.await = nil
     if node.post then run_code(S, env, node, node.post, nil, S.context) end

@@ -33,7 +33,7 @@ local COMMON = { name = true, type = true, next = true, display_name = true, des
 local FIELDS = {
   entity = { entity_type = true, prompt = true, error_prompts = true, retries = true,
     on_retries_exceeded = true, mode = true, default = true, rules = true, multi = true,
-    values = true, threshold = true, order = true, currency = true, prefix = true,
+    values = true, values_from = true, threshold = true, order = true, currency = true, prefix = true,
     pattern = true, validate = true, synonyms = true, volunteer = true },
   message = { text = true, script = true, wait = true },
   script = { script = true },
@@ -154,8 +154,14 @@ local function check_node(node, where, names, problems)
       problems[#problems + 1] = where .. ": mode is mandatory, optional or hidden"
     end
     check_text(node.prompt, "prompt", where, problems, node.mode == "hidden")
-    if et == "picklist" and type(node.values) ~= "table" and type(node.values) ~= "function" then
-      problems[#problems + 1] = where .. ": a picklist needs values"
+    if et == "picklist" and type(node.values) ~= "table" and type(node.values) ~= "function"
+      and node.values_from == nil then
+      problems[#problems + 1] = where .. ": a picklist needs values or values_from"
+    end
+    if node.values_from ~= nil and (type(node.values_from) ~= "table"
+      or type(node.values_from.sobject) ~= "string" or type(node.values_from.field) ~= "string")
+    then
+      problems[#problems + 1] = where .. ": values_from is { sobject = NAME, field = NAME }"
     end
     if et == "custom" and not node.pattern and type(node.validate) ~= "function" then
       problems[#problems + 1] = where .. ": a custom entity needs a pattern or a validate function"

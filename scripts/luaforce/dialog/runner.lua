@@ -21,6 +21,25 @@ local function failure(err)
     { kind = type(err) == "table" and err.kind or "error", message = tostring(err) }
 end
 
+-- The active values of a picklist field, from the sObject's describe
+-- (cached by the client): { {value, display} }; or nil and an error.
+local function picklist_values(sf, sobject, field)
+  local d, err = sf:describe(sobject)
+  if not d then return nil, err end
+  for _, f in ipairs(d.fields or {}) do
+    if f.name == field then
+      local out = {}
+      for _, v in ipairs(f.picklistValues or {}) do
+        if v.active ~= false then out[#out + 1] = { value = v.value, display = v.label } end
+      end
+      return out, 200
+    end
+  end
+  local msg = sobject .. " has no field " .. field
+  return nil, require("salesforce.errors").new("salesforce", msg,
+    { error_code = "INVALID_FIELD", errors = { { errorCode = "INVALID_FIELD", message = msg } } })
+end
+
 -- One service call, in a task: returns the service_result input.
 local function call(effect, sf, env, state)
   local req = effect.request
@@ -35,6 +54,8 @@ local function call(effect, sf, env, state)
   elseif req.kind == "query" then
     body, status = sf:query(req.soql, req.binds)
     if body then status = 200 end
+  elseif req.kind == "describe" then
+    body, status = picklist_values(sf, req.sobject, req.field)
   else
     local task = env.bot.tasks[effect.task]
     local node = task.by_name[effect.node]
