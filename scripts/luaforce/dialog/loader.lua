@@ -33,7 +33,8 @@ local COMMON = { name = true, type = true, next = true, display_name = true, des
 local FIELDS = {
   entity = { entity_type = true, prompt = true, error_prompts = true, retries = true,
     on_retries_exceeded = true, mode = true, default = true, rules = true, multi = true,
-    values = true, values_from = true, threshold = true, order = true, currency = true, prefix = true,
+    values = true, values_from = true,
+    threshold = true, order = true, currency = true, prefix = true,
     pattern = true, validate = true, synonyms = true, volunteer = true },
   message = { text = true, script = true, wait = true },
   script = { script = true },
