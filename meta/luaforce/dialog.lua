@@ -85,6 +85,7 @@ local dialog = {}
 ---@field query? string SOQL with :binds
 ---@field binds? table<string, any> values (placeholders) for the query's binds
 ---@field call? fun(sf: salesforce.Client, context: table): any, integer|salesforce.Error?
+---@field url? string a plain HTTP call (https) to a host on the bot's allow_hosts
 ---@field pre? string|fun(context: table)
 ---@field post? string|fun(context: table)
 ---@field timeout? number 1-60 seconds, default 20
@@ -107,6 +108,7 @@ local dialog = {}
 ---@field hold_tasks? boolean default true: a task left for another resumes after it
 ---@field interruptions? table<string, "cancel"|"restart"> extra words
 ---@field routing? {threshold?: number} word overlap, default 0.6
+---@field allow_hosts? string[] the hosts service nodes may call by url
 
 ---Declares a dialog task: what a task file returns.
 ---@param spec luaforce.dialog.TaskSpec

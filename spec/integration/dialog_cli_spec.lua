@@ -188,6 +188,47 @@ describe("luaforce dialog", function()
     assert.are.equal(1, #sent("/services/data/v62.0/sobjects/Lead/describe"))
   end)
 
+  it("calls another host only when it is on the bot's allow_hosts", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir " .. helper.quote(dir)))
+    local function write(name, text)
+      local f = assert(io.open(dir .. "/" .. name, "w"))
+      f:write('local dialog = require "luaforce.dialog"\n', text)
+      f:close()
+    end
+    write("bot.lua", 'return dialog.bot{ allow_hosts = { "api.example.com" } }')
+    write("t.lua", ([[
+      return dialog.task{ name = "t", utterances = { "versions", "elsewhere" }, nodes = {
+        { name = "pick", type = "confirmation", prompt = "Local?", yes = "local", no = "far" },
+        { name = "local", type = "service", url = "URL/services/data/",
+          on_failure = "failed", next = "ok" },
+        { name = "far", type = "service", url = "https://evil.example.org/x", on_failure = "failed",
+          next = "ok" },
+        { name = "ok", type = "message", script = function(context)
+            local r = (context["local"] or context.far).response
+            print(r.statusCode, " ", r.body[1] and r.body[1].version or "?")
+          end },
+        { name = "failed", type = "message", script = function(context)
+            local r = (context["local"] or context.far).response
+            print("failed: ", r.statusCode, " ", r.body[1].errorCode)
+          end },
+      } } ]]):gsub("URL", emu.url))
+    local path = helper.tempfile("versions\nyes\nelsewhere\nno\n", ".txt")
+    local out, err, status = helper.luaforce({ "dialog", "run", dir, "--answers", path },
+      { env = env })
+    os.remove(path)
+    os.execute("rm -rf " .. helper.quote(dir))
+    assert.are.equal(0, status, err)
+    -- the emulator (loopback, allowed by LUAFORCE_ALLOW_LOOPBACK) got its
+    -- one request, without the Salesforce authorization; evil.example.org none
+    local reqs = sent("/services/data/")
+    assert.are.equal(1, #reqs)
+    assert.is_nil(reqs[1].headers.authorization)
+    assert.matches("user: yes\nbot: 200 %d+%.0\n", out)
+    assert.matches("user: no\nbot: failed: 0 HOST_NOT_ALLOWED\n", out)
+  end)
+
   it("speaks the JSON-lines protocol and nothing else on stdout", function()
     local input = cjson.encode{ text = "new lead" } .. "\n" .. cjson.encode{ text = "cancel" }
       .. "\n"

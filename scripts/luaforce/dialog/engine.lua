@@ -449,7 +449,13 @@ end
 enter.service = function(S, env, out, node)
   if node.pre then run_code(S, env, node, node.pre, nil, S.context) end
   local req = { timeout_ms = (node.timeout or 20) * 1000 }
-  if node.call then
+  if node.url then
+    req.kind = "http"
+    req.method = (node.method or "GET"):upper()
+    req.url = fill_value(node.url, S.context, require("luaforce.dialog.native").segment)
+    req.body = node.body and fill_value(node.body, S.context) or nil
+    req.headers = node.headers and fill_value(node.headers, S.context) or nil
+  elseif node.call then
     req.kind = "call"
   elseif node.query then
     req.kind = "query"

@@ -43,7 +43,7 @@ local FIELDS = {
   logic = { set = true, delete = true },
   dialog = { task = true },
   ["end"] = { text = true },
-  service = { method = true, path = true, query = true, binds = true, body = true,
+  service = { method = true, path = true, url = true, query = true, binds = true, body = true,
     call = true, pre = true, post = true, timeout = true, on_failure = true, headers = true },
 }
 
@@ -178,9 +178,9 @@ local function check_node(node, where, names, problems)
       problems[#problems + 1] = where .. ": a script node needs a script"
     end
   elseif t == "service" then
-    if node.call == nil and node.path == nil and node.query == nil then
+    if node.call == nil and node.path == nil and node.query == nil and node.url == nil then
       problems[#problems + 1] = where .. ": a service node has nothing to call"
-        .. " (path, query or call)"
+        .. " (path, query, call or url)"
     end
     if node.timeout ~= nil and (type(node.timeout) ~= "number" or node.timeout < 1
       or node.timeout > 60) then

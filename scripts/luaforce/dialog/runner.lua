@@ -6,7 +6,7 @@ local cjson = require "cjson"
 local engine = require "luaforce.dialog.engine"
 local sandbox = require "luaforce.dialog.sandbox"
 
-local ipairs, require, table, tostring, type = ipairs, require, table, tostring, type
+local ipairs, os, require, table, tostring, type = ipairs, os, require, table, tostring, type
 
 local _M = {}
 
@@ -40,11 +40,72 @@ local function picklist_values(sf, sobject, field)
     { error_code = "INVALID_FIELD", errors = { { errorCode = "INVALID_FIELD", message = msg } } })
 end
 
+-- A plain HTTP call to a host on the bot's allow_hosts (https; loopback
+-- only when env.allow_loopback), on env.http (a runtime, or a function
+-- making one). Returns the decoded body (or text) and the status; or nil
+-- and an error, whose body is the answer's when there was one.
+local function http_call(env, req)
+  require "salesforce"
+  local core = require "salesforce.core"
+  local hosts = env.bot.allow_hosts
+  if type(hosts) ~= "table" or #hosts == 0 then
+    return nil, require("salesforce.errors").new("untrusted_host",
+      "the bot has no allow_hosts for HTTP calls", { error_code = "HOST_NOT_ALLOWED" })
+  end
+  local loopback = env.allow_loopback
+  if loopback == nil then loopback = os.getenv("LUAFORCE_ALLOW_LOOPBACK") == "1" end
+  local ok, herr = core.oauth_check_url({ allowed_domains = hosts,
+    allow_loopback = loopback == true }, req.url, "url")
+  if not ok then
+    return nil, require("salesforce.errors").new("untrusted_host", "not on the bot's "
+      .. "allow_hosts: " .. tostring(herr.message or herr), { error_code = "HOST_NOT_ALLOWED" })
+  end
+  local http = env.http
+  if http == nil then -- the environment's CA file, as luaforce's other commands
+    http = function()
+      require "salesforce"
+      return core.http_new{ ca_file = os.getenv("LUAFORCE_CA_FILE") }
+    end
+  end
+  if type(http) == "function" then
+    local e
+    http, e = http()
+    if not http then return nil, e end
+    env.http = http
+  end
+  local text, ctype
+  if type(req.body) == "table" then
+    text, ctype = cjson.encode(req.body), "application/json"
+  elseif req.body ~= nil then
+    text, ctype = tostring(req.body), "text/plain"
+  end
+  local idempotent = req.method == "GET" or req.method == "HEAD"
+  local status, resp, is_json, why
+  if require("salesforce.scheduler").in_task() then
+    local r, e = http:start(req.method, req.url, nil, text, ctype, req.headers, idempotent,
+      req.timeout_ms)
+    if not r then return nil, e end
+    require("salesforce.scheduler").await(r, http)
+    status, resp, is_json, why = r:finish(true)
+  else
+    status, resp, is_json, why = http:call(req.method, req.url, nil, text, ctype, req.headers,
+      idempotent, req.timeout_ms, true)
+  end
+  if not status then return nil, resp end
+  if status >= 400 then
+    return nil, require("salesforce.errors").new("http", "HTTP " .. status,
+      { status = status, errors = resp, error_code = tostring(why or "") })
+  end
+  return resp ~= "" and resp or cjson.null, status, is_json
+end
+
 -- One service call, in a task: returns the service_result input.
 local function call(effect, sf, env, state)
   local req = effect.request
   local body, status
-  if not sf then
+  if req.kind == "http" then
+    body, status = http_call(env, req)
+  elseif not sf then
     -- no authorization: the session waits for the user to authorize
     return { event = "service_result", node = effect.node, unauthorized = true,
       error = { kind = "auth", message = tostring(env.connect_error or "not connected") } }
@@ -144,7 +205,9 @@ function _M.turn(state, input, env)
   effects = _M.apply_stores(effects, env, failures)
   while #effects > 0 do
     local sf = env.sf
-    if type(sf) == "function" then
+    local needs_sf = false
+    for _, e in ipairs(effects) do needs_sf = needs_sf or e.request.kind ~= "http" end
+    if type(sf) == "function" and needs_sf then
       local c, err = sf()
       env.sf, env.connect_error = c, err -- a failed connection is not retried this run
       sf = c
