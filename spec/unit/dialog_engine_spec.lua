@@ -409,3 +409,74 @@ describe("amending, switching tasks and languages", function()
     assert.are.same({}, bot.warnings)
   end)
 end)
+
+describe("more of the model", function()
+  it("takes entity rules a script sets at context.entityRules", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "s", type = "script", script = function(context)
+            context.entityRules = { n = { max = 10 } }
+          end, next = "n" },
+        { name = "n", type = "entity", entity_type = "number", prompt = "n?",
+          rules = { min = 1 }, next = "m" },
+        { name = "m", type = "message", text = "{{context.entities.n}}" } } } ]] }
+    local _, r = talk(bot, { "go", "11", "0", "7" })
+    assert.matches("more than 10", r[2][1], 1, true)
+    assert.matches("less than 1", r[3][1], 1, true)
+    assert.are.same({ "7" }, r[4])
+  end)
+
+  it("picks one of several prompts by the session's seed, the same seed the same", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "n", type = "entity", prompt = { "A?", "B?", "C?", "D?" } } } } ]] }
+    local seen = {}
+    for seed = 1, 12 do
+      local _, r1 = talk(bot, { "go" }, { state = dialog.new{ seed = seed } })
+      local _, r2 = talk(bot, { "go" }, { state = dialog.new{ seed = seed } })
+      assert.are.same(r1, r2)
+      seen[r1[1][1]] = true
+    end
+    local n = 0
+    for _ in pairs(seen) do n = n + 1 end
+    assert.is_true(n > 1)
+  end)
+
+  it("takes the bot's own interruption words; hold_tasks = false drops the held task", function()
+    local bot = bot_of{ ["bot.lua"] = [[
+      return dialog.bot{ interruptions = { ["never mind"] = "cancel" }, hold_tasks = false } ]],
+      ["a.lua"] = [[return dialog.task{ name = "a", utterances = { "start a" }, nodes = {
+        { name = "n", type = "entity", entity_type = "number", prompt = "n?" } } } ]],
+      ["b.lua"] = [[return dialog.task{ name = "b", utterances = { "start b" }, nodes = {
+        { name = "m", type = "message", text = "b done" } } } ]] }
+    local state, r = talk(bot, { "start a", "never mind" })
+    assert.are.same({ dialog.RESPONSES.task_cancelled }, r[2])
+    assert.is_nil(state.task)
+    state, r = talk(bot, { "start a", "start b", "yes" })
+    assert.are.same({ "b done" }, r[3])
+    assert.is_nil(state.task)
+  end)
+
+  it("keeps the last 50 history records", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "a", type = "confirmation", prompt = "again?", yes = "a", no = "b" },
+        { name = "b", type = "end" } } } ]] }
+    local lines = { "go" }
+    for i = 2, 40 do lines[i] = "yes" end
+    local state = talk(bot, lines)
+    assert.are.equal(50, #state.context.history)
+    assert.are.same({ node = "a", type = "confirmation", state = "waitingForUserInput" },
+      state.context.history[50])
+  end)
+
+  it("refuses a write to UserContext", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "s", type = "script", script = function() UserContext.put("id", "x") end } } }
+    ]] }
+    local _, r, _, failures = talk(bot, { "go" })
+    assert.are.same({ dialog.RESPONSES.task_failed }, r[1])
+    assert.matches("UserContext is read%-only", failures[1].message)
+  end)
+end)

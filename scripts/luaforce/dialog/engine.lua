@@ -338,14 +338,26 @@ local function entity_env(S, env, node)
   return e
 end
 
+-- The entity's spec for this turn: its picklist values when they come
+-- from a script or a describe, and its rules merged with those a script
+-- set at context.entityRules.<name> (as Kore's entity rules).
 local function with_values(S, env, node)
-  if node.values_from then
-    local got = S.context.picklists and S.context.picklists[node.name]
-    return setmetatable({ values = got or {} }, { __index = node })
+  local over = S.context.entityRules and S.context.entityRules[node.name]
+  if not node.values_from and type(node.values) ~= "function" and type(over) ~= "table" then
+    return node
   end
-  if type(node.values) ~= "function" then return node end
-  local spec = setmetatable({ values = run_code(S, env, node, node.values, nil, S.context) },
-    { __index = node })
+  local spec = setmetatable({}, { __index = node })
+  if node.values_from then
+    spec.values = S.context.picklists and S.context.picklists[node.name] or {}
+  elseif type(node.values) == "function" then
+    spec.values = run_code(S, env, node, node.values, nil, S.context)
+  end
+  if type(over) == "table" then
+    local rules = {}
+    for k, v in pairs(node.rules or {}) do rules[k] = v end
+    for k, v in pairs(over) do rules[k] = v end
+    spec.rules = rules
+  end
   return spec
 end
 
