@@ -148,8 +148,12 @@ local function fail(S, node, e)
     Failure), 0)
 end
 
+local sessions -- (below, with the session variables)
+
 local function run_code(S, env, node, fn, printer, ...)
   local task = env.bot.tasks[S.task]
+  -- the session objects, made on the first code of the turn
+  if not env.session then env.session = sessions(S, env, env.out) end
   for scope, obj in pairs(env.session) do task.env[scope] = obj end
   if type(fn) == "string" then
     local compiled, msg = sandbox.compile(fn, "=" .. task.file .. ":" .. node.name, task.env)
@@ -177,7 +181,7 @@ local SCOPES = { "BotUserSession", "UserSession", "BotContext", "EnterpriseConte
 -- The scripts' session objects for one turn: get reads the store (through
 -- what this turn wrote); put and delete are effects for the runner, and
 -- mirror into context.session.<Scope> so templates can read them.
-local function sessions(S, env, out)
+function sessions(S, env, out)
   local api = {}
   local function mirror(scope, k, v)
     S.context.session = S.context.session or {}
@@ -807,11 +811,8 @@ local function step(S, input, env, out)
     return respond(out, S, env, "needs_authorization", { url = "" })
   end
   if S.task and S.await == "input" then
-    local cmd = INTERRUPT[entities.normalise(text):sub(2, -2)]
-    local custom = bot.interruptions or {}
-    if custom[entities.normalise(text):sub(2, -2)] then
-      cmd = custom[entities.normalise(text):sub(2, -2)]
-    end
+    local said = entities.normalise(text):sub(2, -2)
+    local cmd = (bot.interruptions or INTERRUPT)[said] or INTERRUPT[said]
     if cmd == "cancel" then
       respond(out, S, env, "task_cancelled")
       idle(S)
@@ -867,13 +868,13 @@ function _M.turn(state, input, env)
   local S = copy(state or _M.new())
   local out = { messages = {}, effects = {} }
   env.budget = sandbox.new_budget(env.limits)
-  env.session = sessions(S, env, out)
+  env.session, env.out = nil, out
   S.now = env.now and env.now() or nil
   S.filled = S.filled or {}
   S.context.session = S.context.session or {}
   S.context.session.UserContext = copy(S.user)
   local ok, err = pcall(step, S, input, env, out)
-  env.budget, env.session = nil, nil
+  env.budget, env.session, env.out = nil, nil, nil
   if not ok then
     if getmetatable(err) ~= Failure then error(err, 0) end
     local where = (err.task or "?") .. ":" .. (err.node or "?")

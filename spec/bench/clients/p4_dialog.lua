@@ -83,22 +83,28 @@ while done < turns do
 end
 local turns_per_s = done / (now() - t0)
 
--- 3. SESSIONS sessions, one call each, all at once: each session is at
--- the id prompt; its answer's turn makes the call (in its own task)
+-- 3. SESSIONS sessions, one call each: each session is at the id prompt
+-- and its answer's turn makes the call. CONC worker tasks take the
+-- sessions' turns in turn (as a host bounds the turns in flight by its
+-- connections; a libcurl multi handle with hundreds of queued transfers
+-- walks them all at every step)
 local sf = assert(salesforce.connect{ instance_url = url, access_token = token,
   allow_loopback = true, version = "62.0", max_connections = conc })
 local cenv = { bot = bot, sf = sf }
 local states, tasks = {}, {}
 for i = 1, sessions do states[i] = dialog.turn(dialog.new(), { text = "view lead" }, cenv) end
+local answers = {}
 local t1 = now()
-for i = 1, sessions do
-  tasks[i] = salesforce.spawn(function()
-    local st, msgs = runner.turn(states[i], { text = id }, cenv)
-    states[i] = st
-    return msgs[1] and msgs[1].text
+for w = 1, conc do
+  tasks[w] = salesforce.spawn(function()
+    for i = w, sessions, conc do
+      local st, msgs = runner.turn(states[i], { text = id }, cenv)
+      states[i] = st
+      answers[i] = msgs[1] and msgs[1].text
+    end
   end)
 end
-local answers = { salesforce.wait(table.unpack(tasks)) }
+salesforce.wait(table.unpack(tasks))
 local t2 = now()
 for i = 1, sessions do
   assert(answers[i] and answers[i] ~= "" and states[i].task == nil,
