@@ -392,6 +392,12 @@ describe("amending, switching tasks and languages", function()
     assert.are.equal("lead", state.task)
     _, r = talk(bot, { "create a lead", "Smith", "Acme", "what is the weather", "no" })
     assert.are.same({ "How many employees?" }, r[5])
+    -- at a confirmation too
+    state, r = talk(bot, { "create a lead", "Smith", "Acme", "12", "what is the weather",
+      "yes" })
+    assert.are.same({ "Do you want to stop this and check the weather instead?" }, r[5])
+    assert.are.same({ "Sunny.", "Let's get back to create a lead.", "Smith at Acme (12)?" }, r[6])
+    assert.are.equal("ok", state.node)
   end)
 
   it("speaks the session's language, English by default", function()

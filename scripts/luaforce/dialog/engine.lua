@@ -558,6 +558,19 @@ local function retry(S, env, out, node, reason)
   end
 end
 
+-- An answer that is not valid here but asks for another task by one of
+-- its utterances: offers to switch (the current task is held). True when
+-- it did.
+local function offer_switch(S, env, out, text)
+  local other, _, how = _M.route(env.bot, text)
+  if other and other ~= S.task and how == "phrase" then
+    S.switch_to, S.await = other, "switch"
+    respond(out, S, env, "switch_task", { task = env.bot.tasks[other].display_name })
+    return true
+  end
+  return false
+end
+
 local answer = {}
 
 answer.entity = function(S, env, out, node, text)
@@ -577,11 +590,7 @@ answer.entity = function(S, env, out, node, text)
       return run(S, env, out, follow(node, S.context))
     end
     record(S, node, "error")
-    local other, _, how = _M.route(env.bot, text)
-    if other and other ~= S.task and how == "phrase" then
-      S.switch_to, S.await = other, "switch"
-      return respond(out, S, env, "switch_task", { task = env.bot.tasks[other].display_name })
-    end
+    if offer_switch(S, env, out, text) then return end
     return retry(S, env, out, node, why)
   end
   if rest and rest:match("%S") then S.unused[#S.unused + 1] = rest end
@@ -595,6 +604,7 @@ answer.confirmation = function(S, env, out, node, text)
   local yn = entities.yes_no(text, node.synonyms)
   if not yn then
     record(S, node, "error")
+    if offer_switch(S, env, out, text) then return end
     return retry(S, env, out, node, "not yes or no")
   end
   S.context.entities[node.name] = yn == "yes"
