@@ -74,6 +74,17 @@ describe("the dialog sandbox", function()
     assert.matches("memory budget exceeded", tostring(err), 1, true)
   end)
 
+  it("lets code yield only inside its own coroutines", function()
+    local co = coroutine.create(function() return run("coroutine.yield(1)") end)
+    local ok, inner_ok, err = coroutine.resume(co)
+    assert.is_true(ok)
+    assert.is_false(inner_ok)
+    assert.matches("attempt to yield outside a coroutine of the task", err, 1, true)
+    assert.is_true((run([[
+      local co = coroutine.wrap(function() coroutine.yield(1) return 2 end)
+      assert(co() == 1 and co() == 2)]])))
+  end)
+
   it("leaves the host as it was", function()
     run("while true do end", { instructions = 10000 })
     assert.is_nil(debug.gethook())

@@ -86,6 +86,8 @@ describe("session variables", function()
     assert.are.equal("visit 2 of ada", visit("ada"))
     assert.are.equal("visit 1 of bob", visit("bob"))
     assert.are.equal("bob", env.store:get("dialog-enterprise", "last"))
+    -- the task's environment keeps no session's objects between turns
+    assert.is_nil(rawget(bot.tasks.s.env, "BotUserSession"))
     assert.are.equal(2, env.store:get("dialog-botuser", "bot/ada/visits"))
   end)
 

@@ -161,6 +161,8 @@ local function run_code(S, env, node, fn, printer, ...)
     fn = compiled
   end
   local res = table.pack(sandbox.with_print(task.env, printer, env.budget, fn, ...))
+  -- the env is the task's, shared by every session: no session's objects stay
+  for scope in pairs(env.session) do task.env[scope] = nil end
   if not res[1] then fail(S, node, res[2]) end
   return table.unpack(res, 2, res.n)
 end

@@ -99,12 +99,21 @@ local function copy(t)
   return c
 end
 
--- Coroutines made by sandboxed code run under the same hook.
+-- Coroutines made by sandboxed code run under the same hook; they may
+-- yield, the code itself may not (it would yield the host's task).
+local made = setmetatable({}, { __mode = "k" })
 local safe_coroutine = copy(coroutine)
 function safe_coroutine.create(fn)
   local co = coroutine.create(fn)
   debug.sethook(co, hook, "", HOOK_EVERY)
+  made[co] = true
   return co
+end
+function safe_coroutine.yield(...)
+  if not made[coroutine.running()] then
+    error("attempt to yield outside a coroutine of the task", 2)
+  end
+  return coroutine.yield(...)
 end
 function safe_coroutine.wrap(fn)
   local co = safe_coroutine.create(fn)
