@@ -85,11 +85,27 @@ describe("the dialog sandbox", function()
       assert(co() == 1 and co() == 2)]])))
   end)
 
+  it("keeps each coroutine's budget across the yields of another", function()
+    -- a service function yields inside its budget while other code runs
+    local env = sandbox.env()
+    env.pause = coroutine.yield
+    local fn = assert(sandbox.compile("pause() local s = ('x'):rep(1e8)", "=svc.lua", env))
+    local co = coroutine.create(function()
+      return sandbox.call(sandbox.new_budget{ memory_kb = 4096 }, fn)
+    end)
+    assert.is_true(coroutine.resume(co)) -- yielded in pause()
+    assert.are.equal(1e7, #("y"):rep(1e7)) -- the host meanwhile: no budget applies
+    local ok, inner_ok, err = coroutine.resume(co)
+    assert.is_true(ok)
+    assert.is_false(inner_ok)
+    assert.are.equal("svc.lua:1: memory budget exceeded (4096 KB a turn)", tostring(err))
+  end)
+
   it("leaves the host as it was", function()
     run("while true do end", { instructions = 10000 })
     assert.is_nil(debug.gethook())
-    assert.are.equal(string, getmetatable("").__index)
     assert.are.equal(("x"):rep(3), "xxx")
+    assert.are.equal(2 ^ 24, #("x"):rep(2 ^ 24)) -- no budget outside sandboxed code
     local ok = run("return getmetatable('') == nil or error('string metatable reachable')")
     assert.is_true(ok)
   end)

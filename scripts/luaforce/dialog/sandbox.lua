@@ -20,8 +20,11 @@ _M.DEFAULTS = { instructions = 10000000, memory_kb = 32768 }
 
 local HOOK_EVERY = 1000
 
--- The budget of the call that runs now (nil outside sandboxed code).
-local active
+-- The budget of the sandboxed call running in each coroutine (a service
+-- function yields in its Salesforce calls while other sessions' code
+-- runs in other coroutines): coroutine -> budget.
+local actives = setmetatable({}, { __mode = "k" })
+local running = coroutine.running
 
 -- The error raised when a budget is exceeded: a table, so that the
 -- engine tells it from the developer's errors.
@@ -64,7 +67,7 @@ local function check_memory(b, extra_kb)
 end
 
 local function hook()
-  local b = active
+  local b = actives[running()]
   if not b then return end
   if b.failed then error(b.failed, 0) end
   b.used = b.used + HOOK_EVERY
@@ -85,7 +88,7 @@ for k, v in pairs(string) do
 end
 -- one call could allocate past any hook: the result counts first
 function safe_string.rep(s, n, sep)
-  local b = active
+  local b = actives[running()]
   if b then
     local len = (#tostring(s) + (sep and #tostring(sep) or 0)) * (tonumber(n) or 0)
     check_memory(b, len / 1024)
@@ -107,6 +110,7 @@ function safe_coroutine.create(fn)
   local co = coroutine.create(fn)
   debug.sethook(co, hook, "", HOOK_EVERY)
   made[co] = true
+  actives[co] = actives[running()] -- the budget of the code that made it
   return co
 end
 function safe_coroutine.yield(...)
@@ -126,14 +130,19 @@ end
 
 -- pcall cannot swallow an exceeded budget.
 local function rethrow(ok, ...)
-  local b = active
+  local b = actives[running()]
   if b and b.failed then error(b.failed, 0) end
   return ok, ...
 end
 local function safe_pcall(...) return rethrow(pcall(...)) end
 local function safe_xpcall(...) return rethrow(xpcall(...)) end
 
+-- Strings' methods ("x"):rep(n) are the guarded ones for the whole
+-- process: the guard only counts in a coroutine that runs sandboxed code,
+-- so the host's own calls are unchanged (and a yield in a service
+-- function cannot leave the guard unset for the code that resumes).
 local string_mt = getmetatable("")
+string_mt.__index = safe_string
 
 -- env -> the printer of the message script that runs in it
 local printers = setmetatable({}, { __mode = "k" })
@@ -212,18 +221,16 @@ end
 -- the calls of one turn). Returns true and fn's results, or false and the
 -- error (a budget error, or the developer's error with its traceback).
 function _M.call(b, fn, ...)
-  local outer, prev_hook, prev_mask, prev_count = active, debug.gethook()
-  local prev_index = string_mt.__index
-  active = b
-  string_mt.__index = safe_string
+  local co = running()
+  local outer, prev_hook, prev_mask, prev_count = actives[co], debug.gethook()
+  actives[co] = b
   debug.sethook(hook, "", HOOK_EVERY)
   local res = table.pack(xpcall(fn, function(e)
     if getmetatable(e) == Exceeded then return e end
     return debug.traceback(tostring(e), 2)
   end, ...))
   debug.sethook(prev_hook, prev_mask, prev_count)
-  string_mt.__index = prev_index
-  active = outer
+  actives[co] = outer
   if not res[1] and b.failed then res[2] = b.failed end
   return table.unpack(res, 1, res.n)
 end
