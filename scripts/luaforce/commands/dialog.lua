@@ -143,7 +143,8 @@ local function run(rest, opts)
   if not bot then return 1 end
   local env = { bot = bot, log = function(msg) io.stderr:write(msg, "\n") end }
   env.sf = connector(opts)
-  local state = dialog.new{ lang = opts.lang, user = { id = opts.user } }
+  local state = dialog.new{ lang = opts.lang, user = { id = opts.user,
+    channel = opts.jsonl and "jsonl" or opts.answers and "answers" or "terminal" } }
   local store = require "luaforce.dialog.store"
   local ws, saved_key, resumed
   if opts.session then
