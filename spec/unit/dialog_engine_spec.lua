@@ -222,8 +222,12 @@ describe("service nodes", function()
         { name = "svc", type = "service", method = "get",
           path = "/sobjects/Lead/{{context.entities.name}}", timeout = 5,
           pre = function(context) context.before = true end,
+          post = function(context)
+            context.after = context.svc.response.statusCode
+          end,
           on_failure = "bad", next = "good" },
-        { name = "good", type = "message", text = "{{context.svc.response.body.Name}}" },
+        { name = "good", type = "message",
+          text = "{{context.svc.response.body.Name}} {{context.before}} {{context.after}}" },
         { name = "bad", type = "message", script = function(context)
             print(context.svc.response.statusCode, " ", context.svc.response.body[1].errorCode)
           end },
@@ -238,7 +242,7 @@ describe("service nodes", function()
     assert.are.equal("service", state.await)
     local _, r = talk(bot, { { event = "service_result", node = "svc",
       response = { statusCode = 200, body = { Name = "Ada" } } } }, { state = state })
-    assert.are.same({ "Ada" }, r[1])
+    assert.are.same({ "Ada true 200" }, r[1]) -- the pre script ran before, the post after
   end)
 
   it("pauses for authorization and runs the call again once authorized", function()
@@ -461,6 +465,22 @@ describe("more of the model", function()
     state, r = talk(bot, { "start a", "start b", "yes" })
     assert.are.same({ "b done" }, r[3])
     assert.is_nil(state.task)
+  end)
+
+  it("validates a custom entity with the task's function", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      local function even(text)
+        local n = tonumber(text)
+        if not n or n % 2 ~= 0 then return nil, "not an even number" end
+        return n
+      end
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "n", type = "entity", entity_type = "custom", validate = even,
+          prompt = "Even?", next = "m" },
+        { name = "m", type = "message", text = "{{context.entities.n}}" } } } ]] }
+    local _, r = talk(bot, { "go", "3", "4" })
+    assert.matches("not an even number", r[2][1], 1, true)
+    assert.are.same({ "4" }, r[3])
   end)
 
   it("keeps the last 50 history records", function()

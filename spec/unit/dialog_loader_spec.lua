@@ -56,6 +56,18 @@ describe("dialog task validation", function()
     assert.matches(path .. ":a b: a node name is letters, digits and _", msg, 1, true)
   end)
 
+  it("runs the task file in the sandbox and checks service timeouts and retries", function()
+    local msg, path = problems([[
+      name = "t", nodes = { { name = "a", type = "message", text = os.execute("id") } } ]])
+    assert.are.equal(path .. ":3: attempt to index a nil value (global 'os')", msg)
+    msg, path = problems([[
+      name = "t", nodes = {
+        { name = "s", type = "service", path = "/limits", timeout = 61, next = "e" },
+        { name = "e", type = "entity", prompt = "x", retries = 9 } } ]])
+    assert.matches(path .. ":s: timeout is 1 to 60 seconds", msg, 1, true)
+    assert.matches(path .. ":e: retries is 1 to 5", msg, 1, true)
+  end)
+
   it("reports unreachable nodes", function()
     local msg, path = problems([[
       name = "t",

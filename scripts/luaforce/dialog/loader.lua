@@ -319,7 +319,9 @@ local function run_file(path, limits)
   local fn, msg = sandbox.compile(text, "@" .. path, env)
   if not fn then return nil, msg end
   local res = table.pack(sandbox.call(sandbox.new_budget(limits), fn))
-  if not res[1] then return nil, path .. ": " .. tostring(res[2]) end
+  if not res[1] then -- the message ("file:line: ..."), without the traceback
+    return nil, (tostring(res[2]):match("^[^\n]*"))
+  end
   return res[2], env
 end
 

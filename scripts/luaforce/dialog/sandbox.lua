@@ -227,7 +227,10 @@ function _M.call(b, fn, ...)
   debug.sethook(hook, "", HOOK_EVERY)
   local res = table.pack(xpcall(fn, function(e)
     if getmetatable(e) == Exceeded then return e end
-    return debug.traceback(tostring(e), 2)
+    -- the developer's frames only: the traceback stops where ours start
+    local tb = debug.traceback(tostring(e), 2)
+    local cut = tb:find("\n%s*%[C%]: in function 'xpcall'")
+    return cut and tb:sub(1, cut - 1) or tb
   end, ...))
   debug.sethook(prev_hook, prev_mask, prev_count)
   actives[co] = outer
