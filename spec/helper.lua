@@ -63,6 +63,26 @@ function _M.tempfile(text, suffix)
   return path
 end
 
+--- A new temporary bot folder from { ["name.lua"] = source }: each file
+-- starts with `local dialog = require "luaforce.dialog"`. Returns its
+-- path; remove it with helper.remove_tree.
+function _M.bot_dir(files)
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir " .. _M.quote(dir)))
+  for name, src in pairs(files) do
+    local f = assert(io.open(dir .. "/" .. name, "w"))
+    f:write('local dialog = require "luaforce.dialog"\n', src)
+    f:close()
+  end
+  return dir
+end
+
+--- Removes a folder and what is in it.
+function _M.remove_tree(dir)
+  os.execute("rm -rf " .. _M.quote(dir))
+end
+
 --- Starts the emulator (spec/emulator/emulator.py) and waits for its
 -- ready line. opts: https (bool), config (path). Returns an object with
 -- url, ca (path or nil), pid, and methods stop() and call(method, path,

@@ -189,16 +189,9 @@ describe("luaforce dialog", function()
   end)
 
   it("calls another host only when it is on the bot's allow_hosts", function()
-    local dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir " .. helper.quote(dir)))
-    local function write(name, text)
-      local f = assert(io.open(dir .. "/" .. name, "w"))
-      f:write('local dialog = require "luaforce.dialog"\n', text)
-      f:close()
-    end
-    write("bot.lua", 'return dialog.bot{ allow_hosts = { "api.example.com" } }')
-    write("t.lua", ([[
+    local dir = helper.bot_dir{
+      ["bot.lua"] = 'return dialog.bot{ allow_hosts = { "api.example.com" } }',
+      ["t.lua"] = ([[
       return dialog.task{ name = "t", utterances = { "versions", "elsewhere" }, nodes = {
         { name = "pick", type = "confirmation", prompt = "Local?", yes = "local", no = "far" },
         { name = "local", type = "service", url = "URL/services/data/",
@@ -213,12 +206,12 @@ describe("luaforce dialog", function()
             local r = (context["local"] or context.far).response
             print("failed: ", r.statusCode, " ", r.body[1].errorCode)
           end },
-      } } ]]):gsub("URL", emu.url))
+      } } ]]):gsub("URL", emu.url) }
     local path = helper.tempfile("versions\nyes\nelsewhere\nno\n", ".txt")
     local out, err, status = helper.luaforce({ "dialog", "run", dir, "--answers", path },
       { env = env })
     os.remove(path)
-    os.execute("rm -rf " .. helper.quote(dir))
+    helper.remove_tree(dir)
     assert.are.equal(0, status, err)
     -- the emulator (loopback, allowed by LUAFORCE_ALLOW_LOOPBACK) got its
     -- one request, without the Salesforce authorization; evil.example.org none

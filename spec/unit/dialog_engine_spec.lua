@@ -13,22 +13,15 @@ local _
 
 -- A bot folder from { ["name.lua"] = source }; returns the loaded bot.
 local function bot_of(files)
-  local dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir " .. helper.quote(dir)))
+  local dir = helper.bot_dir(files)
   dirs[#dirs + 1] = dir
-  for name, src in pairs(files) do
-    local f = assert(io.open(dir .. "/" .. name, "w"))
-    f:write('local dialog = require "luaforce.dialog"\n', src)
-    f:close()
-  end
   local bot, problems = dialog.load(dir)
   assert(bot, problems and table.concat(problems, "\n"))
   return bot
 end
 
 after_each(function()
-  for _, d in ipairs(dirs) do os.execute("rm -rf " .. helper.quote(d)) end
+  for _, d in ipairs(dirs) do helper.remove_tree(d) end
   dirs = {}
 end)
 

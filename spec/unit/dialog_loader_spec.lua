@@ -111,25 +111,18 @@ end)
 
 describe("a bot folder", function()
   it("reports the texts that lack a language the bot declares", function()
-    local dir = os.tmpname()
-    os.remove(dir)
-    os.execute("mkdir " .. helper.quote(dir))
-    local function write(name, text)
-      local f = assert(io.open(dir .. "/" .. name, "w"))
-      f:write('local dialog = require "luaforce.dialog"\n', text)
-      f:close()
-    end
-    write("bot.lua", 'return dialog.bot{ languages = { "en", "de" } }')
-    write("t.lua", [[return dialog.task{ name = "t", nodes = {
-      { name = "a", type = "entity", prompt = { en = "Name?" }, next = "b" },
-      { name = "b", type = "message", text = "Bye" } } }]])
+    local dir = helper.bot_dir{
+      ["bot.lua"] = 'return dialog.bot{ languages = { "en", "de" } }',
+      ["t.lua"] = [[return dialog.task{ name = "t", nodes = {
+        { name = "a", type = "entity", prompt = { en = "Name?" }, next = "b" },
+        { name = "b", type = "message", text = "Bye" } } }]] }
     local bot = assert(loader.load(dir))
     assert.are.same({ dir .. "/t.lua:a: no 'de' prompt", dir .. "/t.lua:b: no 'de' text" },
       bot.warnings)
     local _, err, status = helper.luaforce({ "dialog", "check", dir })
     assert.are.equal(1, status)
     assert.matches("t.lua:a: no 'de' prompt", err, 1, true)
-    os.execute("rm -rf " .. helper.quote(dir))
+    helper.remove_tree(dir)
   end)
 
   it("loads bot.lua with overridden responses and every task", function()

@@ -45,19 +45,14 @@ describe("dialog stores", function()
     contract(store.wrap(assert(core.store_open(dir)), now))
     local s = store.wrap(assert(core.store_open(dir)), now)
     assert.are.same({ x = true }, s:get("ns", "c"))
-    os.execute("rm -rf " .. helper.quote(dir))
+    helper.remove_tree(dir)
   end)
 end)
 
 describe("session variables", function()
   local dir
   before_each(function()
-    dir = os.tmpname()
-    os.remove(dir)
-    os.execute("mkdir " .. helper.quote(dir))
-    local f = assert(io.open(dir .. "/s.lua", "w"))
-    f:write([[
-      local dialog = require "luaforce.dialog"
+    dir = helper.bot_dir{ ["s.lua"] = [[
       return dialog.task{ name = "s", utterances = { "remember" }, nodes = {
         { name = "a", type = "script", script = function(context)
             local n = (BotUserSession.get("visits") or 0) + 1
@@ -68,10 +63,9 @@ describe("session variables", function()
         { name = "b", type = "message",
           text = "visit {{context.seen}} of {{context.session.UserContext.id}}" },
         } }
-    ]])
-    f:close()
+    ]] }
   end)
-  after_each(function() os.execute("rm -rf " .. helper.quote(dir)) end)
+  after_each(function() helper.remove_tree(dir) end)
 
   it("reads the store, writes through the runner, per user", function()
     local bot = assert(dialog.load(dir))
