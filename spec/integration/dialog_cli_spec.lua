@@ -25,11 +25,22 @@ describe("luaforce dialog", function()
     emu.call("DELETE", "/faults")
   end)
 
-  local function answers(lines)
-    local path = helper.tempfile(table.concat(lines, "\n") .. "\n", ".txt")
-    local out, err, status = helper.luaforce({ "dialog", "run", BOT, "--answers", path },
-      { env = env })
+  -- `dialog run TARGET --answers` (TARGET: the example bot by default)
+  -- with these user lines and more arguments; returns out, err, status.
+  local function answers(lines, target, ...)
+    local path = helper.tempfile(#lines > 0 and (table.concat(lines, "\n") .. "\n") or "",
+      ".txt")
+    local out, err, status = helper.luaforce({ "dialog", "run", target or BOT, "--answers", path,
+      ... }, { env = env })
     os.remove(path)
+    return out, err, status
+  end
+
+  -- A task file of this source (after the require line), run with these lines.
+  local function run_task(source, lines)
+    local task = helper.tempfile('local dialog = require "luaforce.dialog"\n' .. source)
+    local out, err, status = answers(lines, task)
+    os.remove(task)
     return out, err, status
   end
 
@@ -95,10 +106,7 @@ describe("luaforce dialog", function()
 
   it("finishes in another process a session saved in the middle of a task", function()
     local function run(lines)
-      local path = helper.tempfile(table.concat(lines, "\n") .. "\n", ".txt")
-      local out, err, status = helper.luaforce({ "dialog", "run", BOT, "--answers", path,
-        "--session", "s1", "--user", "ada" }, { env = env })
-      os.remove(path)
+      local out, err, status = answers(lines, BOT, "--session", "s1", "--user", "ada")
       assert.are.equal(0, status, err)
       return out
     end
@@ -113,28 +121,21 @@ describe("luaforce dialog", function()
   end)
 
   it("fails a service call that passes its timeout onto the failure path", function()
-    local task = helper.tempfile([[
-      local dialog = require "luaforce.dialog"
+    emu.call("POST", "/latency", { ms = 3000, path = "/services/data/v62.0/limits" })
+    local out, err, status = run_task([[
       return dialog.task{ name = "slow", nodes = {
         { name = "svc", type = "service", path = "/limits", timeout = 1,
           on_failure = "late", next = "fine" },
         { name = "fine", type = "message", text = "fine" },
         { name = "late", type = "message",
-          text = "late: {{context.svc.response.statusCode}}" } } } ]])
-    emu.call("POST", "/latency", { ms = 3000, path = "/services/data/v62.0/limits" })
-    local path = helper.tempfile("", ".txt")
-    local out, err, status = helper.luaforce({ "dialog", "run", task, "--answers", path },
-      { env = env })
+          text = "late: {{context.svc.response.statusCode}}" } } } ]], {})
     emu.call("DELETE", "/latency")
-    os.remove(task)
-    os.remove(path)
     assert.are.equal(0, status, err)
     assert.are.equal("bot: late: 0\n", out)
   end)
 
   it("runs a query service with the user's text only in binds, and a Lua service", function()
-    local task = helper.tempfile([[
-      local dialog = require "luaforce.dialog"
+    local out, err, status = run_task([[
       return dialog.task{ name = "find", nodes = {
         { name = "company", type = "entity", prompt = "Company?", next = "findService" },
         { name = "findService", type = "service",
@@ -146,12 +147,7 @@ describe("luaforce dialog", function()
           end, next = "say" },
         { name = "say", type = "message",
           text = "{{context.count.response.body.found}} of {{context.count.response.body.n}}" },
-      } } ]])
-    local answers_file = helper.tempfile("x' OR Name LIKE '%\n", ".txt")
-    local out, err, status = helper.luaforce({ "dialog", "run", task, "--answers",
-      answers_file }, { env = env })
-    os.remove(task)
-    os.remove(answers_file)
+      } } ]], { "x' OR Name LIKE '%" })
     assert.are.equal(0, status, err)
     local q = sent("/services/data/v62.0/query")
     assert.are.equal(2, #q)
@@ -164,18 +160,13 @@ describe("luaforce dialog", function()
   end)
 
   it("reads a picklist's values from the field's describe, once", function()
-    local task = helper.tempfile([[
-      local dialog = require "luaforce.dialog"
+    local out, err, status = run_task([[
       return dialog.task{ name = "status", nodes = {
         { name = "status", type = "entity", entity_type = "picklist",
           values_from = { sobject = "Lead", field = "Status" },
           prompt = "Which status?", next = "say" },
-        { name = "say", type = "message", text = "ok: {{context.entities.status}}" } } } ]])
-    local path = helper.tempfile("pending\nclosed - converted\n", ".txt")
-    local out, err, status = helper.luaforce({ "dialog", "run", task, "--answers", path },
-      { env = env })
-    os.remove(task)
-    os.remove(path)
+        { name = "say", type = "message", text = "ok: {{context.entities.status}}" } } } ]],
+      { "pending", "closed - converted" })
     assert.are.equal(0, status, err)
     assert.are.equal(table.concat({
       "bot: Which status?",
@@ -207,10 +198,7 @@ describe("luaforce dialog", function()
             print("failed: ", r.statusCode, " ", r.body[1].errorCode)
           end },
       } } ]]):gsub("URL", emu.url) }
-    local path = helper.tempfile("versions\nyes\nelsewhere\nno\n", ".txt")
-    local out, err, status = helper.luaforce({ "dialog", "run", dir, "--answers", path },
-      { env = env })
-    os.remove(path)
+    local out, err, status = answers({ "versions", "yes", "elsewhere", "no" }, dir)
     helper.remove_tree(dir)
     assert.are.equal(0, status, err)
     -- the emulator (loopback, allowed by LUAFORCE_ALLOW_LOOPBACK) got its
