@@ -144,7 +144,7 @@ function dialog.load(path, limits) end
 ---@alias luaforce.dialog.State table
 
 ---A new session state.
----@param opts? {lang?: string, user?: table, seed?: integer} user: {id, name, channel}
+---@param opts? {lang?: string, user?: table, seed?: integer} user: {id, name, channel, lang}
 ---@return luaforce.dialog.State
 function dialog.new(opts) end
 

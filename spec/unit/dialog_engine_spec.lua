@@ -409,6 +409,8 @@ describe("amending, switching tasks and languages", function()
     assert.are.same({ { "Wie viele?" }, { "Abgebrochen." } }, r)
     _, r = talk(bot, { "go", "cancel" })
     assert.are.same({ { "How many?" }, { "Cancelled." } }, r)
+    _, r = talk(bot, { "go" }, { state = dialog.new{ user = { id = "u", lang = "de" } } })
+    assert.are.same({ { "Wie viele?" } }, r) -- the user context's language
     assert.are.same({}, bot.warnings)
   end)
 end)

@@ -31,10 +31,12 @@ local function copy(v)
 end
 _M.copy = copy
 
---- A new session state. opts: lang, user ({id, name, channel}), seed.
+--- A new session state. opts: lang (else the user's lang, else "en"),
+-- user ({id, name, channel, lang}), seed.
 function _M.new(opts)
   opts = opts or {}
-  return { v = 1, lang = opts.lang or "en", seed = opts.seed or 1, retries = 0,
+  local lang = opts.lang or (type(opts.user) == "table" and opts.user.lang) or "en"
+  return { v = 1, lang = lang, seed = opts.seed or 1, retries = 0,
     context = { entities = {}, history = {} }, stack = {}, unused = {}, filled = {},
     user = copy(opts.user) or {} }
 end
