@@ -5,7 +5,9 @@
 local cjson = require "cjson"
 local entities = require "luaforce.dialog.entities"
 local loader = require "luaforce.dialog.loader"
+local routing = require "luaforce.dialog.routing"
 local sandbox = require "luaforce.dialog.sandbox"
+local sessions = require("luaforce.dialog.session").objects
 
 local error, getmetatable, ipairs, math, next, pairs, pcall, require, select, setmetatable,
   string, table, tonumber, tostring, type =
@@ -150,7 +152,6 @@ local function fail(S, node, e)
     Failure), 0)
 end
 
-local sessions -- (below, with the session variables)
 
 local function run_code(S, env, node, fn, printer, ...)
   local task = env.bot.tasks[S.task]
@@ -167,73 +168,6 @@ local function run_code(S, env, node, fn, printer, ...)
   for scope in pairs(env.session) do task.env[scope] = nil end
   if not res[1] then fail(S, node, res[2]) end
   return table.unpack(res, 2, res.n)
-end
-
--- ---- session variables ----------------------------------------------------------
-
--- Where a scope's key lives in the store: namespace and key.
-local function store_key(S, env, scope, k)
-  local bot, user = env.bot.name, tostring(S.user.id or "anonymous")
-  if scope == "EnterpriseContext" then return "dialog-enterprise", k end
-  if scope == "BotContext" then return "dialog-bot", bot .. "/" .. k end
-  if scope == "UserSession" then return "dialog-user", user .. "/" .. k end
-  return "dialog-botuser", bot .. "/" .. user .. "/" .. k
-end
-
-local SCOPES = { "BotUserSession", "UserSession", "BotContext", "EnterpriseContext" }
-
--- The scripts' session objects for one turn: get reads the store (through
--- what this turn wrote); put and delete are effects for the runner, and
--- mirror into context.session.<Scope> so templates can read them.
-function sessions(S, env, out)
-  local api = {}
-  local function mirror(scope, k, v)
-    S.context.session = S.context.session or {}
-    S.context.session[scope] = S.context.session[scope] or {}
-    S.context.session[scope][k] = copy(v)
-  end
-  local function root_key(k, level)
-    if type(k) ~= "string" or k == "" or k:find(".", 1, true) then
-      error("a session key is a root-level name: " .. tostring(k), level + 1)
-    end
-  end
-  for _, scope in ipairs(SCOPES) do
-    local written = {}
-    api[scope] = {
-      get = function(k)
-        root_key(k, 2)
-        local w = written[k]
-        if w then return copy(w.value) end
-        if not env.store then return nil end
-        local v = env.store:get(store_key(S, env, scope, k))
-        return v
-      end,
-      put = function(k, v, ttl_minutes)
-        root_key(k, 2)
-        local ttl = ttl_minutes and tonumber(ttl_minutes)
-        if ttl_minutes ~= nil and not (ttl and ttl > 0) then
-          error("put: ttl_minutes must be a positive number", 2)
-        end
-        local ns, key = store_key(S, env, scope, k)
-        written[k] = { value = copy(v) }
-        mirror(scope, k, v)
-        out.effects[#out.effects + 1] = { type = "store", op = "put", ns = ns, key = key,
-          value = copy(v), ttl = ttl and ttl * 60 or nil }
-      end,
-      delete = function(k)
-        root_key(k, 2)
-        local ns, key = store_key(S, env, scope, k)
-        written[k] = { value = nil }
-        mirror(scope, k, nil)
-        out.effects[#out.effects + 1] = { type = "store", op = "delete", ns = ns, key = key }
-      end,
-    }
-  end
-  -- read-only: the user's profile as the host gave it
-  api.UserContext = { get = function(k) return copy(S.user[k]) end,
-    put = function() error("UserContext is read-only", 2) end,
-    delete = function() error("UserContext is read-only", 2) end }
-  return api
 end
 
 -- ---- transitions --------------------------------------------------------------------
@@ -566,7 +500,7 @@ end
 -- its utterances: offers to switch (the current task is held). True when
 -- it did.
 local function offer_switch(S, env, out, text)
-  local other, _, how = _M.route(env.bot, text)
+  local other, _, how = routing.route(env.bot, text)
   if other and other ~= S.task and how == "phrase" then
     S.switch_to, S.await = other, "switch"
     respond(out, S, env, "switch_task", { task = env.bot.tasks[other].display_name })
@@ -623,60 +557,6 @@ answer.message = function(S, env, out, node, text)
   S.context.input = text
   S.await = nil
   return run(S, env, out, follow(node, S.context))
-end
-
--- ---- routing ------------------------------------------------------------------------------------
-
-local function words(text)
-  local out = {}
-  for w in entities.normalise(text):gmatch("%S+") do out[#out + 1] = w end
-  return out
-end
-
---- The task an utterance asks for: name, or nil and the candidates when
--- it is ambiguous (a list) or matches nothing (nil).
-function _M.route(bot, text)
-  local norm = entities.normalise(text)
-  local phrase = {}
-  for _, name in ipairs(bot.order) do
-    for _, u in ipairs(bot.tasks[name].utterances) do
-      local nu = entities.normalise(u)
-      if norm == nu or norm:find(nu, 1, true) then
-        phrase[#phrase + 1] = name
-        break
-      end
-    end
-  end
-  if #phrase == 1 then return phrase[1], nil, "phrase" end
-  if #phrase > 1 then return nil, phrase end
-  local threshold = bot.routing.threshold or 0.6
-  local said = {}
-  for _, w in ipairs(words(text)) do said[w] = true end
-  local best, scores = 0, {}
-  for _, name in ipairs(bot.order) do
-    local top = 0
-    for _, u in ipairs(bot.tasks[name].utterances) do
-      local ws = words(u)
-      local hit = 0
-      for _, w in ipairs(ws) do if said[w] then hit = hit + 1 end end
-      top = math.max(top, #ws > 0 and hit / #ws or 0)
-    end
-    scores[name] = top
-    best = math.max(best, top)
-  end
-  if best < threshold then return nil end
-  local top = {}
-  for _, name in ipairs(bot.order) do
-    if scores[name] == best then top[#top + 1] = name end
-  end
-  if #top == 1 then return top[1], nil, "overlap" end
-  return nil, top
-end
-
-local function task_names(bot, list)
-  local names = {}
-  for i, name in ipairs(list or bot.order) do names[i] = bot.tasks[name].display_name end
-  return table.concat(names, ", ")
 end
 
 -- ---- amending a value given before --------------------------------------------
@@ -859,12 +739,12 @@ local function step(S, input, env, out)
     local node = bot.tasks[S.task].by_name[S.node]
     return say(out, S, node.prompt)
   end
-  local name, candidates = _M.route(bot, text)
+  local name, candidates = routing.route(bot, text)
   if not name then
     if candidates then
-      return respond(out, S, env, "which_task", { tasks = task_names(bot, candidates) })
+      return respond(out, S, env, "which_task", { tasks = routing.task_names(bot, candidates) })
     end
-    return respond(out, S, env, "did_not_understand", { tasks = task_names(bot) })
+    return respond(out, S, env, "did_not_understand", { tasks = routing.task_names(bot) })
   end
   start_task(S, env, name, text)
   return run(S, env, out, S.node)
@@ -923,6 +803,9 @@ function _M.turn(state, input, env)
   end
   return S, out.messages, out.effects
 end
+
+--- The task an utterance asks for (see luaforce.dialog.routing).
+_M.route = routing.route
 
 --- The state as JSON text, and back (numbers keep their Lua subtype).
 function _M.encode(state) return json.encode(state) end
