@@ -25,12 +25,7 @@ json.encode_sparse_array(true)
 
 -- ---- plain data --------------------------------------------------------------
 
-local function copy(v)
-  if type(v) ~= "table" then return v end
-  local c = {}
-  for k, x in pairs(v) do c[k] = copy(x) end
-  return c
-end
+local copy = require("luaforce.dialog.plain").copy
 _M.copy = copy
 
 --- A new session state. opts: lang (else the user's lang, else "en"),

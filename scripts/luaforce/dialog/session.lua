@@ -2,17 +2,11 @@
 -- turn (BotUserSession, UserSession, BotContext, EnterpriseContext with
 -- get/put/delete, and the read-only UserContext), scoped as in Kore: get
 -- reads the store, put and delete become effects the runner writes.
-local error, ipairs, pairs, tonumber, tostring, type =
-  error, ipairs, pairs, tonumber, tostring, type
+local error, ipairs, tonumber, tostring, type = error, ipairs, tonumber, tostring, type
 
 local _M = {}
 
-local function copy(v)
-  if type(v) ~= "table" then return v end
-  local c = {}
-  for k, x in pairs(v) do c[k] = copy(x) end
-  return c
-end
+local copy = require("luaforce.dialog.plain").copy
 
 -- Where a scope's key lives in the store: namespace and key.
 local function store_key(S, env, scope, k)
