@@ -167,6 +167,26 @@ with open(requests) as rq, open(answers, "w") as rs:
         conn.close()
 ]]
 
+--- A new temporary bot folder from { ["name.lua"] = source }: each file
+-- starts with `local dialog = require "luaforce.dialog"`. Returns its
+-- path; remove it with helper.remove_tree.
+function _M.bot_dir(files)
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir " .. _M.quote(dir)))
+  for name, src in pairs(files) do
+    local f = assert(io.open(dir .. "/" .. name, "w"))
+    f:write('local dialog = require "luaforce.dialog"\n', src)
+    f:close()
+  end
+  return dir
+end
+
+--- Removes a folder and what is in it.
+function _M.remove_tree(dir)
+  os.execute("rm -rf " .. _M.quote(dir))
+end
+
 --- Starts the emulator (spec/emulator/emulator.py) and waits for its
 -- ready line. opts: https (bool), config (path). Returns an object with
 -- url, ca (path or nil), pid, and methods stop() and call(method, path,
@@ -270,6 +290,23 @@ except urllib.error.HTTPError as e:
     return emu.control("GET", path).requests
   end
   return emu
+end
+
+--- A new workspace authorized against `emu` as `tools/dev demo` does
+-- (the system app set, then the client credentials flow). Returns the
+-- environment (LUAFORCE_HOME and the emulator's CA and loopback settings)
+-- to run luaforce with, and the workspace's folder.
+function _M.authorized_workspace(emu)
+  local ws = os.tmpname()
+  os.remove(ws)
+  local env = { LUAFORCE_HOME = ws, LUAFORCE_CA_FILE = emu.ca, LUAFORCE_ALLOW_LOOPBACK = "1" }
+  local _, err, status = _M.luaforce({ "auth", "system", "set", "--client-id",
+    "luaforce-test-client", "--client-secret", "-", "--login-url", emu.url },
+    { env = env, stdin = "luaforce-test-secret\n" })
+  assert(status == 0, err)
+  _, err, status = _M.luaforce({ "auth", "login", "--client-credentials" }, { env = env })
+  assert(status == 0, err)
+  return env, ws
 end
 
 --- Plays the browser for the web-server flow: GETs `url` (trusting `ca`)

@@ -1,6 +1,6 @@
 -- spec/bench/report.lua: the table of a benchmark run, from its raw.tsv.
 --   lua5.4 report.lua OUT_DIR MODE KEY=VALUE...
--- KEY: P3_IDEAL (seconds), P3_CONC, P5_CALLS, P6_BIG, P6_SMALL. Prints
+-- KEY: P3_IDEAL (seconds), P3_CONC, P4_IDEAL (seconds), P5_CALLS, P6_BIG, P6_SMALL. Prints
 -- markdown: the issue's targets with the medians and whether each is met,
 -- then every measurement as min / median / max. Exit status 0 when every
 -- target measured is met, 3 when one is missed.
@@ -150,6 +150,20 @@ if #p3 > 0 then
     (mmm(conns) .. (exact and " (every run)" or "")) or "-", exact)
 end
 
+local p4 = pick("P4", "luaforce")
+if #p4 > 0 then
+  local bytes = stats(p4, function(r) return r.extra.bytes_per_session end)
+  target("P4 bytes per idle dialog session", "<= 8,192", mmm(bytes),
+    bytes and bytes.median <= 8192)
+  local tps = stats(p4, function(r) return r.extra.entity_turns_per_s end)
+  target("P4 entity-only dialog turns/s", ">= 50,000", mmm(tps), tps and tps.median >= 50000)
+  local loop = stats(p4, function(r) return r.loop_s end)
+  local ideal = opts.P4_IDEAL
+  target(string.format("P4 %s sessions' calls vs the ideal %.2f s", num(p4[1].size), ideal),
+    "<= 1.1x", string.format("%.3fx (%.3f s)", loop.median / ideal, loop.median),
+    loop.median <= 1.1 * ideal)
+end
+
 local p5 = pick("P5", "luaforce")
 if #p5 > 0 then
   local calls = stats(p5, function(r) return r.extra.api_calls end)
@@ -262,6 +276,16 @@ for _, c in ipairs({ "luaforce", "jsforce" }) do
   if #list > 0 then
     row("P3", c, list[1].size, list, string.format("ideal %.2f s; connections %s",
       opts.P3_IDEAL, mmm(stats(list, function(r) return r.extra.connections end))))
+  end
+end
+do
+  local list = pick("P4", "luaforce")
+  if #list > 0 then
+    row("P4", "luaforce", list[1].size, list, string.format("ideal %.2f s; connections %s; "
+      .. "bytes/session %s; entity turns/s %s", opts.P4_IDEAL,
+      mmm(stats(list, function(r) return r.extra.connections end)),
+      mmm(stats(list, function(r) return r.extra.bytes_per_session end)),
+      mmm(stats(list, function(r) return r.extra.entity_turns_per_s end))))
   end
 end
 for _, c in ipairs({ "luaforce", "jsforce" }) do

@@ -8,24 +8,17 @@ describe("the examples", function()
 
   setup(function()
     emu = helper.emulator{ https = true }
-    ws = os.tmpname()
-    os.remove(ws)
   end)
 
   teardown(function()
     emu.stop()
-    helper.run({ "rm", "-rf", ws })
+    if ws then helper.run({ "rm", "-rf", ws }) end
   end)
 
   it("leads.lua creates, queries, updates, searches and deletes leads", function()
-    local env = { LUAFORCE_HOME = ws, LUAFORCE_CA_FILE = emu.ca, LUAFORCE_ALLOW_LOOPBACK = "1" }
-    local _, err, status = helper.luaforce({ "auth", "system", "set", "--client-id",
-      "luaforce-test-client", "--client-secret", "-", "--login-url", emu.url },
-      { env = env, stdin = "luaforce-test-secret\n" })
-    assert.are.equal(0, status, err)
-    _, err, status = helper.luaforce({ "auth", "login", "--client-credentials" }, { env = env })
-    assert.are.equal(0, status, err)
-    local out
+    local env
+    env, ws = helper.authorized_workspace(emu)
+    local out, err, status
     local script = helper.source_dir .. "/scripts/examples/leads.lua"
     out, err, status = helper.luaforce({ "run", script }, { env = env })
     assert.are.equal("", err)

@@ -1,0 +1,259 @@
+-- luaforce.commands.dialog: `luaforce dialog run|check ...`: talks to a
+-- bot or a task on a terminal, from an answers file or over JSON lines,
+-- and validates task files. The engine is luaforce.dialog.
+local args = require "luaforce.args"
+local cjson = require "cjson"
+local dialog = require "luaforce.dialog"
+local runner = require "luaforce.dialog.runner"
+
+local io, ipairs, pcall, require, table, tostring, type =
+  io, ipairs, pcall, require, table, tostring, type
+
+local USAGE = [=[
+luaforce dialog run BOT|TASK [--answers FILE | --jsonl] [--user ID] [--lang LANG]
+                            [--session NAME] [--workspace DIR] [--profile NAME]
+luaforce dialog check PATH
+luaforce dialog graph TASK [--format mermaid|dot]
+luaforce dialog test FILE...]=]
+
+local HELP = [=[
+BOT is a folder of task files with a bot.lua; TASK is one task file (the
+conversation starts in it). Salesforce calls use the workspace's stored
+authorization (see 'luaforce auth'): --profile (default "system") and
+--user pick it.
+
+--session NAME keeps the conversation in the workspace: its state is saved
+after every turn (atomically, in the workspace's store) and a later run
+with the same bot, --user and NAME, in any process, resumes it where it
+was. Session variables (BotUserSession, UserSession, BotContext,
+EnterpriseContext) live in the workspace's store with --session, in
+memory otherwise.
+
+run talks on the terminal; with --answers FILE it reads one user line a
+line from FILE and prints the conversation as "user: ..." and "bot: ..."
+lines; with --jsonl it reads one JSON object a line on standard input,
+{"text": "..."} or {"event": "..."}, and writes one JSON object a line:
+{"type": "message", "text": "..."} (with "rich": {...} for a rich
+message) for each bot message, then {"type": "turn_end", "task": NAME or
+null, "node": NAME or null} after each turn. Nothing else goes to standard
+output; diagnostics go to standard error.
+
+check loads a task file or a bot folder and prints every problem as
+"file:node: problem"; exit status 1 when there is one.
+
+graph prints the flow of a task (or of each task of a bot): its nodes
+with their types and its transitions with their conditions, as a Mermaid
+flowchart (default) or Graphviz DOT.
+
+test plays conversation tests (see README.md, "Conversation tests")
+against the bot they name, with the workspace's authorization, prints
+"ok" or "FAIL" for each test and the node coverage of each task, and
+exits with status 1 when a test failed.]=]
+
+local function err(msg)
+  io.stderr:write("luaforce: dialog: ", msg, "\n")
+end
+
+local function usage_error(msg)
+  err(msg .. " (see 'luaforce help dialog')")
+  return 2
+end
+
+-- A rich message as text: its text, then each button as [Title] target.
+local function render(m)
+  if not m.rich then return m.text or "" end
+  local r = m.rich
+  local lines = { r.text or r.title }
+  for _, b in ipairs(r.buttons or {}) do
+    lines[#lines + 1] = "[" .. tostring(b.title) .. "] " .. tostring(b.url or b.payload or "")
+  end
+  for _, item in ipairs(r.items or r.elements or {}) do
+    lines[#lines + 1] = "- " .. tostring(type(item) == "table" and (item.title or item.text)
+      or item)
+  end
+  return table.concat(lines, "\n")
+end
+
+local function load(path)
+  local bot, problems = dialog.load(path)
+  if not bot then
+    for _, p in ipairs(problems) do io.stderr:write(p, "\n") end
+    return nil
+  end
+  return bot
+end
+
+local function check(rest)
+  if not rest[1] then return usage_error("check: missing PATH") end
+  local bot = load(rest[1])
+  if not bot then return 1 end
+  if #bot.warnings > 0 then
+    for _, w in ipairs(bot.warnings) do io.stderr:write(w, "\n") end
+    return 1
+  end
+  io.stdout:write("ok: ", #bot.order, " task", #bot.order == 1 and "" or "s", " (",
+    table.concat(bot.order, ", "), ")\n")
+  return 0
+end
+
+local function graph(rest, opts)
+  if not rest[1] then return usage_error("graph: missing TASK") end
+  local format = opts.format or "mermaid"
+  if format ~= "mermaid" and format ~= "dot" then
+    return usage_error("graph: --format is mermaid or dot")
+  end
+  local bot = load(rest[1])
+  if not bot then return 1 end
+  local draw = require("luaforce.dialog.graph").render
+  for _, name in ipairs(bot.order) do io.stdout:write(draw(bot.tasks[name], format)) end
+  return 0
+end
+
+-- The end user's own authorization when there is one, else the
+-- workspace's (pre-authorized).
+local function connector(opts)
+  return function()
+    local salesforce = require "salesforce"
+    local profile = opts.profile or "system"
+    local c, e
+    if opts.user then
+      c, e = salesforce.connect{ profile = profile, user = opts.user, workspace = opts.workspace }
+    end
+    if not c then
+      c, e = salesforce.connect{ profile = profile, workspace = opts.workspace }
+    end
+    if not c then err("cannot connect to Salesforce: " .. tostring(e)) end
+    return c, e
+  end
+end
+
+local function test(rest, opts)
+  if not rest[1] then return usage_error("test: missing FILE") end
+  local failed = require("luaforce.dialog.convtest").run(rest, connector(opts), io.stdout)
+  return failed > 0 and 1 or 0
+end
+
+local function run(rest, opts)
+  local path = rest[1]
+  if not path then return usage_error("run: missing BOT or TASK") end
+  if opts.answers and opts.jsonl then
+    return usage_error("run: --answers and --jsonl cannot go together")
+  end
+  local bot = load(path)
+  if not bot then return 1 end
+  local env = { bot = bot, log = function(msg) io.stderr:write(msg, "\n") end }
+  env.sf = connector(opts)
+  local state = dialog.new{ lang = opts.lang, user = { id = opts.user,
+    channel = opts.jsonl and "jsonl" or opts.answers and "answers" or "terminal" } }
+  local store = require "luaforce.dialog.store"
+  local ws, saved_key, resumed
+  if opts.session then
+    local e
+    ws, e = require("salesforce.workspace").open{ dir = opts.workspace }
+    if not ws then
+      err(tostring(e))
+      return 1
+    end
+    env.store = store.wrap(ws.store)
+    saved_key = bot.name .. "/" .. (opts.user or "anonymous") .. "/" .. opts.session
+    local saved, serr = env.store:get("dialog-state", saved_key)
+    if serr then
+      err(tostring(serr))
+      return 1
+    end
+    if saved then state, resumed = saved, true end
+  else
+    env.store = store.memory()
+  end
+  local function save()
+    if not saved_key then return true end
+    local ok, e = env.store:put("dialog-state", saved_key, state)
+    if not ok then err("cannot save the session: " .. tostring(e)) end
+    return ok
+  end
+  local input = io.stdin
+  if opts.answers then
+    local f, e = io.open(opts.answers, "r")
+    if not f then
+      err(tostring(e))
+      return 1
+    end
+    input = f
+  end
+
+  local function show(messages)
+    for _, m in ipairs(messages) do
+      if opts.jsonl then
+        io.stdout:write(cjson.encode{ type = "message", text = m.text or render(m),
+          rich = m.rich }, "\n")
+      else
+        io.stdout:write("bot: ", render(m):gsub("\n", "\n     "), "\n")
+      end
+    end
+    if opts.jsonl then
+      io.stdout:write(cjson.encode{ type = "turn_end", task = state.task or cjson.null,
+        node = state.node or cjson.null }, "\n")
+    end
+    io.stdout:flush()
+  end
+
+  local first = { event = "start" }
+  if path:match("%.lua$") then first.task = bot.order[1] end -- a task file starts at once
+  local messages
+  if not resumed then
+    state, messages = runner.turn(state, first, env)
+    save()
+    show(messages)
+  end
+  local terminal = not opts.answers and not opts.jsonl
+  while true do
+    if terminal then io.stdout:write("> ") io.stdout:flush() end
+    local line = input:read("l")
+    if line == nil then break end
+    line = line:gsub("\r$", "")
+    local turn_input
+    if opts.jsonl then
+      local ok, v = pcall(cjson.decode, line)
+      if not ok or type(v) ~= "table" or (type(v.text) ~= "string" and type(v.event) ~= "string")
+      then
+        err("jsonl: each line is {\"text\": ...} or {\"event\": ...}: " .. line)
+        return 1
+      end
+      if v.event ~= nil and v.event ~= "start" and v.event ~= "authorized" then
+        err("jsonl: unknown event '" .. tostring(v.event) .. "' (start or authorized)")
+        return 1
+      end
+      turn_input = { text = v.text, event = v.event, task = v.task }
+    else
+      turn_input = { text = line }
+      if opts.answers then io.stdout:write("user: ", line, "\n") end
+    end
+    state, messages = runner.turn(state, turn_input, env)
+    if not save() then return 1 end
+    show(messages)
+  end
+  if input ~= io.stdin then input:close() end
+  if type(env.sf) == "table" then env.sf:close() end
+  if ws then ws:close() end
+  return 0
+end
+
+return {
+  summary = "talk to a bot or a dialog task; check, graph and test them",
+  usage = USAGE,
+  help = HELP,
+  run = function(argv)
+    local sub = argv[1]
+    local rest = table.move(argv, 2, #argv, 1, {})
+    local opts, pos = args.parse(rest, { ["--answers"] = "value", ["--jsonl"] = "flag",
+      ["--user"] = "value", ["--lang"] = "value", ["--workspace"] = "value",
+      ["--profile"] = "value", ["--session"] = "value", ["--format"] = "value" })
+    if not opts then return usage_error(pos) end
+    if sub == "run" then return run(pos, opts) end
+    if sub == "check" then return check(pos) end
+    if sub == "graph" then return graph(pos, opts) end
+    if sub == "test" then return test(pos, opts) end
+    if sub == nil then return usage_error("missing subcommand (run, check, graph or test)") end
+    return usage_error("unknown subcommand '" .. tostring(sub) .. "'")
+  end,
+}

@@ -1,0 +1,809 @@
+-- luaforce.dialog.engine: the reducer. turn(state, input, env) returns the
+-- next state, the bot's messages and the effects the runner must carry
+-- out (service calls). State is plain data (JSON-serialisable); the
+-- task's code lives in env.bot, never in the state.
+local cjson = require "cjson"
+local entities = require "luaforce.dialog.entities"
+local loader = require "luaforce.dialog.loader"
+local routing = require "luaforce.dialog.routing"
+local sandbox = require "luaforce.dialog.sandbox"
+local sessions = require("luaforce.dialog.session").objects
+
+local error, getmetatable, ipairs, math, next, pairs, pcall, require, select, setmetatable,
+  string, table, tonumber, tostring, type =
+  error, getmetatable, ipairs, math, next, pairs, pcall, require, select, setmetatable,
+  string, table, tonumber, tostring, type
+
+local _M = {}
+
+_M.MAX_STATE_BYTES = 1024 * 1024
+_M.HISTORY = 50
+local MAX_STEPS = 1000 -- nodes run in one turn (a loop that waits for nothing)
+
+local json = cjson.new()
+json.encode_sparse_array(true)
+
+-- ---- plain data --------------------------------------------------------------
+
+local copy = require("luaforce.dialog.plain").copy
+_M.copy = copy
+
+--- A new session state. opts: lang (else the user's lang, else "en"),
+-- user ({id, name, channel, lang}), seed.
+function _M.new(opts)
+  opts = opts or {}
+  local lang = opts.lang or (type(opts.user) == "table" and opts.user.lang) or "en"
+  return { v = 1, lang = lang, seed = opts.seed or 1, retries = 0,
+    context = { entities = {}, history = {} }, stack = {}, unused = {}, filled = {},
+    user = copy(opts.user) or {} }
+end
+
+-- A deterministic generator kept in the state (an LCG), for picking one
+-- of several prompts: the same seed gives the same conversation.
+local function pick(S, list)
+  if #list <= 1 then return list[1] end
+  S.seed = (S.seed * 1103515245 + 12345) % 2147483648
+  return list[S.seed % #list + 1]
+end
+
+-- ---- context paths and templates -------------------------------------------------
+
+--- The value at `path` ("context.entities.x" or "entities.x") in `context`.
+function _M.lookup(context, path)
+  local v = context
+  local p = path:gsub("^context%.", "")
+  for seg in p:gmatch("[^%.]+") do
+    if type(v) ~= "table" then return nil end
+    local n = tonumber(seg)
+    local x = v[seg]
+    if x == nil and n then x = v[math.tointeger(n) or n] end
+    v = x
+  end
+  return v
+end
+
+local function set_path(context, path, value)
+  local p = path:gsub("^context%.", "")
+  local segs = {}
+  for seg in p:gmatch("[^%.]+") do segs[#segs + 1] = seg end
+  local t = context
+  for i = 1, #segs - 1 do
+    if type(t[segs[i]]) ~= "table" then t[segs[i]] = {} end
+    t = t[segs[i]]
+  end
+  t[segs[#segs]] = value
+end
+
+local function render(v)
+  if v == nil or v == cjson.null then return "" end
+  if type(v) == "table" then return json.encode(v) end
+  if math.type(v) == "float" and v == math.floor(v) and math.abs(v) < 2 ^ 53 then
+    return string.format("%d", v) -- 25.0 reads as 25
+  end
+  return tostring(v)
+end
+
+--- Replaces {{context.path}} (and {{name}} from `vars`) in `text`.
+function _M.fill(text, context, vars)
+  return (text:gsub("{{%s*([%w_%.]+)%s*}}", function(path)
+    if vars and vars[path] ~= nil then return render(vars[path]) end
+    if path:match("^context%.") then return render(_M.lookup(context, path)) end
+    return nil
+  end))
+end
+
+-- The value of a template: a string that is one placeholder keeps the
+-- value's type (a number stays a number in a body).
+local function fill_value(v, context, escape)
+  if type(v) == "string" then
+    local only = v:match("^{{%s*(context%.[%w_%.]+)%s*}}$")
+    if only and not escape then return copy(_M.lookup(context, only)) end
+    if escape then
+      return (v:gsub("{{%s*(context%.[%w_%.]+)%s*}}", function(p)
+        return escape(render(_M.lookup(context, p)))
+      end))
+    end
+    return _M.fill(v, context)
+  elseif type(v) == "table" then
+    local out = {}
+    for k, x in pairs(v) do out[k] = fill_value(x, context) end
+    return out
+  end
+  return v
+end
+
+-- Text in the session's language: a string, a list (one picked), or a
+-- table by language ({ en = ..., de = ... }).
+local function localise(S, v)
+  if type(v) == "table" and v[1] == nil then v = v[S.lang] or v.en or select(2, next(v)) end
+  if type(v) == "table" then v = pick(S, v) end
+  return v
+end
+
+-- ---- output ------------------------------------------------------------------------
+
+local function say(out, S, text, vars)
+  text = localise(S, text)
+  if text == nil then return end
+  out.messages[#out.messages + 1] = { text = (_M.fill(text, S.context, vars):gsub(" +$", "")) }
+end
+
+local function respond(out, S, env, name, vars)
+  say(out, S, env.bot.responses[name], vars)
+end
+
+local function record(S, node, state)
+  local h = S.context.history
+  h[#h + 1] = { node = node.name, type = node.type, state = state, time = S.now }
+  if #h > _M.HISTORY then table.remove(h, 1) end
+end
+
+-- ---- running the developer's code --------------------------------------------------
+
+-- A developer's failure: names task, node and line; ends the task.
+local Failure = {}
+local function fail(S, node, e)
+  error(setmetatable({ task = S.task, node = node and node.name, message = tostring(e) },
+    Failure), 0)
+end
+
+
+local function run_code(S, env, node, fn, printer, ...)
+  local task = env.bot.tasks[S.task]
+  -- the session objects, made on the first code of the turn
+  if not env.session then env.session = sessions(S, env, env.out) end
+  for scope, obj in pairs(env.session) do task.env[scope] = obj end
+  if type(fn) == "string" then
+    local compiled, msg = sandbox.compile(fn, "=" .. task.file .. ":" .. node.name, task.env)
+    if not compiled then fail(S, node, msg) end
+    fn = compiled
+  end
+  local res = table.pack(sandbox.with_print(task.env, printer, env.budget, fn, ...))
+  -- the env is the task's, shared by every session: no session's objects stay
+  for scope in pairs(env.session) do task.env[scope] = nil end
+  if not res[1] then fail(S, node, res[2]) end
+  return table.unpack(res, 2, res.n)
+end
+
+-- ---- transitions --------------------------------------------------------------------
+
+local function compare(op, a, b)
+  if op == "exists" then return a ~= nil and a ~= cjson.null end
+  if op == "not_exists" then return a == nil or a == cjson.null end
+  if op == "eq" then return a == b end
+  if op == "ne" then return a ~= b end
+  if op == "contains" then
+    if type(a) == "string" then return type(b) == "string" and a:find(b, 1, true) ~= nil end
+    if type(a) == "table" then
+      for _, x in pairs(a) do if x == b then return true end end
+    end
+    return false
+  end
+  if type(a) ~= type(b) or (type(a) ~= "number" and type(a) ~= "string") then return false end
+  if op == "lt" then return a < b end
+  if op == "gt" then return a > b end
+  if op == "le" then return a <= b end
+  if op == "ge" then return a >= b end
+  return false
+end
+
+--- True when condition `cond` holds in `context`.
+function _M.holds(cond, context)
+  if cond.all then
+    for _, c in ipairs(cond.all) do if not _M.holds(c, context) then return false end end
+    return true
+  elseif cond.any then
+    for _, c in ipairs(cond.any) do if _M.holds(c, context) then return true end end
+    return false
+  end
+  local rhs = cond[3]
+  if type(rhs) == "table" and rhs.ref then rhs = _M.lookup(context, rhs.ref) end
+  return compare(loader.OPS[cond[2]], _M.lookup(context, cond[1]), rhs)
+end
+
+-- The node after `node`: its next (a name, or the first rule that holds).
+local function follow(node, context)
+  local n = node.next
+  if type(n) ~= "table" then return n end
+  for _, rule in ipairs(n) do
+    if rule.when == nil or _M.holds(rule.when, context) then return rule.go end
+  end
+  return nil
+end
+
+-- ---- tasks ------------------------------------------------------------------------------
+
+local function start_task(S, env, name, utterance)
+  S.task, S.node, S.await, S.retries = name, env.bot.tasks[name].start, nil, 0
+  S.filled = {}
+  S.context = { entities = {}, history = {}, session = S.context.session }
+  S.unused = utterance and { utterance } or {}
+end
+
+local function idle(S)
+  S.task, S.node, S.await, S.retries, S.stack, S.unused = nil, nil, nil, 0, {}, {}
+  S.filled = {}
+  S.held, S.switch_to = nil, nil
+end
+
+-- Ends the running task: back to the task that called it, or idle.
+local function end_task(S)
+  local frame = table.remove(S.stack)
+  if not frame then
+    local held = S.held -- a task on hold outlives the one that ends
+    idle(S)
+    S.held = held
+    return nil
+  end
+  local sub = S.context
+  S.task, S.context, S.retries, S.await = frame.task, frame.context, 0, nil
+  S.filled = frame.filled or {}
+  S.context[frame.node] = { entities = sub.entities }
+  return frame.node
+end
+
+-- ---- nodes ----------------------------------------------------------------------------------
+
+local function prompt_of(S, node) return localise(S, node.prompt) end
+
+local function ask(S, out, node)
+  say(out, S, node.prompt)
+  S.node, S.await = node.name, "input"
+  record(S, node, "waitingForUserInput")
+  return "wait"
+end
+
+-- A value for entity `node` in what the user said before and no entity
+-- took: the span found is removed from that text.
+local function volunteered(S, env, node)
+  if node.volunteer == false then return nil end
+  for i, text in ipairs(S.unused) do
+    local s, e, v = entities.find(node, text, env)
+    if s then
+      S.unused[i] = text:sub(1, s - 1) .. text:sub(e + 1)
+      return v
+    end
+  end
+  return nil
+end
+
+local function entity_env(S, env, node)
+  local e = { now = env.now, utc_offset = env.utc_offset }
+  e.call = function(fn, text)
+    return run_code(S, env, node, fn, nil, text, S.context)
+  end
+  return e
+end
+
+-- The entity's spec for this turn: its picklist values when they come
+-- from a script or a describe, and its rules merged with those a script
+-- set at context.entityRules.<name> (as Kore's entity rules).
+local function with_values(S, env, node)
+  local over = S.context.entityRules and S.context.entityRules[node.name]
+  if not node.values_from and type(node.values) ~= "function" and type(over) ~= "table" then
+    return node
+  end
+  local spec = setmetatable({}, { __index = node })
+  if node.values_from then
+    spec.values = S.context.picklists and S.context.picklists[node.name] or {}
+  elseif type(node.values) == "function" then
+    spec.values = run_code(S, env, node, node.values, nil, S.context)
+  end
+  if type(over) == "table" then
+    local rules = {}
+    for k, v in pairs(node.rules or {}) do rules[k] = v end
+    for k, v in pairs(over) do rules[k] = v end
+    spec.rules = rules
+  end
+  return spec
+end
+
+local enter = {}
+
+enter.entity = function(S, env, out, node)
+  if S.context.entities[node.name] ~= nil or S.filled[node.name] then
+    return follow(node, S.context)
+  end
+  -- a picklist read from a Salesforce field: the describe first (the
+  -- client caches it for the process; the values stay in the context)
+  if node.values_from and not (S.context.picklists and S.context.picklists[node.name]) then
+    out.effects[#out.effects + 1] = { type = "service", task = S.task, node = node.name,
+      request = { kind = "describe", sobject = node.values_from.sobject,
+        field = node.values_from.field, timeout_ms = 20000 } }
+    S.node, S.await = node.name, "service"
+    record(S, node, "waitingForServerResponse")
+    return "wait"
+  end
+  local spec = with_values(S, env, node)
+  local v = volunteered(S, env, spec)
+  if v ~= nil then
+    S.context.entities[node.name] = v
+    return follow(node, S.context)
+  end
+  if node.mode == "hidden" then
+    S.context.entities[node.name] = copy(node.default)
+    S.filled[node.name] = true
+    return follow(node, S.context)
+  end
+  S.retries = 0
+  return ask(S, out, node)
+end
+
+enter.confirmation = function(S, _, out, node)
+  S.retries = 0
+  return ask(S, out, node)
+end
+
+enter.message = function(S, env, out, node)
+  if node.script then
+    -- print output is one text message; a table printed is a rich one,
+    -- after the text printed before it
+    local text = {}
+    local function flush()
+      if #text > 0 then
+        out.messages[#out.messages + 1] = { text = table.concat(text) }
+        text = {}
+      end
+    end
+    local function printer(...)
+      for i = 1, select("#", ...) do
+        local v = select(i, ...)
+        if type(v) == "table" then
+          flush()
+          out.messages[#out.messages + 1] = { rich = copy(v), text = v.text }
+        else
+          text[#text + 1] = tostring(v)
+        end
+      end
+    end
+    run_code(S, env, node, node.script, printer, S.context)
+    flush()
+  else
+    say(out, S, node.text)
+  end
+  if node.wait then
+    S.node, S.await = node.name, "input"
+    record(S, node, "waitingForUserInput")
+    return "wait"
+  end
+  return follow(node, S.context)
+end
+
+enter.script = function(S, env, _, node)
+  run_code(S, env, node, node.script, nil, S.context)
+  return follow(node, S.context)
+end
+
+enter.logic = function(S, _, _, node)
+  for path, v in pairs(node.set or {}) do set_path(S.context, path, fill_value(v, S.context)) end
+  for _, path in ipairs(node.delete or {}) do set_path(S.context, path, nil) end
+  return follow(node, S.context)
+end
+
+enter["end"] = function(S, _, out, node)
+  if node.text then say(out, S, node.text) end
+  return "end"
+end
+
+enter.dialog = function(S, env, _, node)
+  S.stack[#S.stack + 1] = { task = S.task, node = node.name, context = S.context,
+    filled = S.filled }
+  S.filled = {}
+  local session = S.context.session
+  S.task, S.retries = node.task, 0
+  S.context = { entities = {}, history = {}, session = session }
+  return env.bot.tasks[node.task].start
+end
+
+enter.service = function(S, env, out, node)
+  if node.pre then run_code(S, env, node, node.pre, nil, S.context) end
+  local req = { timeout_ms = (node.timeout or 20) * 1000 }
+  if node.url then
+    req.kind = "http"
+    req.method = (node.method or "GET"):upper()
+    req.url = fill_value(node.url, S.context, require("luaforce.dialog.native").segment)
+    req.body = node.body and fill_value(node.body, S.context) or nil
+    req.headers = node.headers and fill_value(node.headers, S.context) or nil
+  elseif node.call then
+    req.kind = "call"
+  elseif node.query then
+    req.kind = "query"
+    req.soql = node.query
+    req.binds = fill_value(node.binds or {}, S.context)
+  else
+    req.kind = "rest"
+    req.method = (node.method or "GET"):upper()
+    req.path = fill_value(node.path, S.context, require("luaforce.dialog.native").segment)
+    req.body = node.body and fill_value(node.body, S.context) or nil
+    req.headers = node.headers and fill_value(node.headers, S.context) or nil
+  end
+  out.effects[#out.effects + 1] = { type = "service", task = S.task, node = node.name,
+    request = req }
+  S.node, S.await = node.name, "service"
+  record(S, node, "waitingForServerResponse")
+  return "wait"
+end
+
+-- Back to the task put on hold by a switch: its node runs again (an
+-- entity asks its prompt again). Returns that node.
+local function resume_held(S, env, out)
+  local h = S.held
+  S.held = nil
+  S.task, S.node, S.context, S.stack, S.unused, S.retries, S.await =
+    h.task, h.node, h.context, h.stack, h.unused, 0, nil
+  S.filled = h.filled or {}
+  respond(out, S, env, "resume_task", { task = env.bot.tasks[h.task].display_name })
+  return h.node
+end
+
+-- Runs nodes from `name` until one waits or the task ends.
+local function run(S, env, out, name)
+  local steps = 0
+  while true do
+    if name == nil or name == "end" then
+      local back = end_task(S)
+      if not back then
+        if not S.held then return end
+        name = resume_held(S, env, out)
+      else
+        local task = env.bot.tasks[S.task]
+        name = follow(task.by_name[back], S.context)
+      end
+    else
+      steps = steps + 1
+      if steps > MAX_STEPS then
+        fail(S, nil, "more than " .. MAX_STEPS .. " nodes in one turn without user input")
+      end
+      local node = env.bot.tasks[S.task].by_name[name]
+      S.node = name
+      if env.trace then env.trace(S.task, name) end
+      local nxt = enter[node.type](S, env, out, node)
+      if node.type ~= "entity" and node.type ~= "confirmation" and nxt ~= "wait" then
+        record(S, node, "processed")
+      end
+      if nxt == "wait" then return end
+      name = nxt
+    end
+  end
+end
+
+-- ---- answers ----------------------------------------------------------------------------------
+
+local function retry(S, env, out, node, reason)
+  S.retries = S.retries + 1
+  if S.retries > (node.retries or 5) then
+    local go = node.on_retries_exceeded
+    if go and go ~= "end" then return run(S, env, out, go) end
+    respond(out, S, env, "retries_exceeded")
+    while S.task do end_task(S) end
+    if S.held then return run(S, env, out, resume_held(S, env, out)) end
+    return
+  end
+  local errs = node.error_prompts
+  if errs then
+    errs = localise(S, type(errs) == "table" and errs[1] == nil and errs or { errs })
+    -- error prompts in retry order: the n-th retry gets the n-th (the last repeats)
+    if type(errs) == "table" then errs = errs[math.min(S.retries, #errs)] end
+    say(out, S, errs)
+  else
+    respond(out, S, env, "invalid_value", { reason = reason or "not valid",
+      prompt = _M.fill(prompt_of(S, node) or "", S.context) })
+  end
+end
+
+-- An answer that is not valid here but asks for another task by one of
+-- its utterances: offers to switch (the current task is held). True when
+-- it did.
+local function offer_switch(S, env, out, text)
+  local other, _, how = routing.route(env.bot, text)
+  if other and other ~= S.task and how == "phrase" then
+    S.switch_to, S.await = other, "switch"
+    respond(out, S, env, "switch_task", { task = env.bot.tasks[other].display_name })
+    return true
+  end
+  return false
+end
+
+local answer = {}
+
+answer.entity = function(S, env, out, node, text)
+  local spec = with_values(S, env, node)
+  local eenv = entity_env(S, env, node)
+  local v, why = entities.parse(spec, text, eenv)
+  local rest
+  if v == nil then
+    local s, e, found = entities.find(spec, text, eenv)
+    if s then v, rest = found, text:sub(1, s - 1) .. text:sub(e + 1) end
+  end
+  if v == nil then
+    if node.mode == "optional" then
+      S.context.entities[node.name] = copy(node.default)
+      S.filled[node.name] = true
+      record(S, node, "processed")
+      return run(S, env, out, follow(node, S.context))
+    end
+    record(S, node, "error")
+    if offer_switch(S, env, out, text) then return end
+    return retry(S, env, out, node, why)
+  end
+  if rest and rest:match("%S") then S.unused[#S.unused + 1] = rest end
+  S.context.entities[node.name] = v
+  S.await = nil
+  record(S, node, "processed")
+  return run(S, env, out, follow(node, S.context))
+end
+
+answer.confirmation = function(S, env, out, node, text)
+  local yn = entities.yes_no(text, node.synonyms)
+  if not yn then
+    record(S, node, "error")
+    if offer_switch(S, env, out, text) then return end
+    return retry(S, env, out, node, "not yes or no")
+  end
+  S.context.entities[node.name] = yn == "yes"
+  S.await = nil
+  record(S, node, "processed")
+  local go = follow(node, S.context)
+  if go == nil then go = node[yn] end
+  return run(S, env, out, go)
+end
+
+answer.message = function(S, env, out, node, text)
+  S.context.input = text
+  S.await = nil
+  return run(S, env, out, follow(node, S.context))
+end
+
+-- ---- amending a value given before --------------------------------------------
+
+-- "lastName" reads "last name".
+local function spoken(name)
+  return name:gsub("(%l)(%u)", "%1 %2"):gsub("_", " "):lower()
+end
+
+local lpeg = require "lpeg"
+
+-- The grammar of an amendment for the given entity names:
+-- "change the company to Acme", "no, the last name is Smith",
+-- "set email = a@b.c"; captures the name and the new value.
+local function amend_grammar(names)
+  local P, S_, C = lpeg.P, lpeg.S, lpeg.C
+  local sp, space = S_" \t" ^ 0, S_" \t" ^ 1
+  local function ci(w)
+    local p = P(true)
+    for ch in w:gmatch(".") do p = p * S_(ch:lower() .. ch:upper()) end
+    return p
+  end
+  table.sort(names, function(a, b) return #a[1] > #b[1] end)
+  local name = P(false)
+  for _, n in ipairs(names) do name = name + ci(n[1]) * lpeg.Cc(n[2]) end
+  local the = (ci"the" * space) ^ -1
+  local value = sp * C(P(1) ^ 1)
+  local verb = (ci"change" + ci"set" + ci"update" + ci"make") * space
+  local to = space * (ci"to" + ci"is" + ci"should be") * -lpeg.R("az", "AZ") + sp * P"="
+  local lead = ((ci"no" + ci"sorry" + ci"actually") * sp * S_",." ^ -1 * sp) ^ -1
+  return lead * (verb * the * name * to + the * name * to) * value
+end
+
+-- Tries `text` as an amendment of a value the task already has: the
+-- value is parsed and validated as its entity's, and the flow runs again
+-- from that entity. Returns true when it was one.
+local function amend(S, env, out, text)
+  local task = env.bot.tasks[S.task]
+  local names = {}
+  for _, node in ipairs(task.nodes) do
+    if node.type == "entity" and S.context.entities[node.name] ~= nil then
+      names[#names + 1] = { spoken(node.name), node.name }
+      if node.display_name then names[#names + 1] = { node.display_name:lower(), node.name } end
+    end
+  end
+  if #names == 0 then return false end
+  -- the grammar of these names, built once per task and set of names
+  local cache_key = {}
+  for i, n in ipairs(names) do cache_key[i] = n[1] .. "=" .. n[2] end
+  cache_key = table.concat(cache_key, "\0")
+  task.amend_grammars = task.amend_grammars or {}
+  task.amend_grammars_keys = task.amend_grammars_keys or {}
+  local grammar = task.amend_grammars[cache_key]
+  if not grammar then
+    grammar = amend_grammar(names)
+    if #task.amend_grammars_keys >= 64 then -- bounded: start again
+      task.amend_grammars, task.amend_grammars_keys = {}, {}
+    end
+    task.amend_grammars[cache_key] = grammar
+    task.amend_grammars_keys[#task.amend_grammars_keys + 1] = cache_key
+  end
+  local name, value = grammar:match(text)
+  if not name then return false end
+  local node = task.by_name[name]
+  local spec = with_values(S, env, node)
+  local v, why = entities.parse(spec, value, entity_env(S, env, node))
+  if v == nil then
+    local current = task.by_name[S.node]
+    respond(out, S, env, "invalid_value", { reason = why or "not valid",
+      prompt = _M.fill(prompt_of(S, current) or "", S.context) })
+    return true
+  end
+  S.context.entities[name] = v
+  S.retries, S.await = 0, nil
+  record(S, node, "amended")
+  run(S, env, out, follow(node, S.context))
+  return true
+end
+
+local INTERRUPT = { cancel = "cancel", stop = "cancel", ["start over"] = "restart",
+  restart = "restart" }
+
+-- ---- the turn -----------------------------------------------------------------------------------
+
+local function step(S, input, env, out)
+  local bot = env.bot
+  if input.event == "start" then
+    if input.task then
+      start_task(S, env, input.task, input.text)
+      return run(S, env, out, S.node)
+    end
+    return respond(out, S, env, "welcome")
+  end
+  if input.event == "authorized" then
+    -- the user has authorized: the service node that waited runs again
+    if S.await ~= "authorization" then return end
+    return run(S, env, out, S.node)
+  end
+  if input.event == "service_result" then
+    if S.await ~= "service" or input.node ~= S.node then
+      error("a service result for node " .. tostring(input.node) .. " that nothing waits for", 0)
+    end
+    local node = bot.tasks[S.task].by_name[S.node]
+    if input.unauthorized then
+      S.await = "authorization"
+      record(S, node, "pause")
+      return respond(out, S, env, "needs_authorization", { url = input.url or "" })
+    end
+    local resp = copy(input.response) or {}
+    if node.type == "entity" then -- the values of a picklist
+      S.await = nil
+      if input.failed then
+        respond(out, S, env, "task_failed")
+        while S.task do end_task(S) end
+        return
+      end
+      S.context.picklists = S.context.picklists or {}
+      S.context.picklists[node.name] = resp.body
+      return run(S, env, out, node.name)
+    end
+    S.context[node.name] = { response = resp }
+    S.await = nil
+    if node.post then run_code(S, env, node, node.post, nil, S.context) end
+    if input.failed then
+      record(S, node, "error")
+      if node.on_failure and node.on_failure ~= "end" then
+        return run(S, env, out, node.on_failure)
+      end
+      respond(out, S, env, "task_failed")
+      while S.task do end_task(S) end
+      if S.held then return run(S, env, out, resume_held(S, env, out)) end
+      return
+    end
+    record(S, node, "processed")
+    return run(S, env, out, follow(node, S.context))
+  end
+  local text = input.text
+  if type(text) ~= "string" then error("an input needs text or an event", 0) end
+  if S.await == "service" then error("a turn while a service call is in flight", 0) end
+  if S.await == "authorization" then
+    local cmd = INTERRUPT[entities.normalise(text):sub(2, -2)]
+    if cmd == "cancel" then
+      respond(out, S, env, "task_cancelled")
+      return idle(S)
+    end
+    return respond(out, S, env, "needs_authorization", { url = "" })
+  end
+  if S.task and S.await == "input" then
+    local said = entities.normalise(text):sub(2, -2)
+    local cmd = (bot.interruptions or INTERRUPT)[said] or INTERRUPT[said]
+    if cmd == "cancel" then
+      respond(out, S, env, "task_cancelled")
+      idle(S)
+      return
+    elseif cmd == "restart" then
+      local first = S.stack[1] and S.stack[1].task or S.task
+      idle(S)
+      start_task(S, env, first)
+      return run(S, env, out, S.node)
+    end
+    if amend(S, env, out, text) then return end
+    local node = bot.tasks[S.task].by_name[S.node]
+    return answer[node.type](S, env, out, node, text)
+  end
+  if S.task and S.await == "switch" then
+    local yn = entities.yes_no(text)
+    local other = S.switch_to
+    S.switch_to, S.await = nil, "input"
+    if yn == "yes" then
+      if bot.hold_tasks ~= false then
+        S.held = { task = S.task, node = S.node, context = S.context, stack = S.stack,
+          unused = S.unused, filled = S.filled }
+      end
+      local held = S.held
+      idle(S)
+      S.held = held
+      start_task(S, env, other)
+      return run(S, env, out, S.node)
+    end
+    local node = bot.tasks[S.task].by_name[S.node]
+    return say(out, S, node.prompt)
+  end
+  local name, candidates = routing.route(bot, text)
+  if not name then
+    if candidates then
+      return respond(out, S, env, "which_task", { tasks = routing.task_names(bot, candidates) })
+    end
+    return respond(out, S, env, "did_not_understand", { tasks = routing.task_names(bot) })
+  end
+  start_task(S, env, name, text)
+  return run(S, env, out, S.node)
+end
+
+--- One turn. `input` is {text = ...}, {event = "start", task = name?,
+-- text = utterance?} or {event = "service_result", node, response =
+-- {statusCode, body}, failed = bool}. `env`: bot (loaded), now (clock),
+-- utc_offset, limits ({instructions, memory_kb}), log (function).
+-- Returns the new state, the messages ({text} or {rich, text}) and the
+-- effects; on a developer's error or a state past MAX_STATE_BYTES, the
+-- previous state's task is ended (or the previous state kept) and a
+-- fourth value describes the failure.
+function _M.turn(state, input, env)
+  local S = copy(state or _M.new())
+  local out = { messages = {}, effects = {} }
+  env.budget = sandbox.new_budget(env.limits)
+  env.session, env.out = nil, out
+  S.now = env.now and env.now() or nil
+  S.filled = S.filled or {}
+  S.context.session = S.context.session or {}
+  S.context.session.UserContext = copy(S.user)
+  local ok, err = pcall(step, S, input, env, out)
+  env.budget, env.session, env.out = nil, nil, nil
+  if not ok then
+    if getmetatable(err) ~= Failure then error(err, 0) end
+    local where = (err.task or "?") .. ":" .. (err.node or "?")
+    if env.log then env.log("dialog: " .. where .. ": " .. err.message) end
+    S = copy(state or _M.new())
+    idle(S)
+    out = { messages = {}, effects = {} }
+    respond(out, S, env, "task_failed")
+    return S, out.messages, out.effects, { kind = "script", task = err.task, node = err.node,
+      message = err.message }
+  end
+  local encoded_ok, encoded = pcall(json.encode, S)
+  if not encoded_ok then
+    local msg = "the session state is not plain data: " .. tostring(encoded)
+    if env.log then
+      env.log("dialog: " .. tostring(S.task) .. ":" .. tostring(S.node) .. ": " .. msg)
+    end
+    local prev = copy(state or _M.new())
+    out = { messages = {}, effects = {} }
+    respond(out, prev, env, "task_failed")
+    idle(prev)
+    return prev, out.messages, {}, { kind = "state", message = msg }
+  end
+  if #encoded > (env.max_state_bytes or _M.MAX_STATE_BYTES) then
+    local msg = string.format("the session state would be %d bytes, more than the %d allowed",
+      #encoded, env.max_state_bytes or _M.MAX_STATE_BYTES)
+    if env.log then env.log("dialog: " .. msg) end
+    local prev = copy(state or _M.new())
+    out = { messages = {}, effects = {} }
+    respond(out, prev, env, "task_failed")
+    return prev, out.messages, {}, { kind = "state_too_large", message = msg }
+  end
+  return S, out.messages, out.effects
+end
+
+--- The task an utterance asks for (see luaforce.dialog.routing).
+_M.route = routing.route
+
+--- The state as JSON text, and back (numbers keep their Lua subtype).
+function _M.encode(state) return json.encode(state) end
+function _M.decode(text) return require("luaforce.dialog.native").json_decode(text) end
+
+return _M

@@ -1,0 +1,64 @@
+-- luaforce.dialog.routing: which task an utterance asks for. Normalised
+-- text; a task whose utterance is in what was said wins ("phrase"), else
+-- the best share of an utterance's words said, at or above the bot's
+-- threshold ("overlap"); a tie is ambiguous.
+local entities = require "luaforce.dialog.entities"
+
+local ipairs, math, table = ipairs, math, table
+
+local _M = {}
+
+local function words(text)
+  local out = {}
+  for w in entities.normalise(text):gmatch("%S+") do out[#out + 1] = w end
+  return out
+end
+
+--- The task an utterance asks for: name, or nil and the candidates when
+-- it is ambiguous (a list) or matches nothing (nil).
+function _M.route(bot, text)
+  local norm = entities.normalise(text)
+  local phrase = {}
+  for _, name in ipairs(bot.order) do
+    for _, u in ipairs(bot.tasks[name].utterances) do
+      local nu = entities.normalise(u)
+      if norm == nu or norm:find(nu, 1, true) then
+        phrase[#phrase + 1] = name
+        break
+      end
+    end
+  end
+  if #phrase == 1 then return phrase[1], nil, "phrase" end
+  if #phrase > 1 then return nil, phrase end
+  local threshold = bot.routing.threshold or 0.6
+  local said = {}
+  for _, w in ipairs(words(text)) do said[w] = true end
+  local best, scores = 0, {}
+  for _, name in ipairs(bot.order) do
+    local top = 0
+    for _, u in ipairs(bot.tasks[name].utterances) do
+      local ws = words(u)
+      local hit = 0
+      for _, w in ipairs(ws) do if said[w] then hit = hit + 1 end end
+      top = math.max(top, #ws > 0 and hit / #ws or 0)
+    end
+    scores[name] = top
+    best = math.max(best, top)
+  end
+  if best < threshold then return nil end
+  local top = {}
+  for _, name in ipairs(bot.order) do
+    if scores[name] == best then top[#top + 1] = name end
+  end
+  if #top == 1 then return top[1], nil, "overlap" end
+  return nil, top
+end
+
+--- The display names of `list` (default: every task), joined by commas.
+function _M.task_names(bot, list)
+  local names = {}
+  for i, name in ipairs(list or bot.order) do names[i] = bot.tasks[name].display_name end
+  return table.concat(names, ", ")
+end
+
+return _M

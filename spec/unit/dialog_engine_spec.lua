@@ -1,0 +1,503 @@
+-- luaforce.dialog.engine: the reducer, without a network. Each test loads
+-- task files from a temporary bot folder and drives turns, checking the
+-- messages, the effects and that the state stays plain data.
+local helper = require "spec.helper"
+
+package.path = helper.source_dir .. "/scripts/?.lua;" .. package.path
+package.cpath = helper.module_dir .. "/?.so;" .. package.cpath
+local dialog = require "luaforce.dialog"
+local engine = require "luaforce.dialog.engine"
+
+local dirs = {}
+local _
+
+-- A bot folder from { ["name.lua"] = source }; returns the loaded bot.
+local function bot_of(files)
+  local dir = helper.bot_dir(files)
+  dirs[#dirs + 1] = dir
+  local bot, problems = dialog.load(dir)
+  assert(bot, problems and table.concat(problems, "\n"))
+  return bot
+end
+
+after_each(function()
+  for _, d in ipairs(dirs) do helper.remove_tree(d) end
+  dirs = {}
+end)
+
+-- A conversation: feeds lines, returns the state and each turn's texts.
+local function talk(bot, lines, opts)
+  opts = opts or {}
+  local logs = {}
+  local env = { bot = bot, log = function(m) logs[#logs + 1] = m end, now = opts.now,
+    limits = opts.limits, max_state_bytes = opts.max_state_bytes }
+  local state = opts.state or dialog.new()
+  local replies, effects_seen, failures = {}, {}, {}
+  for i, line in ipairs(lines) do
+    local input = type(line) == "table" and line or { text = line }
+    local msgs, effects, failed
+    state, msgs, effects, failed = dialog.turn(state, input, env)
+    local texts = {}
+    for _, m in ipairs(msgs) do texts[#texts + 1] = m.rich or m.text end
+    replies[i] = texts
+    effects_seen[i] = effects
+    failures[i] = failed
+    -- every state between two turns is plain data that survives JSON
+    state = dialog.decode(dialog.encode(state))
+  end
+  return state, replies, effects_seen, failures, logs
+end
+
+local ASK_NUMBER = [[
+return dialog.task{ name = "count", utterances = { "count things" },
+  nodes = {
+    { name = "n", type = "entity", entity_type = "number", prompt = "How many?",
+      error_prompts = { "A number, please.", "Digits, please." }, retries = 2, next = "done" },
+    { name = "done", type = "message", text = "You said {{context.entities.n}}." },
+  } }
+]]
+
+describe("entity nodes", function()
+  it("prompts, gives error prompts in retry order, then the value", function()
+    local bot = bot_of{ ["count.lua"] = ASK_NUMBER }
+    local state, r = talk(bot, { "count things", "lots", "many", "twenty five" })
+    assert.are.same({ { "How many?" }, { "A number, please." }, { "Digits, please." },
+      { "You said 25." } }, r)
+    assert.is_nil(state.task)
+    assert.are.equal(25, state.context.entities.n)
+  end)
+
+  it("ends the task past the allowed retries, or goes to the configured node", function()
+    local bot = bot_of{ ["count.lua"] = ASK_NUMBER }
+    local state, r = talk(bot, { "count things", "a", "b", "c" })
+    assert.are.same({ dialog.RESPONSES.retries_exceeded }, r[4])
+    local _
+    assert.is_nil(state.task)
+    bot = bot_of{ ["count.lua"] = ASK_NUMBER:gsub("retries = 2,",
+      "retries = 1, on_retries_exceeded = 'giveup',"):gsub("} }\n$",
+      "{ name = 'giveup', type = 'message', text = 'Never mind.' } } }\n") }
+    _, r = talk(bot, { "count things", "a", "b" })
+    assert.are.same({ "Never mind." }, r[3])
+  end)
+
+  it("defaults to five retries", function()
+    local bot = bot_of{ ["count.lua"] = ASK_NUMBER:gsub("retries = 2, ", "") }
+    local state = talk(bot, { "count things", "x", "x", "x", "x", "x" })
+    assert.are.equal("count", state.task)
+    local _, r = talk(bot, { "x" }, { state = state })
+    assert.are.same({ dialog.RESPONSES.retries_exceeded }, r[1])
+  end)
+
+  it("asks an optional entity once and takes its default; never asks a hidden one", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "h", type = "entity", entity_type = "string", mode = "hidden",
+          default = "hid", next = "o" },
+        { name = "o", type = "entity", entity_type = "email", mode = "optional",
+          default = "none@example.com", prompt = "Email?", next = "m" },
+        { name = "m", type = "message",
+          text = "{{context.entities.h}} {{context.entities.o}}" },
+      } } ]] }
+    local _, r = talk(bot, { "go", "no thanks" })
+    assert.are.same({ { "Email?" }, { "hid none@example.com" } }, r)
+  end)
+
+  it("takes volunteered values from the first utterance and earlier answers", function()
+    local bot = bot_of{ ["v.lua"] = [[
+      return dialog.task{ name = "v", utterances = { "view lead" }, nodes = {
+        { name = "id", type = "entity", entity_type = "salesforce_id", prompt = "Which id?",
+          next = "name" },
+        { name = "name", type = "entity", entity_type = "string", prompt = "Your name?",
+          next = "email" },
+        { name = "email", type = "entity", entity_type = "email", prompt = "Email?",
+          next = "m" },
+        { name = "m", type = "message",
+          text = "{{context.entities.id}} {{context.entities.email}}" },
+      } } ]] }
+    local _, r = talk(bot, { "view lead 00Q5g00000DZ0d4", "Ada" })
+    assert.are.same({ { "Your name?" }, { "Email?" } }, r)
+    _, r = talk(bot, { "view lead", "00Q5g00000DZ0d4 and ada@example.com", "Ada" })
+    assert.are.same({ { "Which id?" }, { "Your name?" }, { "00Q5g00000DZ0d4EAD ada@example.com" } },
+      r)
+  end)
+end)
+
+describe("transitions", function()
+  local function route_bot(cond)
+    return bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "n", type = "entity", entity_type = "number", prompt = "n?", next = "s" },
+        { name = "s", type = "script", script = function(context)
+            context.limit = 10
+            context.tags = { "a", "b" }
+          end, next = {
+          { when = ]] .. cond .. [[, go = "yes" },
+          { go = "no" } } },
+        { name = "yes", type = "message", text = "yes" },
+        { name = "no", type = "message", text = "no" },
+      } } ]] }
+  end
+  local function answer(cond, n)
+    local _, r = talk(route_bot(cond), { "go", n })
+    return r[2][1]
+  end
+
+  it("supports every operator, a context path on the right, AND and OR", function()
+    assert.are.equal("yes", answer('{ "context.entities.n", "exists" }', "1"))
+    assert.are.equal("yes", answer('{ "context.entities.zz", "not exists" }', "1"))
+    assert.are.equal("yes", answer('{ "entities.n", "==", 5 }', "5"))
+    assert.are.equal("no", answer('{ "entities.n", "==", 5 }', "6"))
+    assert.are.equal("yes", answer('{ "entities.n", "~=", 5 }', "6"))
+    assert.are.equal("yes", answer('{ "entities.n", "<", dialog.ref("context.limit") }', "9"))
+    assert.are.equal("no", answer('{ "entities.n", "<", dialog.ref("context.limit") }', "10"))
+    assert.are.equal("yes", answer('{ "entities.n", "<=", 10 }', "10"))
+    assert.are.equal("yes", answer('{ "entities.n", ">", 10 }', "11"))
+    assert.are.equal("yes", answer('{ "entities.n", ">=", 11 }', "11"))
+    assert.are.equal("yes", answer('{ "context.tags", "contains", "b" }', "1"))
+    assert.are.equal("no", answer('{ "context.tags", "contains", "c" }', "1"))
+    local all = '{ all = { { "entities.n", ">", 1 }, { "entities.n", "<", 3 } } }'
+    local any = '{ any = { { "entities.n", "==", 1 }, { "entities.n", "==", 3 } } }'
+    assert.are.equal("yes", answer(all, "2"))
+    assert.are.equal("no", answer(all, "3"))
+    assert.are.equal("yes", answer(any, "3"))
+    assert.are.equal("no", answer(any, "2"))
+  end)
+end)
+
+describe("confirmation, message, logic and dialog nodes", function()
+  local bot
+  before_each(function()
+    bot = bot_of{
+      ["main.lua"] = [[
+        return dialog.task{ name = "main", utterances = { "start main" }, nodes = {
+          { name = "ok", type = "confirmation", prompt = "Sure?", yes = "sub", no = "nope",
+            synonyms = { yes = { "jawohl" } } },
+          { name = "sub", type = "dialog", task = "inner", next = "after" },
+          { name = "after", type = "logic",
+            set = { ["context.seen"] = "{{context.sub.entities.x}}" }, next = "show" },
+          { name = "show", type = "message", script = function(context)
+              print("got ", context.seen)
+              print{ type = "button", text = "Open",
+                buttons = { { title = "View", url = "https://x" } } }
+            end },
+          { name = "nope", type = "message", text = { "Fine.", "OK then." } },
+        } } ]],
+      ["inner.lua"] = [[
+        return dialog.task{ name = "inner", nodes = {
+          { name = "x", type = "entity", entity_type = "string", prompt = "x?" } } } ]],
+    }
+  end)
+
+  it("reads yes and no synonyms, the earliest match winning", function()
+    local _, r = talk(bot, { "start main", "maybe", "of course not" })
+    assert.are.same({ "Sure?" }, r[1])
+    assert.matches("not yes or no", r[2][1], 1, true)
+    assert.truthy(r[3][1] == "Fine." or r[3][1] == "OK then.")
+    _, r = talk(bot, { "start main", "jawohl" })
+    assert.are.same({ "x?" }, r[2])
+  end)
+
+  it("runs a sub-dialog and comes back; print makes text and rich messages", function()
+    local state, r = talk(bot, { "start main", "yes", "hello" })
+    assert.are.same({ "got hello", { type = "button", text = "Open",
+      buttons = { { title = "View", url = "https://x" } } } }, { r[3][1], r[3][2] })
+    assert.is_nil(state.task)
+    assert.are.equal("hello", state.context.seen)
+  end)
+end)
+
+describe("service nodes", function()
+  local bot
+  before_each(function()
+    bot = bot_of{ ["s.lua"] = [[
+      return dialog.task{ name = "s", utterances = { "show" }, nodes = {
+        { name = "name", type = "entity", entity_type = "string", prompt = "Name?", next = "svc" },
+        { name = "svc", type = "service", method = "get",
+          path = "/sobjects/Lead/{{context.entities.name}}", timeout = 5,
+          pre = function(context) context.before = true end,
+          post = function(context)
+            context.after = context.svc.response.statusCode
+          end,
+          on_failure = "bad", next = "good" },
+        { name = "good", type = "message",
+          text = "{{context.svc.response.body.Name}} {{context.before}} {{context.after}}" },
+        { name = "bad", type = "message", script = function(context)
+            print(context.svc.response.statusCode, " ", context.svc.response.body[1].errorCode)
+          end },
+      } } ]] }
+  end)
+
+  it("asks the runner for the call with each placeholder one path segment", function()
+    local state, _, effects = talk(bot, { "show", "a/b?c=d#e f" })
+    assert.are.same({ { type = "service", task = "s", node = "svc", request = { kind = "rest",
+      method = "GET", path = "/sobjects/Lead/a%2Fb%3Fc%3Dd%23e%20f", timeout_ms = 5000 } } },
+      effects[2])
+    assert.are.equal("service", state.await)
+    local _, r = talk(bot, { { event = "service_result", node = "svc",
+      response = { statusCode = 200, body = { Name = "Ada" } } } }, { state = state })
+    assert.are.same({ "Ada true 200" }, r[1]) -- the pre script ran before, the post after
+  end)
+
+  it("pauses for authorization and runs the call again once authorized", function()
+    local state = talk(bot, { "show", "x" })
+    local s2, r = talk(bot, { { event = "service_result", node = "svc", unauthorized = true },
+      "hello?", { event = "authorized" } }, { state = state })
+    assert.are.same({ (dialog.RESPONSES.needs_authorization:gsub(" {{url}}", "")) }, r[1])
+    assert.are.same(r[1], r[2])
+    assert.are.same({}, r[3])
+    assert.are.equal("service", s2.await)
+    assert.are.equal("svc", s2.node)
+  end)
+
+  it("keeps the response on failure and takes the failure path", function()
+    local state = talk(bot, { "show", "x" })
+    local s2, r = talk(bot, { { event = "service_result", node = "svc", failed = true,
+      response = { statusCode = 404, body = { { errorCode = "NOT_FOUND", message = "gone" } } } } },
+      { state = state })
+    assert.are.same({ "404 NOT_FOUND" }, r[1])
+    assert.are.equal(404, s2.context.svc.response.statusCode)
+  end)
+end)
+
+describe("failures of the developer's code and of the state", function()
+  local function bot_with(script)
+    return bot_of{ ["f.lua"] = [[
+      return dialog.task{ name = "f", utterances = { "run it" }, nodes = {
+        { name = "s", type = "script", script = function(context) ]] .. script .. [[ end } } } ]],
+      ["ok.lua"] = [[
+      return dialog.task{ name = "ok", utterances = { "hello" }, nodes = {
+        { name = "m", type = "message", text = "hi" } } } ]] }
+  end
+
+  for what, script in pairs{
+    ["an infinite loop"] = "while true do end",
+    ["a memory bomb"] = "local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(100) .. i end",
+    ["os.execute"] = "os.execute('touch /tmp/pwned')",
+    ["io.open"] = "io.open('/etc/passwd')",
+    ["require 'ffi'"] = "require 'ffi'",
+    ["load of bytecode"] = "load('\\27Lua', 'x', 'b')",
+  } do
+    it("fails the task for " .. what .. " and answers the next turn", function()
+      local state, r, _, failures, logs = talk(bot_with(script), { "run it", "hello" },
+        { limits = { instructions = 200000, memory_kb = 8192 } })
+      assert.are.same({ dialog.RESPONSES.task_failed }, r[1])
+      assert.are.equal("f", failures[1].task)
+      assert.are.equal("s", failures[1].node)
+      assert.matches("^dialog: f:s: ", logs[1])
+      assert.are.same({ "hi" }, r[2])
+      assert.is_nil(state.task)
+    end)
+  end
+
+  it("names the line of the task file in the log", function()
+    local _, _, _, _, logs = talk(bot_with("error('boom')"), { "run it" })
+    assert.matches("f%.lua:3: boom", logs[1])
+  end)
+
+  it("keeps the previous state when the next would pass the size bound", function()
+    local bot = bot_with("context.big = ('x'):rep(2000)")
+    local before = dialog.new()
+    local state, r, _, failures = talk(bot, { "run it" }, { state = before,
+      max_state_bytes = 1000 })
+    assert.are.equal("state_too_large", failures[1].kind)
+    assert.matches("more than the 1000 allowed", failures[1].message, 1, true)
+    assert.are.same({ dialog.RESPONSES.task_failed }, r[1])
+    assert.are.same(dialog.decode(dialog.encode(before)), state)
+  end)
+
+  it("refuses a state that is not plain data", function()
+    local _, _, _, failures = talk(bot_with("context.f = function() end"), { "run it" })
+    assert.are.equal("state", failures[1].kind)
+  end)
+end)
+
+describe("routing and interruptions", function()
+  local bot
+  before_each(function()
+    bot = bot_of{
+      ["a.lua"] = [[return dialog.task{ name = "create_lead", display_name = "create a lead",
+        utterances = { "create a lead", "new lead" }, nodes = {
+        { name = "x", type = "entity", entity_type = "string", prompt = "Name?" } } } ]],
+      ["b.lua"] = [[return dialog.task{ name = "delete_lead", display_name = "delete a lead",
+        utterances = { "delete a lead", "remove lead" }, nodes = {
+        { name = "y", type = "entity", entity_type = "string", prompt = "Which?" } } } ]],
+    }
+  end)
+
+  it("routes by phrase, then by word overlap; asks when ambiguous; lists tasks on none", function()
+    assert.are.equal("create_lead", engine.route(bot, "please create a lead now"))
+    assert.are.equal("delete_lead", engine.route(bot, "Remove that lead"))
+    local none, candidates = engine.route(bot, "lead")
+    assert.is_nil(none)
+    assert.is_nil(candidates)
+    local _, r = talk(bot, { "the weather?", "a lead" })
+    assert.are.same({ "Sorry, I did not understand. I can help you with: create a lead, "
+      .. "delete a lead." }, r[1])
+    assert.are.same({ "Which one did you mean: create a lead, delete a lead?" }, r[2])
+  end)
+
+  it("cancels and starts over at a prompt", function()
+    local state, r = talk(bot, { "new lead", "cancel" })
+    assert.are.same({ dialog.RESPONSES.task_cancelled }, r[2])
+    assert.is_nil(state.task)
+    state, r = talk(bot, { "new lead", "start over" })
+    assert.are.same({ "Name?" }, r[2])
+    assert.are.equal("create_lead", state.task)
+  end)
+end)
+
+describe("amending, switching tasks and languages", function()
+  local LEAD = [[
+    return dialog.task{ name = "lead", display_name = "create a lead",
+      utterances = { "create a lead" }, nodes = {
+      { name = "lastName", type = "entity", entity_type = "string", prompt = "Last name?",
+        next = "company" },
+      { name = "company", type = "entity", entity_type = "string", prompt = "Company?",
+        next = "size" },
+      { name = "size", type = "entity", entity_type = "number", display_name = "employees",
+        prompt = "How many employees?", next = "ok" },
+      { name = "ok", type = "confirmation",
+        prompt = "{{context.entities.lastName}} at {{context.entities.company}} "
+          .. "({{context.entities.size}})?", yes = "done", no = "done" },
+      { name = "done", type = "message", text = "done" },
+    } } ]]
+
+  it("amends a value at a later prompt and at a confirmation, validated", function()
+    local bot = bot_of{ ["lead.lua"] = LEAD }
+    local state, r = talk(bot, { "create a lead", "Smith", "change the last name to Jones",
+      "Acme", "40", "no, the company is Initech", "set employees to lots",
+      "update employees to 45" })
+    assert.are.same({ "Company?" }, r[3]) -- amended; company still to ask
+    assert.are.same({ "How many employees?" }, r[4])
+    assert.are.same({ "Jones at Acme (40)?" }, r[5])
+    assert.are.same({ "Jones at Initech (40)?" }, r[6])
+    assert.matches("not a number", r[7][1], 1, true)
+    assert.are.same({ "Jones at Initech (45)?" }, r[8])
+    assert.are.equal("ok", state.node)
+  end)
+
+  it("offers to switch when an invalid answer asks for another task, and resumes", function()
+    local bot = bot_of{ ["lead.lua"] = LEAD, ["other.lua"] = [[
+      return dialog.task{ name = "weather", display_name = "check the weather",
+        utterances = { "what is the weather" }, nodes = {
+        { name = "w", type = "message", text = "Sunny." } } } ]] }
+    local state, r = talk(bot, { "create a lead", "Smith", "Acme",
+      "what is the weather in Paris", "yes", "12" })
+    assert.are.same({ "Do you want to stop this and check the weather instead?" }, r[4])
+    assert.are.same({ "Sunny.", "Let's get back to create a lead.", "How many employees?" }, r[5])
+    assert.are.same({ "Smith at Acme (12)?" }, r[6])
+    assert.are.equal("lead", state.task)
+    _, r = talk(bot, { "create a lead", "Smith", "Acme", "what is the weather", "no" })
+    assert.are.same({ "How many employees?" }, r[5])
+    -- at a confirmation too
+    state, r = talk(bot, { "create a lead", "Smith", "Acme", "12", "what is the weather",
+      "yes" })
+    assert.are.same({ "Do you want to stop this and check the weather instead?" }, r[5])
+    assert.are.same({ "Sunny.", "Let's get back to create a lead.", "Smith at Acme (12)?" }, r[6])
+    assert.are.equal("ok", state.node)
+  end)
+
+  it("speaks the session's language, English by default", function()
+    local bot = bot_of{ ["bot.lua"] = [[
+      return dialog.bot{ languages = { "en", "de" },
+        responses = { task_cancelled = { en = "Cancelled.", de = "Abgebrochen." } } } ]],
+      ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go", "los" }, nodes = {
+        { name = "n", type = "entity", entity_type = "number",
+          prompt = { en = "How many?", de = "Wie viele?" } } } } ]] }
+    local _, r = talk(bot, { "los", "cancel" }, { state = dialog.new{ lang = "de" } })
+    assert.are.same({ { "Wie viele?" }, { "Abgebrochen." } }, r)
+    _, r = talk(bot, { "go", "cancel" })
+    assert.are.same({ { "How many?" }, { "Cancelled." } }, r)
+    _, r = talk(bot, { "go" }, { state = dialog.new{ user = { id = "u", lang = "de" } } })
+    assert.are.same({ { "Wie viele?" } }, r) -- the user context's language
+    assert.are.same({}, bot.warnings)
+  end)
+end)
+
+describe("more of the model", function()
+  it("takes entity rules a script sets at context.entityRules", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "s", type = "script", script = function(context)
+            context.entityRules = { n = { max = 10 } }
+          end, next = "n" },
+        { name = "n", type = "entity", entity_type = "number", prompt = "n?",
+          rules = { min = 1 }, next = "m" },
+        { name = "m", type = "message", text = "{{context.entities.n}}" } } } ]] }
+    local _, r = talk(bot, { "go", "11", "0", "7" })
+    assert.matches("more than 10", r[2][1], 1, true)
+    assert.matches("less than 1", r[3][1], 1, true)
+    assert.are.same({ "7" }, r[4])
+  end)
+
+  it("picks one of several prompts by the session's seed, the same seed the same", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "n", type = "entity", prompt = { "A?", "B?", "C?", "D?" } } } } ]] }
+    local seen = {}
+    for seed = 1, 12 do
+      local _, r1 = talk(bot, { "go" }, { state = dialog.new{ seed = seed } })
+      local _, r2 = talk(bot, { "go" }, { state = dialog.new{ seed = seed } })
+      assert.are.same(r1, r2)
+      seen[r1[1][1]] = true
+    end
+    local n = 0
+    for _ in pairs(seen) do n = n + 1 end
+    assert.is_true(n > 1)
+  end)
+
+  it("takes the bot's own interruption words; hold_tasks = false drops the held task", function()
+    local bot = bot_of{ ["bot.lua"] = [[
+      return dialog.bot{ interruptions = { ["never mind"] = "cancel" }, hold_tasks = false } ]],
+      ["a.lua"] = [[return dialog.task{ name = "a", utterances = { "start a" }, nodes = {
+        { name = "n", type = "entity", entity_type = "number", prompt = "n?" } } } ]],
+      ["b.lua"] = [[return dialog.task{ name = "b", utterances = { "start b" }, nodes = {
+        { name = "m", type = "message", text = "b done" } } } ]] }
+    local state, r = talk(bot, { "start a", "never mind" })
+    assert.are.same({ dialog.RESPONSES.task_cancelled }, r[2])
+    assert.is_nil(state.task)
+    state, r = talk(bot, { "start a", "start b", "yes" })
+    assert.are.same({ "b done" }, r[3])
+    assert.is_nil(state.task)
+  end)
+
+  it("validates a custom entity with the task's function", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      local function even(text)
+        local n = tonumber(text)
+        if not n or n % 2 ~= 0 then return nil, "not an even number" end
+        return n
+      end
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "n", type = "entity", entity_type = "custom", validate = even,
+          prompt = "Even?", next = "m" },
+        { name = "m", type = "message", text = "{{context.entities.n}}" } } } ]] }
+    local _, r = talk(bot, { "go", "3", "4" })
+    assert.matches("not an even number", r[2][1], 1, true)
+    assert.are.same({ "4" }, r[3])
+  end)
+
+  it("keeps the last 50 history records", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "a", type = "confirmation", prompt = "again?", yes = "a", no = "b" },
+        { name = "b", type = "end" } } } ]] }
+    local lines = { "go" }
+    for i = 2, 40 do lines[i] = "yes" end
+    local state = talk(bot, lines)
+    assert.are.equal(50, #state.context.history)
+    assert.are.same({ node = "a", type = "confirmation", state = "waitingForUserInput" },
+      state.context.history[50])
+  end)
+
+  it("refuses a write to UserContext", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "s", type = "script", script = function() UserContext.put("id", "x") end } } }
+    ]] }
+    local _, r, _, failures = talk(bot, { "go" })
+    assert.are.same({ dialog.RESPONSES.task_failed }, r[1])
+    assert.matches("UserContext is read%-only", failures[1].message)
+  end)
+end)
