@@ -397,11 +397,18 @@ static int lsf_oauth_authorize_url(lua_State *L) {
 static int lsf_oauth_check_url(lua_State *L) {
   policy_buf pb;
   const sf_oauth_policy *policy = read_policy(L, 1, &pb);
-  const char *url = luaL_checkstring(L, 2);
-  const char *what = luaL_optstring(L, 3, "URL");
+  size_t len;
+  const char *url = luaL_checklstring(L, 2, &len);
+  const char *what = lsf_opt_cstring(L, 3);
   sf_error err;
   sf_error_clear(&err);
-  if (sf_oauth_check_url(policy, url, what, &err) != SF_OK)
+  if (strlen(url) != len) { /* C would see only the part before the NUL */
+    err.code = SF_E_UNTRUSTED_HOST;
+    snprintf(err.message, sizeof err.message, "%s contains a NUL byte",
+             what ? what : "URL");
+    return lsf_fail(L, &err);
+  }
+  if (sf_oauth_check_url(policy, url, what ? what : "URL", &err) != SF_OK)
     return lsf_fail(L, &err);
   lua_pushboolean(L, 1);
   return 1;
@@ -504,7 +511,7 @@ static int lsf_session_tokens(lua_State *L) {
 /* refresh([stale_token [, lock_timeout_ms]]) -> refreshed | nil, err */
 static int lsf_session_refresh(lua_State *L) {
   sf_session *s = check_session(L, 1);
-  const char *stale = luaL_optstring(L, 2, NULL);
+  const char *stale = lsf_opt_cstring(L, 2);
   long timeout = (long)luaL_optinteger(L, 3, 30000);
   int refreshed = 0;
   sf_error err;
@@ -532,8 +539,8 @@ static int lsf_req_box_gc(lua_State *L) {
 /* request(method, path [, body [, content_type]]) -> status, body, headers */
 static int lsf_session_request(lua_State *L) {
   sf_session *s = check_session(L, 1);
-  const char *method = luaL_checkstring(L, 2);
-  const char *path = luaL_checkstring(L, 3);
+  const char *method = lsf_check_cstring(L, 2);
+  const char *path = lsf_check_cstring(L, 3);
   size_t blen = 0;
   const char *body = luaL_optlstring(L, 4, NULL, &blen);
   const char *ctype = luaL_optstring(L, 5, body ? "application/json" : NULL);
