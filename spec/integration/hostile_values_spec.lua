@@ -32,11 +32,7 @@ local VALUES = {
 
 local emu, sf
 
-local function control(method, path, body)
-  local res, status = emu.call(method, path, body)
-  assert(status and status < 300, "control " .. path .. ": " .. tostring(status))
-  return res
-end
+local function control(...) return emu.control(...) end
 
 -- A printable name for a value in assertion messages.
 local function label(v)
@@ -82,6 +78,11 @@ local function drive(name, fn, expect, unsent)
   return counts
 end
 
+-- The path and query of a target as the emulator logs them.
+local function split(target)
+  return target:match("^([^?]*)%??(.*)$")
+end
+
 local function escaped(v)
   if type(v) == "number" then v = tostring(math.tointeger(v) or v) end
   return core.url_escape(v)
@@ -90,10 +91,7 @@ end
 describe("hostile values", function()
   setup(function()
     emu = helper.emulator({ https = true })
-    sf = assert(salesforce.connect{ flow = "password", client_id = "luaforce-test-client",
-      client_secret = "luaforce-test-secret", login_url = emu.url,
-      username = "dev@example.com", password = "password1TOKEN", ca_file = emu.ca,
-      allow_loopback = true, max_retries = 0 })
+    sf = emu.client({ max_retries = 0 }) -- (a retry would be logged twice)
   end)
 
   teardown(function()
@@ -168,9 +166,7 @@ describe("hostile values", function()
     local c = drive("query_more", function(v)
       return sf:query_more(API .. "/query/01gXX0000000001AAA-2000" .. tostring(v))
     end, function(v)
-      local target = API .. "/query/01gXX0000000001AAA-2000" .. tostring(v)
-      local path, query = target:match("^([^?]*)%??(.*)$")
-      return path, query
+      return split(API .. "/query/01gXX0000000001AAA-2000" .. tostring(v))
     end, { uri_too_long = true })
     assert.is_true(c.sent > 0 and c.raised > 0)
     -- the NUL of the issue: refused, not cut
@@ -198,9 +194,7 @@ describe("hostile values", function()
     c = drive("request path", function(v)
       return sf:request{ path = "/sobjects/" .. tostring(v) .. "/describe" }
     end, function(v)
-      local target = API .. "/sobjects/" .. tostring(v) .. "/describe"
-      local path, query = target:match("^([^?]*)%??(.*)$")
-      return path, query
+      return split(API .. "/sobjects/" .. tostring(v) .. "/describe")
     end, { uri_too_long = true })
     assert.is_true(c.sent > 0 and c.raised > 0)
     c = drive("request query", function(v)
@@ -216,9 +210,7 @@ describe("hostile values", function()
     c = drive("call", function(v)
       return sf:call("GET", API .. "/sobjects/" .. tostring(v) .. "/describe")
     end, function(v)
-      local target = API .. "/sobjects/" .. tostring(v) .. "/describe"
-      local path, query = target:match("^([^?]*)%??(.*)$")
-      return path, query
+      return split(API .. "/sobjects/" .. tostring(v) .. "/describe")
     end, { uri_too_long = true })
     assert.is_true(c.sent > 0 and c.raised > 0)
   end)

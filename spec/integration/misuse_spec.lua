@@ -7,7 +7,7 @@
 local helper = require "spec.helper"
 
 package.cpath = helper.module_dir .. "/?.so;" .. package.cpath
-local salesforce = require "salesforce"
+require "salesforce"
 local core = require "salesforce.core"
 local workspace = require "salesforce.workspace"
 
@@ -17,11 +17,7 @@ local BIG = ("A"):rep(10 * 1024 * 1024)
 
 local emu, sf
 
-local function control(method, path, body)
-  local res, status = emu.call(method, path, body)
-  assert(status and status < 300, "control " .. path .. ": " .. tostring(status))
-  return res
-end
+local function control(...) return emu.control(...) end
 
 local function sent() return control("GET", "/log").requests end
 
@@ -36,10 +32,7 @@ end
 describe("misuse and oversized input", function()
   setup(function()
     emu = helper.emulator({ https = true })
-    sf = assert(salesforce.connect{ flow = "password", client_id = "luaforce-test-client",
-      client_secret = "luaforce-test-secret", login_url = emu.url,
-      username = "dev@example.com", password = "password1TOKEN", ca_file = emu.ca,
-      allow_loopback = true })
+    sf = emu.client()
   end)
 
   teardown(function()
