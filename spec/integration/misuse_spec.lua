@@ -109,6 +109,30 @@ describe("misuse and oversized input", function()
     assert.are.equal(0, #sent())
   end)
 
+  it("takes every string into C with its length: a NUL is an error, not a cut", function()
+    local http = assert(core.http_new({ ca_file = emu.ca }))
+    local app = { client_id = "luaforce-test-client", client_secret = "luaforce-test-secret",
+      token_url = emu.url .. "/services/oauth2/token" }
+    local function nul(fn, ...)
+      local ok, msg = pcall(fn, ...)
+      assert.is_false(ok)
+      assert.truthy(tostring(msg):find("NUL", 1, true), msg)
+    end
+    -- the user "dev@example.com" would be authorized if the rest were cut
+    nul(core.oauth_password, http, app, { allow_loopback = true }, "dev@example.com\0.x",
+      "password1TOKEN")
+    nul(http.call, http, "GET", emu.url .. "/services/data/\0/x")
+    nul(http.call, http, "GET", emu.url .. "/services/data/", "Bearer a\0b")
+    nul(http.call, http, "GET\0", emu.url .. "/services/data/")
+    nul(http.call, http, "GET", emu.url .. "/services/data/", nil, nil, nil, { X = "a\0b" })
+    nul(core.http_new, { user_agent = "ua\0x" })
+    local dir = os.tmpname()
+    nul(core.store_open, dir .. "\0/elsewhere")
+    os.remove(dir)
+    http:close()
+    assert.are.equal(0, #sent())
+  end)
+
   it("refuses oversized text with the limit it exceeds, never nomem", function()
     local _, err = sf:query(BIG)
     assert.are.equal("uri_too_long", err.kind)
