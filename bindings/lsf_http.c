@@ -526,15 +526,13 @@ static int lsf_http_call(lua_State *L) {
   if (rc == SF_OK)
     rc = sf_http_start(req, on_call_done, &done);
   if (rc != SF_OK) {
-    sf_error err;
-    sf_error_clear(&err);
-    if (req)
-      err = *sf_http_request_error(req);
+    /* (the slot owns `req` until it is freed, should pushing raise) */
+    n = rc == SF_E_INVALID_ARG ? 0 : fail_request(L, rc, req);
     sf_http_request_free(req);
     h->calls[slot] = NULL;
     if (rc == SF_E_INVALID_ARG)
       return luaL_error(L, "bad request header or option");
-    return lsf_failed(L, rc, &err);
+    return n;
   }
   /* no Lua runs in here; the runtime closed later aborts the request */
   while (!done && h->http)

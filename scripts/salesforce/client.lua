@@ -286,9 +286,6 @@ function Client:path(rest)
   return self.base .. rest
 end
 
---- Generic request: {method = "GET", path = "/sobjects/Lead/describe" (relative to the
--- versioned base unless it starts with "/services/"), query = {k = v},
--- body = table|string, headers = {...}}. Returns decoded, status.
 local METHODS = { GET = true, HEAD = true, POST = true, PUT = true, PATCH = true,
   DELETE = true, OPTIONS = true }
 local QUERY_VALUE = { string = true, number = true, boolean = true }
@@ -314,8 +311,8 @@ local function request_path(path)
   if path:sub(1, 1) ~= "/" then path = "/" .. path end
   local why = bad_path(path)
   if why then
-    argerror(1, "request", "path holds " .. why .. " (a list of segments encodes each): "
-      .. shown(path), 1)
+    argerror(1, "request", "path holds " .. why .. " (a list of segments and a query table "
+      .. "are encoded): " .. shown(path), 1)
   end
   return path
 end
