@@ -236,8 +236,8 @@ static int lsf_oauth_exchange_code(lua_State *L) {
   grant g;
   const char *code, *verifier;
   begin_grant(L, &g, 5);
-  code = luaL_checkstring(L, 4);
-  verifier = luaL_optstring(L, 5, NULL);
+  code = lsf_check_cstring(L, 4);
+  verifier = lsf_opt_cstring(L, 5);
   return finish_grant(L,
                       sf_oauth_exchange_code(g.http, &g.app, g.policy, code,
                                              verifier, &g.box->t, &g.err),
@@ -249,7 +249,7 @@ static int lsf_oauth_refresh(lua_State *L) {
   grant g;
   const char *rt;
   begin_grant(L, &g, 4);
-  rt = luaL_checkstring(L, 4);
+  rt = lsf_check_cstring(L, 4);
   return finish_grant(
       L, sf_oauth_refresh(g.http, &g.app, g.policy, rt, &g.box->t, &g.err), &g);
 }
@@ -269,9 +269,9 @@ static int lsf_oauth_jwt_bearer(lua_State *L) {
   grant g;
   const char *key_file, *user, *aud;
   begin_grant(L, &g, 6);
-  key_file = luaL_checkstring(L, 4);
-  user = luaL_checkstring(L, 5);
-  aud = luaL_optstring(L, 6, NULL);
+  key_file = lsf_check_cstring(L, 4);
+  user = lsf_check_cstring(L, 5);
+  aud = lsf_opt_cstring(L, 6);
   return finish_grant(L,
                       sf_oauth_jwt_bearer(g.http, &g.app, g.policy, key_file,
                                           user, aud, 0, &g.box->t, &g.err),
@@ -283,8 +283,8 @@ static int lsf_oauth_password(lua_State *L) {
   grant g;
   const char *user, *password;
   begin_grant(L, &g, 5);
-  user = luaL_checkstring(L, 4);
-  password = luaL_checkstring(L, 5);
+  user = lsf_check_cstring(L, 4);
+  password = lsf_check_cstring(L, 5);
   return finish_grant(L,
                       sf_oauth_password(g.http, &g.app, g.policy, user,
                                         password, &g.box->t, &g.err),
@@ -317,7 +317,7 @@ static int lsf_oauth_device_poll(lua_State *L) {
   grant g;
   const char *dc;
   begin_grant(L, &g, 4);
-  dc = luaL_checkstring(L, 4);
+  dc = lsf_check_cstring(L, 4);
   return finish_grant(
       L, sf_oauth_device_poll(g.http, &g.app, g.policy, dc, &g.box->t, &g.err),
       &g);
@@ -329,7 +329,7 @@ static int lsf_oauth_revoke(lua_State *L) {
   const char *token;
   sf_error err;
   read_app(L, 2, &app);
-  token = luaL_checkstring(L, 3);
+  token = lsf_check_cstring(L, 3);
   sf_error_clear(&err);
   return lsf_ok_or_fail(L, sf_oauth_revoke(http, &app, token, &err), &err);
 }
@@ -337,8 +337,8 @@ static int lsf_oauth_revoke(lua_State *L) {
 /* get(http, url, access_token) -> body | nil, err */
 static int lsf_oauth_get(lua_State *L) {
   sf_http *http = lsf_check_http(L, 1);
-  const char *url = luaL_checkstring(L, 2);
-  const char *token = luaL_checkstring(L, 3);
+  const char *url = lsf_check_cstring(L, 2);
+  const char *token = lsf_check_cstring(L, 3);
   lsf_buf *b = lsf_new_buf(L);
   size_t len = 0;
   sf_error err;
@@ -381,9 +381,9 @@ static int lsf_oauth_authorize_url(lua_State *L) {
   const char *state, *challenge, *extra;
   lsf_buf *b;
   read_app(L, 1, &app);
-  state = luaL_checkstring(L, 2);
-  challenge = luaL_checkstring(L, 3);
-  extra = luaL_optstring(L, 4, NULL);
+  state = lsf_check_cstring(L, 2);
+  challenge = lsf_check_cstring(L, 3);
+  extra = lsf_opt_cstring(L, 4);
   if (!app.authorize_url || !app.redirect_uri)
     return luaL_error(L, "the app needs authorize_url and redirect_uri");
   b = lsf_new_buf(L);
@@ -397,11 +397,18 @@ static int lsf_oauth_authorize_url(lua_State *L) {
 static int lsf_oauth_check_url(lua_State *L) {
   policy_buf pb;
   const sf_oauth_policy *policy = read_policy(L, 1, &pb);
-  const char *url = luaL_checkstring(L, 2);
-  const char *what = luaL_optstring(L, 3, "URL");
+  size_t len;
+  const char *url = luaL_checklstring(L, 2, &len);
+  const char *what = lsf_opt_cstring(L, 3);
   sf_error err;
   sf_error_clear(&err);
-  if (sf_oauth_check_url(policy, url, what, &err) != SF_OK)
+  if (strlen(url) != len) { /* C would see only the part before the NUL */
+    err.code = SF_E_UNTRUSTED_HOST;
+    snprintf(err.message, sizeof err.message, "%s contains a NUL byte",
+             what ? what : "URL");
+    return lsf_fail(L, &err);
+  }
+  if (sf_oauth_check_url(policy, url, what ? what : "URL", &err) != SF_OK)
     return lsf_fail(L, &err);
   lua_pushboolean(L, 1);
   return 1;
@@ -409,10 +416,10 @@ static int lsf_oauth_check_url(lua_State *L) {
 
 /* verify_signature(secret, id, issued_at, signature) -> boolean */
 static int lsf_oauth_verify_signature(lua_State *L) {
-  lua_pushboolean(L,
-                  sf_oauth_verify_signature(
-                      luaL_checkstring(L, 1), luaL_checkstring(L, 2),
-                      luaL_checkstring(L, 3), luaL_checkstring(L, 4)) == SF_OK);
+  lua_pushboolean(L, sf_oauth_verify_signature(
+                         lsf_check_cstring(L, 1), lsf_check_cstring(L, 2),
+                         lsf_check_cstring(L, 3),
+                         lsf_check_cstring(L, 4)) == SF_OK);
   return 1;
 }
 
@@ -443,8 +450,8 @@ static int lsf_session_new(lua_State *L) {
   sf_code rc;
   read_app(L, 3, &app);
   policy = read_policy(L, 4, &pb);
-  profile = luaL_checkstring(L, 5);
-  user = luaL_checkstring(L, 6);
+  profile = lsf_check_cstring(L, 5);
+  user = lsf_check_cstring(L, 6);
   s = lua_newuserdatauv(L, sizeof *s, 3);
   s->s = NULL;
   s->pb = pb;
@@ -554,7 +561,7 @@ static sf_code regrant(void *ud, sf_tokens *out, sf_error *err) {
  * a refresh token; it runs under the store lock. */
 static int lsf_session_refresh(lua_State *L) {
   sf_session *s = check_session(L, 1);
-  const char *stale = luaL_optstring(L, 2, NULL);
+  const char *stale = lsf_opt_cstring(L, 2);
   long timeout = (long)luaL_optinteger(L, 3, 30000);
   regrant_call c = {L, 4, 0};
   int refreshed = 0;
@@ -595,11 +602,12 @@ static int lsf_req_box_gc(lua_State *L) {
 /* request(method, path [, body [, content_type]]) -> status, body, headers */
 static int lsf_session_request(lua_State *L) {
   sf_session *s = check_session(L, 1);
-  const char *method = luaL_checkstring(L, 2);
-  const char *path = luaL_checkstring(L, 3);
+  const char *method = lsf_check_cstring(L, 2);
+  const char *path = lsf_check_cstring(L, 3);
   size_t blen = 0;
   const char *body = luaL_optlstring(L, 4, NULL, &blen);
-  const char *ctype = luaL_optstring(L, 5, body ? "application/json" : NULL);
+  const char *ctype = lua_isnoneornil(L, 5) ? (body ? "application/json" : NULL)
+                                            : lsf_check_cstring(L, 5);
   lsf_req_box *b = lua_newuserdatauv(L, sizeof *b, 0);
   static const char *const hdrs[] = {"Sforce-Limit-Info", "Retry-After",
                                      "Location", "Content-Type", NULL};

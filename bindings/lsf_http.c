@@ -224,15 +224,24 @@ static int lsf_request_gc(lua_State *L) {
 }
 
 /* Raises unless the value at idx is nil or a table of string names and
- * values, before anything is allocated. */
+ * values that a header line can hold (no NUL, CR or LF), before anything
+ * is allocated. */
 static void check_headers(lua_State *L, int idx) {
   if (lua_isnoneornil(L, idx))
     return;
   luaL_checktype(L, idx, LUA_TTABLE);
   lua_pushnil(L);
   while (lua_next(L, idx)) {
+    size_t nl, vl;
+    const char *name, *value;
     if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
       luaL_error(L, "headers must map names to string values");
+    name = lua_tolstring(L, -2, &nl);
+    value = lua_tolstring(L, -1, &vl);
+    if (strlen(name) != nl || strlen(value) != vl || strpbrk(name, "\r\n") ||
+        strpbrk(value, "\r\n"))
+      luaL_error(L, "bad request header '%s': a NUL, CR or LF byte in it",
+                 name);
     lua_pop(L, 1);
   }
 }
@@ -272,12 +281,12 @@ static const char *plain_auth(lua_State *L) {
  * arguments raise; SF_E_INVALID_ARG means a bad header or option value. */
 static sf_code new_request(lua_State *L, lsf_http *h, sf_http_request **out,
                            int reuse) {
-  const char *method = luaL_checkstring(L, 2);
-  const char *url = luaL_checkstring(L, 3);
-  const char *auth = luaL_optstring(L, 4, NULL);
+  const char *method = lsf_check_cstring(L, 2);
+  const char *url = lsf_check_cstring(L, 3);
+  const char *auth = lsf_opt_cstring(L, 4);
   size_t blen = 0;
   const char *body = luaL_optlstring(L, 5, NULL, &blen);
-  const char *ctype = luaL_optstring(L, 6, NULL);
+  const char *ctype = lsf_opt_cstring(L, 6);
   lua_Integer timeout = luaL_optinteger(L, 9, 0);
   sf_http_request *req;
   sf_code rc = SF_E_ABORTED;
@@ -297,6 +306,11 @@ static sf_code new_request(lua_State *L, lsf_http *h, sf_http_request **out,
   }
   if (!*out)
     rc = sf_http_request_new(out, h->http, method, url);
+  if (rc == SF_E_INVALID_ARG && strlen(url) > SF_HTTP_URL_MAX)
+    luaL_error(L,
+               "bad request: the URL is %I bytes long, over the "
+               "transport's limit of %d",
+               (lua_Integer)strlen(url), SF_HTTP_URL_MAX);
   if (rc == SF_E_INVALID_ARG)
     luaL_error(L, "bad request: method %s, URL '%s'", method, url);
   req = *out;
@@ -314,6 +328,16 @@ static sf_code new_request(lua_State *L, lsf_http *h, sf_http_request **out,
   if (rc == SF_OK && timeout > 0)
     rc = sf_http_request_set_timeout(req, (long)timeout);
   return rc;
+}
+
+/* nil, err for a request that could not start: the core's error record
+ * (its message says why), else the code's text. */
+static int fail_request(lua_State *L, sf_code rc, const sf_http_request *req) {
+  sf_error err;
+  sf_error_clear(&err);
+  if (req)
+    err = *sf_http_request_error(req);
+  return lsf_failed(L, rc, &err);
 }
 
 /*
@@ -338,7 +362,7 @@ static int lsf_http_start(lua_State *L) {
   if (rc == SF_OK)
     rc = sf_http_start(q->req, on_done, q);
   if (rc != SF_OK)
-    return lsf_fail_code(L, rc, NULL);
+    return fail_request(L, rc, q->req);
   /* keep the runtime alive as long as the request, and the request alive
    * while it is in flight */
   lua_pushvalue(L, 1);
@@ -490,7 +514,7 @@ static void on_call_done(sf_http_request *r, void *ud) {
 static int lsf_http_call(lua_State *L) {
   lsf_http *h = check_http(L, 1);
   int decode = lua_toboolean(L, 10), done = 0, slot, n;
-  const char *header = luaL_optstring(L, 11, NULL);
+  const char *header = lsf_opt_cstring(L, 11);
   sf_http_request *req;
   sf_code rc;
   for (slot = 0; slot < CALL_SLOTS && h->calls[slot]; slot++)
@@ -502,11 +526,13 @@ static int lsf_http_call(lua_State *L) {
   if (rc == SF_OK)
     rc = sf_http_start(req, on_call_done, &done);
   if (rc != SF_OK) {
+    /* (the slot owns `req` until it is freed, should pushing raise) */
+    n = rc == SF_E_INVALID_ARG ? 0 : fail_request(L, rc, req);
     sf_http_request_free(req);
     h->calls[slot] = NULL;
     if (rc == SF_E_INVALID_ARG)
       return luaL_error(L, "bad request header or option");
-    return lsf_fail_code(L, rc, NULL);
+    return n;
   }
   /* no Lua runs in here; the runtime closed later aborts the request */
   while (!done && h->http)
@@ -527,7 +553,7 @@ static int lsf_request_finish(lua_State *L) {
   if (!q->done)
     return luaL_error(L, "the request is still in flight");
   lua_settop(L, 3);
-  n = push_outcome(L, q->req, lua_toboolean(L, 2), luaL_optstring(L, 3, NULL));
+  n = push_outcome(L, q->req, lua_toboolean(L, 2), lsf_opt_cstring(L, 3));
   sf_http_request_free(q->req);
   q->req = NULL;
   return n;

@@ -44,8 +44,16 @@ lsf_buf *lsf_new_buf(lua_State *L);
 void lsf_new_class(lua_State *L, const char *name, const luaL_Reg *methods,
                    lua_CFunction close);
 
+/* Argument `arg` as a C string: raises (as luaL_checkstring does for a
+ * missing one) when it is not a string or holds a NUL byte, which C would
+ * silently cut it at. */
+const char *lsf_check_cstring(lua_State *L, int arg);
+
+/* As lsf_check_cstring, or NULL when the argument is absent or nil. */
+const char *lsf_opt_cstring(lua_State *L, int arg);
+
 /* Option `key` of the table at idx: a string (anchored by the table) or
- * NULL when absent; raises for another type. */
+ * NULL when absent; raises for another type or a NUL byte in it. */
 const char *lsf_opt_string(lua_State *L, int idx, const char *key);
 
 /* Option `key` of the table at idx as an integer, or `dflt`. */
@@ -61,6 +69,10 @@ lua_Integer lsf_opt_int(lua_State *L, int idx, const char *key,
  * (lsf_json.cc, simdjson) */
 int lsf_json_push(lua_State *L, const char *buf, size_t len, int padded,
                   const char **why);
+
+/* Makes the state's JSON parser box (lsf_json.cc), so that its finalizer
+ * is registered before any decode. */
+void lsf_open_json(lua_State *L);
 
 /* Registers salesforce.Http and salesforce.Request; adds http_new. */
 void lsf_open_http(lua_State *L);

@@ -62,6 +62,7 @@ struct key_slot {
 struct lsf_parser {
   simdjson::dom::parser *p;
   int busy;                        /* a walk of its document is under way */
+  int finalized;                   /* its __gc ran: nothing may stay in it */
   unsigned next;                   /* the slot to give out next */
   unsigned last;                   /* the slot of the last key pushed */
   unsigned short index[KEY_INDEX]; /* slot + 1, or 0 */
@@ -82,6 +83,9 @@ int parser_gc(lua_State *L) {
   lsf_parser *box = static_cast<lsf_parser *>(lua_touserdata(L, 1));
   delete box->p;
   box->p = nullptr;
+  /* a finalizer run later while the state closes may still decode
+   * through this box; its __gc will not run again */
+  box->finalized = 1;
   return 0;
 }
 
@@ -243,6 +247,13 @@ int decode_with_cjson(lua_State *L, const char *buf, size_t len) {
 static_assert(SF_HTTP_BODY_PADDING >= simdjson::SIMDJSON_PADDING,
               "transport bodies carry simdjson's padding");
 
+/* The state's parser box is made when the module opens, with its
+ * finalizer registered: made during lua_close (a first decode from a
+ * finalizer) it would have none, and its parser would never be freed. */
+extern "C" void lsf_open_json(lua_State *L) {
+  state_parser(L);
+}
+
 extern "C" int lsf_json_push(lua_State *L, const char *buf, size_t len,
                              int padded, const char **why) {
   walk w;
@@ -280,12 +291,16 @@ extern "C" int lsf_json_push(lua_State *L, const char *buf, size_t len,
     box->busy = 0;
     lua_remove(L, w.keys);
   }
-  if (temp) {
-    lua_remove(L, rc == simdjson::SUCCESS ? -2 : -1);
-  } else if (box->p->capacity() > KEEP_CAPACITY) {
+  /* a temporary box is used once, and a finalized one (a decode from a
+   * finalizer while the state closes) keeps nothing: while lua_close runs
+   * no new finalizer is registered, so a parser left in either would
+   * never be freed */
+  if (temp || box->finalized || box->p->capacity() > KEEP_CAPACITY) {
     delete box->p;
     box->p = nullptr;
   }
+  if (temp)
+    lua_remove(L, rc == simdjson::SUCCESS ? -2 : -1);
   if (rc == simdjson::SUCCESS)
     return 1;
   if (rc == simdjson::NUMBER_ERROR && decode_with_cjson(L, buf, len))

@@ -75,6 +75,7 @@ LSF_EXPORT int luaopen_salesforce(lua_State *L) {
   lsf_open_auth(L);
   lsf_open_store(L);
   lsf_open_util(L);
+  lsf_open_json(L);
   lua_call(L, 1, 1);
   return 1;
 }

@@ -30,8 +30,8 @@ sf_store *lsf_check_store(lua_State *L, int idx) {
 
 /* store_open(dir [, key_text]) / store_open() for memory */
 static int lsf_store_open(lua_State *L) {
-  const char *dir = luaL_optstring(L, 1, NULL);
-  const char *key_text = luaL_optstring(L, 2, NULL);
+  const char *dir = lsf_opt_cstring(L, 1);
+  const char *key_text = lsf_opt_cstring(L, 2);
   unsigned char key[SF_STORE_KEY_BYTES];
   lsf_store *s;
   sf_error err;
@@ -64,8 +64,8 @@ static int lsf_store_close(lua_State *L) {
 
 static int lsf_store_get(lua_State *L) {
   sf_store *st = lsf_check_store(L, 1);
-  const char *profile = luaL_checkstring(L, 2);
-  const char *user = luaL_checkstring(L, 3);
+  const char *profile = lsf_check_cstring(L, 2);
+  const char *user = lsf_check_cstring(L, 3);
   lsf_buf *b = lsf_new_buf(L);
   size_t len = 0;
   sf_error err;
@@ -80,8 +80,8 @@ static int lsf_store_get(lua_State *L) {
 
 static int lsf_store_put(lua_State *L) {
   sf_store *st = lsf_check_store(L, 1);
-  const char *profile = luaL_checkstring(L, 2);
-  const char *user = luaL_checkstring(L, 3);
+  const char *profile = lsf_check_cstring(L, 2);
+  const char *user = lsf_check_cstring(L, 3);
   size_t len;
   const char *data = luaL_checklstring(L, 4, &len);
   sf_error err;
@@ -92,8 +92,8 @@ static int lsf_store_put(lua_State *L) {
 
 static int lsf_store_delete(lua_State *L) {
   sf_store *st = lsf_check_store(L, 1);
-  const char *profile = luaL_checkstring(L, 2);
-  const char *user = luaL_checkstring(L, 3);
+  const char *profile = lsf_check_cstring(L, 2);
+  const char *user = lsf_check_cstring(L, 3);
   sf_error err;
   sf_error_clear(&err);
   return lsf_ok_or_fail(L, sf_store_delete(st, profile, user, &err), &err);
@@ -146,7 +146,7 @@ static int lsf_list_box_gc(lua_State *L) {
 
 static int lsf_store_list(lua_State *L) {
   sf_store *st = lsf_check_store(L, 1);
-  const char *profile = luaL_checkstring(L, 2);
+  const char *profile = lsf_check_cstring(L, 2);
   lsf_list_box *b = lua_newuserdatauv(L, sizeof *b, 0);
   sf_error err;
   sf_code rc;
@@ -176,8 +176,8 @@ static int lsf_store_list(lua_State *L) {
 
 static int lsf_store_lock(lua_State *L) {
   sf_store *st = lsf_check_store(L, 1);
-  const char *profile = luaL_checkstring(L, 2);
-  const char *user = luaL_checkstring(L, 3);
+  const char *profile = lsf_check_cstring(L, 2);
+  const char *user = lsf_check_cstring(L, 3);
   long timeout = (long)luaL_optinteger(L, 4, 30000);
   sf_error err;
   sf_error_clear(&err);
@@ -187,8 +187,8 @@ static int lsf_store_lock(lua_State *L) {
 
 static int lsf_store_unlock(lua_State *L) {
   sf_store *st = lsf_check_store(L, 1);
-  const char *profile = luaL_checkstring(L, 2);
-  const char *user = luaL_checkstring(L, 3);
+  const char *profile = lsf_check_cstring(L, 2);
+  const char *user = lsf_check_cstring(L, 3);
   sf_code rc = sf_store_unlock(st, profile, user);
   if (rc != SF_OK)
     return lsf_fail_code(L, rc, "the lock is not held");

@@ -251,10 +251,24 @@ static int lsf_new_error(lua_State *L) {
   return 1;
 }
 
-/* ---- option helpers (strings stay anchored in the table at `idx`) ------- */
+/* ---- argument and option helpers (option strings stay anchored in the
+ * table at `idx`) ------------------------------------------------------- */
+
+const char *lsf_check_cstring(lua_State *L, int arg) {
+  size_t n;
+  const char *s = luaL_checklstring(L, arg, &n);
+  if (strlen(s) != n)
+    luaL_argerror(L, arg, "string contains a NUL byte");
+  return s;
+}
+
+const char *lsf_opt_cstring(lua_State *L, int arg) {
+  return lua_isnoneornil(L, arg) ? NULL : lsf_check_cstring(L, arg);
+}
 
 const char *lsf_opt_string(lua_State *L, int idx, const char *key) {
   const char *s;
+  size_t n;
   lua_getfield(L, idx, key);
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
@@ -262,7 +276,9 @@ const char *lsf_opt_string(lua_State *L, int idx, const char *key) {
   }
   if (lua_type(L, -1) != LUA_TSTRING)
     luaL_error(L, "option '%s' must be a string", key);
-  s = lua_tostring(L, -1);
+  s = lua_tolstring(L, -1, &n);
+  if (strlen(s) != n)
+    luaL_error(L, "option '%s' contains a NUL byte", key);
   lua_pop(L, 1); /* still referenced by the table */
   return s;
 }

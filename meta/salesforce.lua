@@ -35,7 +35,8 @@
 
 ---The `kind` of a salesforce.Error. Errors built by the C core take the
 ---name of their sf_code (SF_E_CONNECT -> "connect"); the Lua half adds
----"auth", "config" and "multiple_matches".
+---"auth", "config", "multiple_matches", "uri_too_long", "invalid_value" and
+---"invalid_search".
 ---@alias salesforce.ErrorKind
 ---| "salesforce"       # the REST API answered with an error status (see error_code)
 ---| "connect"          # could not resolve or connect; nothing was sent
@@ -43,6 +44,7 @@
 ---| "tls"              # TLS handshake or certificate check failed
 ---| "network"          # the connection failed while in use
 ---| "outcome_unknown"  # a non-idempotent request was sent, then the connection failed
+---                    # (status set when the answer's status line came: a 201 was applied)
 ---| "too_large"        # the response is over the size cap
 ---| "protocol"         # malformed HTTP, or an answer that is not what the API documents
 ---| "http"             # the server answered with an error status (core requests)
@@ -54,6 +56,9 @@
 ---| "pending"          # device flow: the user has not approved yet
 ---| "unsupported_org"  # a Trial org (or another refused edition)
 ---| "multiple_matches" # upsert: several records have the external id (see matches)
+---| "uri_too_long"     # the URI would be over Salesforce's 16,384 characters; nothing sent
+---| "invalid_value"    # a value that cannot be one path segment ("", ".", ".."); nothing sent
+---| "invalid_search"   # search text with nothing searchable in it; nothing sent
 ---| "not_found"        # no such token set, profile or record in the store
 ---| "store"            # the token store cannot be read or written
 ---| "crypto"           # wrong store key, or data that fails to decrypt
@@ -199,8 +204,8 @@ function salesforce.quote(v) end
 ---@field timeout_ms? integer
 ---Connect timeout in milliseconds (default 10000).
 ---@field connect_timeout_ms? integer
----Retries of idempotent (or unsent) requests on connection failures, 420,
----429 and 5xx (default 3).
+---Retries of idempotent (or unsent) requests on connection failures,
+---timeouts, 420, 429 and 5xx (default 3).
 ---@field max_retries? integer
 ---First retry delay in milliseconds (default 250; exponential backoff, jitter).
 ---@field retry_base_ms? integer
@@ -292,7 +297,9 @@ function Client:update(sobject, id, fields) end
 ---Upserts by external id. Several matching records are an error of kind
 ---"multiple_matches" whose `matches` lists their URLs. Raises for a bad
 ---name, a value that is not a string or number, or fields not a table.
----Other failures: nil, err.
+---The value is sent as one path segment, percent-encoded ('/', '?', '%'
+---and the rest stay inside it); "", "." and ".." cannot be one: nil, err
+---of kind "invalid_value", nothing sent. Other failures: nil, err.
 ---@param sobject string
 ---@param field string the external id field, e.g. "Ext_Id__c"
 ---@param value string|number the external id value
@@ -350,7 +357,8 @@ function Client:query(query, binds) end
 function Client:query_all(query, binds) end
 
 ---The next page of a query: pass the previous page's nextRecordsUrl.
----Raises when it is not a path or URL on the instance.
+---Raises when it is not a query locator path (or URL) on the instance, or
+---holds a NUL, control, space, '#', '\' or non-ASCII byte or a dot segment.
 ---nil, err on failure.
 ---@param next_url string
 ---@return salesforce.QueryResult|nil page
@@ -492,10 +500,19 @@ function Client:deleted(sobject, start, finish) end
 function Client:composite(subrequests, opts) end
 
 ---Generic request: { method = "GET", path = "/sobjects/Lead/describe"
----(relative to the versioned base unless it starts with "/services/"),
----query = { k = v }, body = table|string, headers = {...} }. Returns the
----decoded body (true for an empty one) and the status; a 300 is returned,
----not an error. Raises when t has no path.
+---(relative to the versioned base unless it starts with "/services/"; or
+---a list of segments, { "sobjects", name, "describe" }, each sent
+---percent-encoded as one segment), query = { k = v or { v1, v2 } },
+---body = table|string, headers = {...} }. Returns the decoded body (true
+---for an empty one) and the status; a 300 is returned, not an error.
+---Raises, naming what is wrong ("bad argument #1 to 'request' (...)"),
+---for a method that is not GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS;
+---a missing path; a string path with a NUL, control, space, '#', '\',
+---non-ASCII byte, malformed %-escape or "." / ".." segment (%-encoded
+---too); a segment "", "." or ".."; a query value that is not a string,
+---number, boolean or a non-empty list of them; a header with NUL, CR or
+---LF; a body that is not a table or string. A URI over 16,384 characters
+---is nil, err of kind "uri_too_long", nothing sent.
 ---nil, err on failure (an error status included).
 ---@param t salesforce.RequestSpec
 ---@return table|string|true|nil body
@@ -507,7 +524,10 @@ function Client:request(t) end
 ---instance; a table body is sent as JSON. Returns the decoded body (true
 ---for an empty one; the text with opts.raw) and the status (the latest
 ---Sforce-Limit-Info is in Client:limit_info()).
----Raises for a path elsewhere or a body that cannot be encoded as JSON.
+---Raises ("bad argument #n to 'call' (...)") for a method that is not a
+---string, a path that is not a string, is elsewhere, or holds what
+---Client:request refuses in a string path, or a body that cannot be
+---encoded as JSON.
 ---nil, err on failure (an error status included).
 ---@param method salesforce.HttpMethod
 ---@param path string
@@ -637,8 +657,11 @@ function Client:close() end
 
 ---@class salesforce.RequestSpec
 ---@field method? salesforce.HttpMethod|string default "GET"
----@field path string relative to the versioned base unless it starts with "/services/"
----@field query? table<string, string|number|boolean> URL-encoded, sorted by name
+---Relative to the versioned base unless it starts with "/services/"; a
+---list: one percent-encoded segment each.
+---@field path string|(string|number)[]
+---URL-encoded, sorted by name; a list repeats the name.
+---@field query? table<string, string|number|boolean|(string|number|boolean)[]>
 ---@field body? table|string a table is sent as JSON
 ---@field headers? table<string, string>
 ---@field idempotent? boolean whether a failed attempt may be retried

@@ -218,6 +218,24 @@ function _M.emulator(opts)
       emu.pipe = nil
     end
   end
+  --- A control call that must succeed; returns the decoded answer.
+  function emu.control(method, path, body)
+    local res, status = emu.call(method, path, body)
+    assert(status and status < 300, "control " .. method .. " " .. path .. ": "
+      .. tostring(status))
+    return res
+  end
+  --- A client of the emulator's test app by the password flow; `extra`
+  -- adds connect options (max_retries, ...).
+  function emu.client(extra)
+    local salesforce = require "salesforce"
+    local o = { flow = "password", client_id = "luaforce-test-client",
+      client_secret = "luaforce-test-secret", login_url = emu.url,
+      username = "dev@example.com", password = "password1TOKEN", ca_file = emu.ca,
+      allow_loopback = true }
+    for k, v in pairs(extra or {}) do o[k] = v end
+    return assert(salesforce.connect(o))
+  end
   --- A control call; returns the decoded JSON answer and the status.
   function emu.call(method, path, body)
     local cjson = require "cjson"

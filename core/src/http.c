@@ -292,10 +292,11 @@ const sf__logger *sf__http_logger(const sf_http *h) {
 
 /* ---- requests --------------------------------------------------------- */
 
-/* A method sf_http_request_new takes, and an http or https URL? */
+/* A method sf_http_request_new takes, and an http or https URL of at
+ * most SF_HTTP_URL_MAX bytes? */
 static int valid_target(const char *method, const char *url) {
   int i;
-  if (!method || !url)
+  if (!method || !url || strnlen(url, SF_HTTP_URL_MAX + 1) > SF_HTTP_URL_MAX)
     return 0;
   for (i = 0; methods[i]; i++)
     if (strcmp(methods[i], method) == 0)
@@ -666,6 +667,10 @@ static CURL *new_easy(sf_http *h, CURLcode *why) {
   SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_response_bytes);
   SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
   SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+  /* the path goes out as built: libcurl would otherwise remove "." and
+   * ".." segments, and a value in a path could change which resource is
+   * called */
+  SETOPT(CURLOPT_PATH_AS_IS, 1L);
   /* "" rather than unset: libcurl then reads no environment */
   SETOPT(CURLOPT_NOPROXY, h->no_proxy ? h->no_proxy : "");
   if (rc != CURLE_OK) {
@@ -1083,11 +1088,12 @@ static int may_retry(sf_http_request *req, long delay) {
 /*
  * The one place that decides what happens after an attempt: complete the
  * request, or retry it. Retries only when that is safe (idempotent, or the
- * request never left) and only for connection failures, 420, 429 and 5xx.
+ * request never left) and only for connection failures, timeouts, 420, 429
+ * and 5xx, within the retry count and budget.
  */
 static void finish_attempt(sf_http_request *req, CURLcode rc) {
   sf_http *h = req->http;
-  long conns = 0, delay;
+  long conns = 0, delay, got;
   struct curl_header *hdr;
   sf_code code;
   int sent = req->prereq_calls > 0;
@@ -1124,10 +1130,19 @@ static void finish_attempt(sf_http_request *req, CURLcode rc) {
   if (!req->idempotent && sent &&
       (code == SF_E_NETWORK || code == SF_E_TIMEOUT))
     code = SF_E_OUTCOME_UNKNOWN;
+  /* a status line that arrived before the failure stays on the error (a
+   * 201 whose body was cut: the record exists), not on the response */
+  got = req->status;
   req->status = 0;
   if (code == SF_E_TOO_LARGE)
     sf__error_set(&req->err, code, "response larger than the %zu-byte limit",
                   h->max_response_bytes);
+  else if (code == SF_E_OUTCOME_UNKNOWN && got >= 200 && got < 300)
+    sf__error_set(&req->err, code,
+                  "%s: the server answered HTTP %ld, so the request was "
+                  "applied, but the connection was lost before the whole "
+                  "answer arrived; it was not re-sent",
+                  req->method, got);
   else if (code == SF_E_OUTCOME_UNKNOWN)
     /* libcurl's own text would be about the aborted re-send; say what
      * happened to the request instead */
@@ -1141,8 +1156,9 @@ static void finish_attempt(sf_http_request *req, CURLcode rc) {
                   req->errbuf[0] ? req->errbuf : curl_easy_strerror(rc));
   sf__log(&h->log, SF_LOG_DEBUG, "< failed: %s", req->err.message);
 
-  if ((code == SF_E_CONNECT || code == SF_E_NETWORK ||
-       (code == SF_E_TIMEOUT && !sent)) &&
+  /* an idempotent request may be sent again whatever became of the last
+   * attempt (a timeout after it left too); another only if it never left */
+  if ((code == SF_E_CONNECT || code == SF_E_NETWORK || code == SF_E_TIMEOUT) &&
       (req->idempotent || !sent)) {
     delay = backoff_ms(h, req->attempts);
     if (may_retry(req, delay)) {
@@ -1151,6 +1167,7 @@ static void finish_attempt(sf_http_request *req, CURLcode rc) {
     }
   }
   complete(req, code);
+  req->err.http_status = got;
 }
 
 /* ---- the loop --------------------------------------------------------- */

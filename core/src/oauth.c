@@ -195,6 +195,14 @@ static int under_domain(const char *host, const char *domain) {
          strcasecmp(host + h - d, domain) == 0;
 }
 
+/* Does the parsed URL have this part (user, query, fragment, ...)? */
+static int has_part(CURLU *u, CURLUPart what) {
+  char *part = NULL;
+  int has = curl_url_get(u, what, &part, 0) == CURLUE_OK;
+  curl_free(part);
+  return has;
+}
+
 sf_code sf_oauth_check_url(const sf_oauth_policy *policy, const char *url,
                            const char *what, sf_error *err) {
   CURLU *u;
@@ -212,6 +220,18 @@ sf_code sf_oauth_check_url(const sf_oauth_policy *policy, const char *url,
       curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
       curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
     rc = sf__error_set(err, SF_E_UNTRUSTED_HOST, "%s is not a valid URL", what);
+    goto done;
+  }
+  /* other parsers read "https://evil.com\@acme.my.salesforce.com" as a
+   * URL on evil.com (libcurl: user "evil.com\"): a URL that is handed on
+   * must mean one thing to every reader */
+  if (has_part(u, CURLUPART_USER) || has_part(u, CURLUPART_PASSWORD) ||
+      has_part(u, CURLUPART_OPTIONS) || has_part(u, CURLUPART_QUERY) ||
+      has_part(u, CURLUPART_FRAGMENT)) {
+    rc = sf__error_set(err, SF_E_UNTRUSTED_HOST,
+                       "%s must not carry user information, a query or a "
+                       "fragment",
+                       what);
     goto done;
   }
   if (is_loopback(host)) {

@@ -299,6 +299,7 @@ function Workspace:begin(profile, user, opts) end
 ---(known, unexpired, used once, bound to its profile and user), exchanges
 ---the code, checks the org and stores the tokens of that user only.
 ---nil, err (kind "state", "oauth", "unsupported_org", ...) on failure.
+---Raises when redirect_url is not a string.
 ---@param redirect_url string
 ---@return salesforce.OrgInfo|nil org
 ---@return salesforce.Error? err

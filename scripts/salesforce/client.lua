@@ -35,22 +35,88 @@ local function check_open(self)
   if not self.http then error("attempt to use a closed Salesforce client", 3) end
 end
 
+-- Raises "bad argument #n to 'fname' (msg)" at the caller of the public
+-- method, as the standard library words it (the number does not count
+-- self); `depth` counts the helpers between that method and this call.
+local function argerror(n, fname, msg, depth)
+  error(string.format("bad argument #%d to '%s' (%s)", n, fname, msg), 3 + (depth or 0))
+end
+
+-- Raises unless `list` is a list whose every item passes `ok`, naming
+-- the argument (#argn of fname) and the first bad item; `depth` as for
+-- argerror, counting the helpers between the public method and this one.
+local function check_list(list, argn, fname, what, ok, depth)
+  depth = 1 + (depth or 0)
+  if type(list) ~= "table" then
+    argerror(argn, fname, "list of " .. what .. " expected, got " .. type(list), depth)
+  end
+  for i = 1, #list do
+    if not ok(list[i]) then
+      argerror(argn, fname, string.format("list of %s expected, got %s at index %d", what,
+        type(list[i]), i), depth)
+    end
+  end
+end
+
+-- A value for an error message: a long one cut, a non-string named by type.
+local function shown(v)
+  if type(v) ~= "string" then return type(v) end
+  if #v > 60 then return string.format("%q... (%d bytes)", v:sub(1, 40), #v) end
+  return string.format("%q", v)
+end
+
+-- Salesforce's longest URI (HTTP 414 beyond it)
+local URI_MAX = 16384
+local NAME_MAX = 255 -- far above any API name (40 characters and a namespace)
+
 -- names that passed check_name (sObject and field names are few; bounded)
 local good_names, n_good = {}, 0
 
 local function check_name(name, what, level)
   if good_names[name] then return end
-  if type(name) ~= "string" or not name:match("^[%a][%w_]*$") then
-    error(string.format("bad %s name %s", what, tostring(name)), level or 3)
+  if type(name) ~= "string" or #name > NAME_MAX or not name:match("^[%a][%w_]*$") then
+    error(string.format("bad %s name %s", what, shown(name)), level or 3)
   end
   if n_good < 1000 then good_names[name], n_good = true, n_good + 1 end
+end
+
+-- Why `path` (a path, optionally with a query, that a caller wrote) cannot
+-- be sent as it is, or nil: what libcurl or the server would cut or read
+-- otherwise (NUL, controls, spaces, '#', '\', bytes beyond ASCII, a
+-- malformed %-escape) or a "." or ".." segment, %-encoded too, which
+-- would change which resource is called.
+local function bad_path(path)
+  if path:find("[%z\1-\32\127-\255#\\]") then
+    return "a NUL, control, space, '#', '\\' or non-ASCII byte"
+  end
+  local p = path:match("^[^?]*")
+  if p:find("%", 1, true) then
+    if path:find("%%%X") or path:find("%%%x%X") or path:find("%%%x?$") then
+      return "a malformed %-escape"
+    end
+    p = p:gsub("%%2[eE]", ".")
+  end
+  if (p .. "/"):find("/%.%.?/") then return "a '.' or '..' segment" end
+  return nil
+end
+
+-- A value as one path segment (string or number), percent-encoded by
+-- libcurl so that '/', '?', '#', '%' and every other reserved or
+-- non-ASCII byte stay inside it. "" , "." and ".." cannot be one
+-- segment: nil and the reason.
+local function segment(value)
+  if type(value) == "number" then value = tostring(math.tointeger(value) or value) end
+  if value == "" or value == "." or value == ".." then
+    return nil, string.format("%q cannot be sent as a path segment", value)
+  end
+  return core.url_escape(value)
 end
 
 local is_record_id = core.is_record_id
 
 local function check_id(id, level)
   if not is_record_id(id) then
-    error("bad record id " .. tostring(id) .. " (15 or 18 letters and digits)", level or 3)
+    error("bad record id " .. shown(id) .. " (15 or 18 letters and digits)", level or 3)
   end
 end
 
@@ -153,6 +219,11 @@ end
 -- and the task waits in the scheduler. Returns the decoded body (true for
 -- an empty one) and the status; or nil, err.
 local function call_url(self, method, url, text, ctype, opts)
+  if #url > URI_MAX then
+    return nil, errors.new("uri_too_long", string.format(
+      "the request URI is %d characters, over Salesforce's limit of 16,384; nothing was "
+        .. "sent%s", #url, opts.too_long_hint or ""), { length = #url })
+  end
   local replayed = false
   while true do
     local token = self.access_token
@@ -216,14 +287,19 @@ end
 -- the status; or nil, err.
 function Client:call(method, path, body, opts)
   check_open(self)
+  if type(method) ~= "string" then argerror(1, "call", "method expected, got " .. type(method)) end
+  if type(path) ~= "string" then argerror(2, "call", "path expected, got " .. type(path)) end
   local url
   if byte(path, 1) == 47 then -- "/"
     url = self.instance_url .. path
   elseif path:sub(1, self.instance_url:len() + 1) == self.instance_url .. "/" then
     url = path
+    path = path:sub(self.instance_url:len() + 1)
   else
-    error("path must start with '/' or be a URL on the instance: " .. tostring(path), 2)
+    argerror(2, "call", "path must start with '/' or be a URL on the instance: " .. shown(path))
   end
+  local why = bad_path(path)
+  if why then argerror(2, "call", "the path holds " .. why .. ": " .. shown(path)) end
   opts = opts or NO_OPTS
   local text, ctype
   if type(body) == "table" then
@@ -241,26 +317,109 @@ function Client:path(rest)
   return self.base .. rest
 end
 
+local METHODS = { GET = true, HEAD = true, POST = true, PUT = true, PATCH = true,
+  DELETE = true, OPTIONS = true }
+local QUERY_VALUE = { string = true, number = true, boolean = true }
+
+-- The path of request{path = ...}: a string as written, or a list of
+-- segments, each encoded as one. Raises naming the bad part.
+local function request_path(path)
+  if type(path) == "table" then
+    local parts = {}
+    for i = 1, #path do
+      local v = path[i]
+      if type(v) ~= "string" and type(v) ~= "number" then
+        argerror(1, "request", string.format("path segment %d must be a string or number, got %s",
+          i, type(v)), 1)
+      end
+      local seg, why = segment(v)
+      if not seg then argerror(1, "request", "path segment " .. i .. ": " .. why, 1) end
+      parts[i] = seg
+    end
+    if #parts == 0 then argerror(1, "request", "path has no segment", 1) end
+    return "/" .. table.concat(parts, "/")
+  end
+  if path:sub(1, 1) ~= "/" then path = "/" .. path end
+  local why = bad_path(path)
+  if why then
+    argerror(1, "request", "path holds " .. why .. " (a list of segments and a query table "
+      .. "are encoded): " .. shown(path), 1)
+  end
+  return path
+end
+
+-- A non-empty table whose keys are exactly 1..#t?
+local function is_list(t)
+  local n = 0
+  for _ in pairs(t) do n = n + 1 end
+  return n > 0 and n == #t
+end
+
+-- The query string of request{query = ...}: names sorted; a value is a
+-- string, number or boolean, or a list of them (the name repeated).
+local function query_string(query)
+  local parts = {}
+  for k, v in pairs(query) do
+    if type(k) ~= "string" then
+      argerror(1, "request", "query names must be strings, got " .. type(k), 1)
+    end
+    local list = type(v) == "table" and v or { v }
+    if type(v) == "table" and not is_list(v) then
+      argerror(1, "request", "query value '" .. k .. "' must be a string, number, boolean or "
+        .. "a list of them, got a table that is not a non-empty list", 1)
+    end
+    for _, item in ipairs(list) do
+      if not QUERY_VALUE[type(item)] then
+        argerror(1, "request", "query value '" .. k .. "' must be a string, number, boolean or "
+          .. "a list of them, got " .. type(item), 1)
+      end
+      parts[#parts + 1] = core.url_escape(k) .. "=" .. core.url_escape(tostring(item))
+    end
+  end
+  table.sort(parts)
+  return table.concat(parts, "&")
+end
+
 --- Generic request: {method = "GET", path = "/sobjects/Lead/describe" (relative to the
--- versioned base unless it starts with "/services/"), query = {k = v},
+-- versioned base unless it starts with "/services/"; or a list of segments such as
+-- {"sobjects", name, "describe"}, each encoded as one), query = {k = v or {v1, v2}},
 -- body = table|string, headers = {...}}. Returns decoded, status.
 function Client:request(t)
   check_open(self)
-  if type(t) ~= "table" or type(t.path) ~= "string" then
-    error("request needs a table with path", 2)
+  if type(t) ~= "table" then argerror(1, "request", "table expected, got " .. type(t)) end
+  local method = t.method or "GET"
+  if type(method) ~= "string" or not METHODS[method:upper()] then
+    argerror(1, "request", "method must be GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS, got "
+      .. shown(method))
   end
-  local method = (t.method or "GET"):upper()
-  local path = t.path
-  if path:sub(1, 1) ~= "/" then path = "/" .. path end
+  method = method:upper()
+  if type(t.path) ~= "string" and type(t.path) ~= "table" then
+    argerror(1, "request", "path expected (a string or a list of segments), got "
+      .. type(t.path))
+  end
+  local path = request_path(t.path)
   if not path:match("^/services/") then path = self.base .. path end
-  if t.query then
-    local parts = {}
-    for k, v in pairs(t.query) do
-      parts[#parts + 1] = core.url_escape(tostring(k)) .. "=" .. core.url_escape(tostring(v))
+  if t.query ~= nil then
+    if type(t.query) ~= "table" then
+      argerror(1, "request", "query must be a table, got " .. type(t.query))
     end
-    table.sort(parts)
-    if #parts > 0 then path = path .. (path:find("?", 1, true) and "&" or "?")
-      .. table.concat(parts, "&") end
+    local q = query_string(t.query)
+    if q ~= "" then path = path .. (path:find("?", 1, true) and "&" or "?") .. q end
+  end
+  if t.headers ~= nil then
+    if type(t.headers) ~= "table" then
+      argerror(1, "request", "headers must be a table, got " .. type(t.headers))
+    end
+    for k, v in pairs(t.headers) do
+      if type(k) ~= "string" or type(v) ~= "string" or k:find("[%z\r\n:]")
+        or v:find("[%z\r\n]") then
+        argerror(1, "request", "header " .. shown(k) .. " must be a name and a string value "
+          .. "without NUL, CR or LF")
+      end
+    end
+  end
+  if t.body ~= nil and type(t.body) ~= "table" and type(t.body) ~= "string" then
+    argerror(1, "request", "body must be a table or a string, got " .. type(t.body))
   end
   local decoded, status = self:call(method, path, t.body, { headers = t.headers,
     idempotent = t.idempotent, timeout_ms = t.timeout_ms, raw = t.raw, accept_300 = true })
@@ -283,13 +442,27 @@ end
 
 -- ---- records ---------------------------------------------------------------------
 
+-- A misuse error raised by a helper module, re-raised at the caller of the
+-- public method (level 3 from here), without the helper's position.
+local function rethrow(msg)
+  error((tostring(msg):gsub("^[^\n]-:%d+: ", "")), 4)
+end
+
+local FIELDS_OPTS = { too_long_hint = ": ask for fewer fields" }
+
 --- Creates a record; returns its id.
 function Client:create(sobject, fields)
   check_open(self)
   check_name(sobject, "sObject")
   if type(fields) ~= "table" then error("create needs a table of fields", 2) end
   local res, err = self:call("POST", self:path("/sobjects/" .. sobject .. "/"), fields)
-  if not res then return nil, err end
+  if not res then
+    if err.kind == "outcome_unknown" and err.status == 201 then
+      err.message = string.format("the %s record was created (HTTP 201), but its answer was "
+        .. "cut off, so its id is unknown; it was not re-sent", sobject)
+    end
+    return nil, err
+  end
   return res.id
 end
 
@@ -303,10 +476,16 @@ function Client:get(sobject, id, fields)
   if fields then
     if type(fields) ~= "table" then error("fields must be a list of names", 2) end
     local soql = require "salesforce.soql"
-    for _, f in ipairs(fields) do soql.identifier(f) end
+    for i, f in ipairs(fields) do
+      if type(f) ~= "string" then
+        argerror(3, "get", "list of field names expected, got " .. type(f) .. " at index " .. i)
+      end
+      local ok, msg = pcall(soql.identifier, f)
+      if not ok then error((tostring(msg):gsub("^[^\n]-:%d+: ", "")), 2) end
+    end
     url = url .. "?fields=" .. core.url_escape(table.concat(fields, ","))
   end
-  local res, err = call_url(self, "GET", url, nil, nil, NO_OPTS)
+  local res, err = call_url(self, "GET", url, nil, nil, FIELDS_OPTS)
   if res == nil then return nil, err end
   return res
 end
@@ -336,8 +515,13 @@ function Client:upsert(sobject, field, value, fields)
     error("the external id value must be a string or number", 2)
   end
   if type(fields) ~= "table" then error("upsert needs a table of fields", 2) end
-  local path = self:path("/sobjects/" .. sobject .. "/" .. field .. "/"
-    .. core.url_escape(tostring(value)))
+  -- the value is one path segment whatever it holds ('/', '?', '%', ...)
+  local seg, why = segment(value)
+  if not seg then
+    return nil, errors.new("invalid_value", "the external id value " .. why
+      .. "; nothing was sent")
+  end
+  local path = self:path("/sobjects/" .. sobject .. "/" .. field .. "/" .. seg)
   local res, status = self:call("PATCH", path, fields, { idempotent = true, accept_300 = true })
   if not res then return nil, status end
   if status == 300 then
@@ -392,14 +576,12 @@ end
 
 -- ---- queries ---------------------------------------------------------------------
 
--- A misuse error raised by a helper module, re-raised at the caller of the
--- public method (level 3 from here), without the helper's position.
-local function rethrow(msg)
-  error((tostring(msg):gsub("^[^\n]-:%d+: ", "")), 4)
-end
 
-local function bound(query, binds)
-  if type(query) ~= "string" then error("the query must be a string", 3) end
+local function bound(query, binds, fname)
+  if type(query) ~= "string" then
+    argerror(1, fname, "the query must be a string, got " .. type(query), 1)
+  end
+  if query:find("%z") then argerror(1, fname, "the query holds a NUL byte", 1) end
   if binds ~= nil then
     if type(binds) ~= "table" then error("binds must be a table", 3) end
     local ok, q = pcall(require("salesforce.soql").bind, query, binds)
@@ -413,23 +595,38 @@ local function query_path(self, resource, q)
   return self:path("/" .. resource .. "/?q=" .. core.url_escape(q))
 end
 
+local QUERY_OPTS = { too_long_hint = ": shorten the query (split a long IN list over "
+  .. "several queries)" }
+
 --- Runs SOQL with named binds (":name", quoted by type); returns the first
 -- page {totalSize, done, records, nextRecordsUrl}.
 function Client:query(query, binds)
   check_open(self)
-  return result(self:call("GET", query_path(self, "query", bound(query, binds))))
+  return result(self:call("GET", query_path(self, "query", bound(query, binds, "query")), nil,
+    QUERY_OPTS))
 end
 
 --- As query, including deleted and archived records.
 function Client:query_all(query, binds)
   check_open(self)
-  return result(self:call("GET", query_path(self, "queryAll", bound(query, binds))))
+  return result(self:call("GET",
+    query_path(self, "queryAll", bound(query, binds, "query_all")), nil, QUERY_OPTS))
 end
 
 --- The next page of a query result (its nextRecordsUrl).
 function Client:query_more(next_url)
   check_open(self)
-  if type(next_url) ~= "string" then error("query_more needs the nextRecordsUrl", 2) end
+  if type(next_url) ~= "string" then
+    argerror(1, "query_more", "the nextRecordsUrl expected, got " .. type(next_url))
+  end
+  local p = next_url:sub(1, 1) == "/" and next_url
+    or next_url:sub(self.instance_url:len() + 1)
+  local why = bad_path(p)
+  if why then
+    argerror(1, "query_more", "the nextRecordsUrl holds " .. why .. ": " .. shown(next_url))
+  elseif not p:match("^/services/data/v[%d.]+/query") then
+    argerror(1, "query_more", "not a nextRecordsUrl of this instance: " .. shown(next_url))
+  end
   return result(self:call("GET", next_url))
 end
 
@@ -437,7 +634,10 @@ end
 function Client:count(query, binds, more)
   check_open(self)
   if type(query) ~= "string" then error("count needs a query or an sObject name", 2) end
-  if type(query) == "string" and query:match("^[%a][%w_]*$") then
+  if query:match("^[%a][%w_]*$") then
+    if binds ~= nil and type(binds) ~= "string" then
+      argerror(2, "count", "a WHERE condition (string) expected, got " .. type(binds))
+    end
     local where = binds
     query = "SELECT COUNT() FROM " .. query .. (where and (" WHERE " .. where) or "")
     binds = more
@@ -452,8 +652,11 @@ end
 -- A failure while fetching a page raises the structured error.
 function Client:each(query, binds, opts)
   check_open(self)
+  if opts ~= nil and type(opts) ~= "table" then
+    argerror(3, "each", "options table expected, got " .. type(opts))
+  end
   opts = opts or {}
-  local q = bound(query, binds)
+  local q = bound(query, binds, "each")
   local headers
   if opts.batch_size then
     local n = math.tointeger(opts.batch_size)
@@ -471,7 +674,8 @@ function Client:each(query, binds, opts)
         url = page.nextRecordsUrl
         page = nil
       end
-      local res, err = self:call("GET", url, nil, { headers = headers })
+      local res, err = self:call("GET", url, nil, { headers = headers,
+        too_long_hint = QUERY_OPTS.too_long_hint })
       if not res then error(err, 2) end
       page, i = res, 0
     end
@@ -479,6 +683,9 @@ function Client:each(query, binds, opts)
 end
 
 -- ---- search ------------------------------------------------------------------------
+
+local SEARCH_OPTS = { too_long_hint = ": sf:parameterized_search sends the search in a "
+  .. "POST body" }
 
 --- SOSL built from user text, every reserved character escaped:
 -- {text, sobject, or sobjects = {name or {sobject, fields, where, binds,
@@ -488,10 +695,19 @@ end
 -- records.
 function Client:search(t)
   check_open(self)
-  if type(t) ~= "table" then error("search needs a table", 2) end
+  if type(t) ~= "table" then
+    argerror(1, "search", "search needs a table, got " .. type(t))
+  end
   local returning = {}
   local objects = t.sobjects or { t.sobject }
-  for _, obj in ipairs(objects) do
+  if type(objects) ~= "table" then
+    argerror(1, "search", "sobjects must be a list, got " .. type(objects))
+  end
+  for i, obj in ipairs(objects) do
+    if type(obj) ~= "string" and type(obj) ~= "table" then
+      argerror(1, "search", "sobjects must list names or tables, got " .. type(obj)
+        .. " at index " .. i)
+    end
     if type(obj) == "string" then
       returning[#returning + 1] = { sobject = obj, fields = t.fields or { "Id" },
         where = t.where, binds = t.binds, limit = t.limit }
@@ -499,10 +715,12 @@ function Client:search(t)
       returning[#returning + 1] = obj
     end
   end
-  if #returning == 0 then error("search needs sobject or sobjects", 2) end
-  if type(t.text) ~= "string" then error("search needs text (a string)", 2) end
+  if #returning == 0 then argerror(1, "search", "search needs sobject or sobjects") end
+  if type(t.text) ~= "string" then
+    argerror(1, "search", "search needs text (a string), got " .. type(t.text))
+  end
   if t.wildcards ~= nil and type(t.wildcards) ~= "boolean" then
-    error("search: wildcards must be a boolean", 2)
+    argerror(1, "search", "wildcards must be a boolean, got " .. type(t.wildcards))
   end
   local sosl = require "salesforce.sosl"
   -- the text comes from end users: a text that cannot be searched is a
@@ -516,7 +734,8 @@ function Client:search(t)
   local ok, q = pcall(sosl.build, { text = t.text, scope = t.scope or "ALL",
     returning = returning, limit = t.total_limit, wildcards = t.wildcards })
   if not ok then error((tostring(q):gsub("^[^\n]-:%d+: ", "")), 2) end
-  local res, err = self:call("GET", self:path("/search/?q=" .. core.url_escape(q)))
+  local res, err = self:call("GET", self:path("/search/?q=" .. core.url_escape(q)), nil,
+    SEARCH_OPTS)
   if not res then return nil, err end
   if type(res) == "table" and res.searchRecords then return res.searchRecords end
   return res
@@ -595,6 +814,19 @@ local function parts_of(list, opts)
   return chunks(list, COLLECTION_MAX)
 end
 
+-- Raises unless `list` is a list of tables (argument n of fname).
+local function is_table(v) return type(v) == "table" end
+local function check_records(list, n, fname)
+  check_list(list, n, fname, "record tables", is_table, 1)
+end
+
+-- Raises unless opts is nil or a table (argument n of fname).
+local function check_opts(opts, n, fname)
+  if opts ~= nil and type(opts) ~= "table" then
+    argerror(n, fname, "options table expected, got " .. type(opts), 1)
+  end
+end
+
 -- The body builder of a collection call: each record typed as `sobject`.
 local function typed_records(sobject, opts)
   return function(part)
@@ -613,7 +845,8 @@ end
 function Client:create_many(sobject, records, opts)
   check_open(self)
   check_name(sobject, "sObject")
-  if type(records) ~= "table" then error("create_many needs a list of records", 2) end
+  check_records(records, 2, "create_many")
+  check_opts(opts, 3, "create_many")
   opts = opts or {}
   local path = self:path("/composite/sobjects")
   return collect_results(self, "POST", function() return path end,
@@ -624,7 +857,8 @@ end
 function Client:update_many(sobject, records, opts)
   check_open(self)
   check_name(sobject, "sObject")
-  if type(records) ~= "table" then error("update_many needs a list of records", 2) end
+  check_records(records, 2, "update_many")
+  check_opts(opts, 3, "update_many")
   for _, r in ipairs(records) do check_id(r.Id) end
   opts = opts or {}
   local path = self:path("/composite/sobjects")
@@ -636,8 +870,11 @@ end
 --- Deletes records by id through sObject Collections.
 function Client:delete_many(ids, opts)
   check_open(self)
-  if type(ids) ~= "table" then error("delete_many needs a list of ids", 2) end
-  for _, id in ipairs(ids) do check_id(id) end
+  if type(ids) ~= "table" then
+    argerror(1, "delete_many", "list of record ids expected, got " .. type(ids))
+  end
+  check_opts(opts, 2, "delete_many")
+  for i = 1, #ids do check_id(ids[i]) end
   opts = opts or {}
   return collect_results(self, "DELETE", function(part)
     return self:path("/composite/sobjects?ids=" .. table.concat(part, ",")
@@ -650,22 +887,6 @@ end
 
 local RETRIEVE_MAX = 2000  -- ids per POST of sObject Collections retrieve
 local RETRIEVE_GET_MAX = 800 -- ids Salesforce takes in a retrieve GET
-local URI_MAX = 16384      -- characters of a request URI Salesforce accepts
-
--- Raises unless `list` is a list whose every item passes `ok`, naming
--- the argument (#argn of fname) and the first bad item.
-local function check_list(list, argn, fname, what, ok)
-  if type(list) ~= "table" then
-    error(string.format("bad argument #%d to '%s' (list of %s expected, got %s)", argn,
-      fname, what, type(list)), 3)
-  end
-  for i = 1, #list do
-    if not ok(list[i]) then
-      error(string.format("bad argument #%d to '%s' (list of %s expected, got %s at "
-        .. "index %d)", argn, fname, what, type(list[i]), i), 3)
-    end
-  end
-end
 
 --- Reads records by id through sObject Collections: one GET when its URL
 -- fits (at most 800 ids and Salesforce's 16,384 characters), else POSTs
@@ -762,9 +983,17 @@ function Client:composite(subrequests, opts)
   if #subrequests > COMPOSITE_MAX then
     error("composite takes at most " .. COMPOSITE_MAX .. " subrequests", 2)
   end
+  check_opts(opts, 2, "composite")
   opts = opts or {}
   local list = {}
   for i, s in ipairs(subrequests) do
+    if type(s) ~= "table" then
+      argerror(1, "composite", "list of subrequest tables expected, got " .. type(s)
+        .. " at index " .. i)
+    end
+    if type(s.method or "GET") ~= "string" then
+      argerror(1, "composite", "subrequest " .. i .. " has a method that is not a string")
+    end
     if type(s.url) ~= "string" or type(s.referenceId) ~= "string" then
       error("subrequest " .. i .. " needs url and referenceId", 2)
     end

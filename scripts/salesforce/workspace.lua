@@ -35,6 +35,15 @@ local function err(kind, fmt, ...)
   return nil, core.new_error{ kind = kind, message = string.format(fmt, ...) }
 end
 
+-- Misuse: raises "bad argument #n to 'fname' (expected, got <type>)" at
+-- the caller of the public method, unless value has type `want`.
+local function check_arg(value, want, n, fname, expected)
+  if type(value) ~= want then
+    error(string.format("bad argument #%d to '%s' (%s expected, got %s)", n, fname, expected,
+      type(value)), 3)
+  end
+end
+
 -- ---- field validation (the seed's OAuth v2 profile fields) --------------
 
 local FIELDS = {
@@ -224,6 +233,7 @@ function Workspace:settings()
 end
 
 function Workspace:set_settings(values)
+  check_arg(values, "table", 1, "set_settings", "table of settings")
   for k, v in pairs(values) do
     if SETTINGS[k] == nil then return err("config", "unknown setting %s", tostring(k)) end
     if v ~= cjson.null and type(v) ~= SETTINGS[k] then
@@ -267,6 +277,7 @@ function Workspace:system()
 end
 
 function Workspace:set_system(fields)
+  check_arg(fields, "table", 1, "set_system", "table of fields")
   for k in pairs(fields) do
     if not SYSTEM_ENV[k] then return err("config", "unknown system app field %s", tostring(k)) end
   end
@@ -579,6 +590,7 @@ end
 -- the code with the PKCE verifier, checks the org and stores the tokens of
 -- that user only. Returns the org facts or nil, err.
 function Workspace:complete(redirect_url)
+  check_arg(redirect_url, "string", 1, "complete", "redirect URL")
   local q = _M.parse_query(redirect_url)
   if not q.state or q.state == "" then
     return err("state", "the redirect carries no state; start the authorization again")
@@ -678,6 +690,7 @@ end
 -- verification_uri, interval}; polling honours interval and slow_down and
 -- gives up after `timeout` seconds (default 600).
 function Workspace:login_device(profile, on_code, timeout)
+  check_arg(on_code, "function", 2, "login_device", "function")
   return flow(self, profile, { flow = "device" }, function(http, app, policy)
     local info, e = core.oauth_device_start(http, app)
     if not info then return nil, e end

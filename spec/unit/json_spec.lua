@@ -239,4 +239,52 @@ describe("json_decode", function()
     assert.truthy(inner_runs > 0)
     assert.is_true(inner_ok)
   end)
+
+  -- A finalizer that decodes while the state closes: the parser must be
+  -- freed (the box made during lua_close would have no finalizer) and never
+  -- used after its box was finalized. The child process is checked for
+  -- leaks by LeakSanitizer (the sanitized module, lua.unit.json.asan) or by
+  -- valgrind's memcheck (the plain module).
+  it("frees its parser when a finalizer decodes while the state closes", function()
+    local asan = (os.getenv("LD_PRELOAD") or ""):find("asan", 1, true)
+    local valgrind = helper.run({ "sh", "-c", "command -v valgrind" }) ~= ""
+    if not asan and not valgrind then
+      pending("needs valgrind or the sanitized module")
+      return
+    end
+    -- (anchored, so that only the closing of the state finalizes it)
+    local finalizer = [[
+KEPT = KEPT or {}
+KEPT[#KEPT + 1] = setmetatable({}, { __gc = function()
+  local v = assert(core.json_decode('{"a":[1,2,{"b":"c"}]}'))
+  assert(v.a[3].b == "c")
+end })
+]]
+    local cases = {
+      -- the first decode of the state happens in the finalizer
+      first = finalizer,
+      -- the state decoded before; after a full collection the finalizers
+      -- run newest first: the object made before the module's parser box
+      -- decodes after that box was finalized
+      before = "assert(core.json_decode('[1]'))\ncollectgarbage()\n" .. finalizer,
+    }
+    for name, body in pairs(cases) do
+      local script = helper.tempfile("package.cpath = " .. string.format("%q", helper.module_dir
+        .. "/?.so;") .. " .. package.cpath\n"
+        .. (name == "before" and finalizer or "")
+        .. "require 'salesforce'\nlocal core = require 'salesforce.core'\n"
+        .. "_G.core = core\n" .. body)
+      local argv = { helper.lua, script }
+      local env = {}
+      if asan then
+        env.ASAN_OPTIONS = "detect_leaks=1:abort_on_error=0:exitcode=99"
+      else
+        argv = { "valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
+          "--error-exitcode=99", helper.lua, script }
+      end
+      local _, err, status = helper.run(argv, { env = env })
+      os.remove(script)
+      assert.are.equal(0, status, name .. ": " .. err)
+    end
+  end)
 end)

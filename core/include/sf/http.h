@@ -19,6 +19,11 @@ extern "C" {
 typedef struct sf_http sf_http;
 typedef struct sf_http_request sf_http_request;
 
+/* The longest URL a request takes, in bytes: well above what servers
+ * accept (Salesforce's limit is 16,384 characters), below the lengths at
+ * which libcurl refuses a request line with a misleading code. */
+#define SF_HTTP_URL_MAX 65536
+
 /*
  * Runtime configuration. Fill with sf_http_config_init, then change what
  * you need. Strings are borrowed for the duration of sf_http_new and
@@ -92,10 +97,12 @@ int sf_http_pending(const sf_http *http);
 
 /*
  * Creates a request on `http` for `method` (GET, HEAD, POST, PUT, PATCH,
- * DELETE or OPTIONS) and absolute `url` (http or https). Both strings are
- * copied. GET, HEAD, PUT, DELETE and OPTIONS are treated as idempotent;
- * change that with sf_http_request_set_idempotent. Writes the request to
- * *out; free it with sf_http_request_free.
+ * DELETE or OPTIONS) and absolute `url` (http or https, at most
+ * SF_HTTP_URL_MAX bytes, else SF_E_INVALID_ARG). Both strings are copied;
+ * the URL is sent as it is (no "." or ".." segment is removed). GET, HEAD, PUT,
+ * DELETE and OPTIONS are treated as idempotent; change that with
+ * sf_http_request_set_idempotent. Writes the request to *out; free it with
+ * sf_http_request_free.
  */
 sf_code sf_http_request_new(sf_http_request **out, sf_http *http,
                             const char *method, const char *url);

@@ -118,7 +118,8 @@ sf_code sf_oauth_authorize_url(const sf_oauth_app *app, const char *state,
 
 /*
  * Checks a URL against the policy: SF_OK, or SF_E_UNTRUSTED_HOST with a
- * message naming the host. `what` names it in the message
+ * message naming the host. A URL with user information, a query or a
+ * fragment is refused whatever its host. `what` names it in the message
  * ("instance_url").
  */
 sf_code sf_oauth_check_url(const sf_oauth_policy *policy, const char *url,
