@@ -44,6 +44,8 @@ sf_code sf_session_new(sf_session **out, sf_http *http, sf_store *store,
   s->http = http;
   s->store = store;
   s->policy = policy;
+  s->app.kind = app->kind;
+  s->app.client_auth = app->client_auth;
   src[0] = app->client_id;
   src[1] = app->client_secret;
   src[2] = app->authorize_url;
@@ -214,8 +216,14 @@ static int session_expired(sf_http_request *req) {
   const char *body;
   json_t *o, *first, *code, *msg;
   int expired = 0;
+  char bearer[32];
   if (sf_http_response_status(req) != 401)
     return 0;
+  /* RFC 6750: a standard resource server says so in the challenge */
+  if (sf_oauth_bearer_error(sf_http_response_header(req, "WWW-Authenticate"),
+                            bearer, sizeof bearer) &&
+      strcmp(bearer, "invalid_token") == 0)
+    return 1;
   body = sf_http_response_body(req, &len);
   o = json_loadb(body, len, 0, NULL);
   first = json_is_array(o) ? json_array_get(o, 0) : o;
@@ -279,6 +287,23 @@ sf_code sf_session_request(sf_session *s, const char *method, const char *path,
     return sf__error_set(err, SF_E_INVALID_ARG, NULL);
   if (!s->loaded && (rc = sf_session_load(s, err)) != SF_OK)
     return rc;
+  if (!s->tokens.instance_url)
+    return sf__error_set(err, SF_E_INVALID_ARG,
+                         "the tokens of profile '%s' name no instance "
+                         "(not a Salesforce authorization)",
+                         s->profile);
+  /* renewed shortly before it expires, single-flight as after a 401 */
+  if (sf_tokens_expiring(&s->tokens, SF_TOKEN_REFRESH_SKEW,
+                         (long long)time(NULL)) &&
+      s->tokens.refresh_token) {
+    if (!(stale = sf__strdup(s->tokens.access_token)))
+      return sf__error_set(err, SF_E_NOMEM, NULL);
+    rc = sf_session_refresh(s, stale, 30000, NULL, err);
+    sf__free_secret(stale);
+    stale = NULL;
+    if (rc != SF_OK)
+      return rc;
+  }
   if (strncmp(path, "https://", 8) == 0 || strncmp(path, "http://", 7) == 0) {
     url = sf__strdup(path);
   } else {
