@@ -139,8 +139,11 @@ static sf_code write_stored(sf_session *s, const sf_tokens *t, sf_error *err) {
 sf_code sf_session_save(sf_session *s, const sf_tokens *t, sf_error *err) {
   sf_tokens copy = {0};
   sf_code rc;
-  if (!s || !t || !t->access_token || !t->instance_url)
-    return sf__error_set(err, SF_E_INVALID_ARG, NULL);
+  if (!s || !t || !t->access_token)
+    return sf__error_set(err, SF_E_INVALID_ARG, "no access_token to save");
+  if (!t->instance_url && s->app.kind != SF_OAUTH_GENERIC)
+    return sf__error_set(err, SF_E_INVALID_ARG,
+                         "no instance_url to save (a Salesforce profile)");
   rc = sf_tokens_copy(&copy, t);
   if (rc != SF_OK)
     return sf__error_set(err, rc, NULL);
@@ -193,6 +196,12 @@ sf_code sf_session_refresh(sf_session *s, const char *stale_token,
     goto done;
   if (refreshed)
     *refreshed = 1;
+  /* a generic provider names no instance: the API base stays the same */
+  if (!fresh.instance_url && stored.instance_url &&
+      !(fresh.instance_url = sf__strdup(stored.instance_url))) {
+    rc = sf__error_set(err, SF_E_NOMEM, NULL);
+    goto done;
+  }
   /* durable before anyone uses the new (possibly rotated) refresh token */
   rc = write_stored(s, &fresh, err);
   if (rc != SF_OK)

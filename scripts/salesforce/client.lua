@@ -12,7 +12,7 @@ local errors = require "salesforce.errors"
 local scheduler = require "salesforce.scheduler"
 local in_task, live_tasks = scheduler.in_task, scheduler.live
 
-local pcall, require = pcall, require
+local os, pcall, require = os, pcall, require
 local error, ipairs, math, next, pairs, setmetatable, string, table, tonumber,
   tostring, type =
   error, ipairs, math, next, pairs, setmetatable, string, table, tonumber,
@@ -63,6 +63,18 @@ end
 
 -- ---- construction ------------------------------------------------------------
 
+--- Seconds before an access token's expiry (its expires_in) at which it
+-- is renewed before use (at most half its lifetime), as the core's
+-- SF_TOKEN_REFRESH_SKEW.
+_M.REFRESH_SKEW = 60
+
+-- When the token of `t` should be renewed, or nil (no expires_in sent).
+local function expires_at(t)
+  local n = tonumber(t.expires_in)
+  if not n or n <= 0 then return nil end
+  return (tonumber(t.obtained_at) or os.time()) + n - math.min(_M.REFRESH_SKEW, n // 2)
+end
+
 --- Builds a client over `http` (a runtime) and an auth source: `session`
 -- (a core session: stored tokens, single-flight refresh) and/or a
 -- `reauth` function that runs a flow again (flows without a refresh
@@ -70,10 +82,15 @@ end
 -- owns_http (close the runtime with the client).
 function _M.new(http, tokens, opts)
   opts = opts or {}
+  if type(tokens.instance_url) ~= "string" then
+    return nil, errors.new("config", "these tokens name no Salesforce instance (an oauth2 "
+      .. "profile's tokens are for its own API, not for a Salesforce client)")
+  end
   local self = setmetatable({
     http = http, session = opts.session, reauth = opts.reauth,
     access_token = tokens.access_token, instance_url = tokens.instance_url:gsub("/+$", ""),
     describe_cache = {}, limit = nil, owns_http = opts.owns_http,
+    expires_at = expires_at(tokens),
   }, Client)
   local version = opts.version
   if version then
@@ -114,6 +131,7 @@ function Client:refresh(stale)
       local t = self.session:tokens()
       self.access_token = t.access_token
       self.instance_url = t.instance_url:gsub("/+$", "")
+      self.expires_at = expires_at(t)
       return true
     end
     -- without a refresh token (JWT, client credentials) run the flow again
@@ -128,6 +146,7 @@ function Client:refresh(stale)
     end
     self.access_token = t.access_token
     self.instance_url = t.instance_url:gsub("/+$", "")
+    self.expires_at = expires_at(t)
     return true
   end
   return nil, errors.new("auth",
@@ -143,6 +162,12 @@ end
 -- an empty one) and the status; or nil, err.
 local function call_url(self, method, url, text, ctype, opts)
   local replayed = false
+  -- renewed shortly before it expires, by the same single-flight refresh
+  local renew_at = self.expires_at
+  if renew_at and (self.session or self.reauth) and os.time() >= renew_at then
+    local ok, rerr = self:refresh(self.access_token)
+    if not ok then return nil, rerr end
+  end
   while true do
     local token = self.access_token
     local auth = self.auth_header
@@ -154,16 +179,16 @@ local function call_url(self, method, url, text, ctype, opts)
     local http = self.http
     if not http then error("attempt to use a closed Salesforce client", 3) end
     -- decoded straight from the transport's buffer unless raw is asked for
-    local status, resp, is_json, why, limit, retry_after
+    local status, resp, is_json, why, limit, retry_after, bearer
     if live_tasks.n == 0 or not in_task() then
-      status, resp, is_json, why, limit, retry_after = http:call(method, url, auth, text, ctype,
-        opts.headers, opts.idempotent, opts.timeout_ms, not opts.raw, "Sforce-Limit-Info")
+      status, resp, is_json, why, limit, retry_after, bearer = http:call(method, url, auth, text,
+        ctype, opts.headers, opts.idempotent, opts.timeout_ms, not opts.raw, "Sforce-Limit-Info")
     else
       local req, err = http:start(method, url, auth, text, ctype, opts.headers, opts.idempotent,
         opts.timeout_ms)
       if not req then return nil, err end
       scheduler.await(req, http)
-      status, resp, is_json, why, limit, retry_after = req:finish(not opts.raw,
+      status, resp, is_json, why, limit, retry_after, bearer = req:finish(not opts.raw,
         "Sforce-Limit-Info")
     end
     if not status then return nil, errors.transport(resp) end
@@ -172,7 +197,7 @@ local function call_url(self, method, url, text, ctype, opts)
       if not last or last.header ~= limit then self.limit = parse_limit_info(limit) or last end
     end
     if status < 300 and is_json then return resp, status end -- the common case
-    if status == 401 and not replayed and errors.session_expired(status, resp) then
+    if status == 401 and not replayed and errors.session_expired(status, resp, bearer) then
       local ok, rerr = self:refresh(token)
       if not ok then return nil, rerr end
       replayed = true
