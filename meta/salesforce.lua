@@ -212,13 +212,14 @@ function salesforce.quote(v) end
 ---@class salesforce.Tokens
 ---@field access_token string
 ---@field refresh_token? string absent for client_credentials and JWT bearer
----@field instance_url string
+---@field instance_url? string the Salesforce instance (absent from an oauth2 server's tokens)
 ---@field id? string the identity URL
 ---@field issued_at? string milliseconds since the epoch, as text
 ---@field scope? string
 ---@field token_type? string
 ---@field id_token? string
 ---@field obtained_at integer seconds since the epoch when luaforce got it
+---@field expires_in? integer the access token's lifetime in seconds, when the server sent it
 ---@field signature_verified boolean true when the response signature was checked
 
 -- ---- the client --------------------------------------------------------------
@@ -227,7 +228,10 @@ function salesforce.quote(v) end
 ---or nil and a salesforce.Error; misuse raises (a closed client: "attempt
 ---to use a closed Salesforce client"). A call made inside a task
 ---(salesforce.spawn) yields until its answer comes; elsewhere it blocks.
----A 401 INVALID_SESSION_ID is refreshed once and the request replayed.
+---A 401 INVALID_SESSION_ID (or a 401 whose `WWW-Authenticate: Bearer`
+---challenge says error="invalid_token", RFC 6750) is refreshed once and the
+---request replayed; a token whose expires_in is known is renewed
+---salesforce.client.REFRESH_SKEW seconds before it runs out.
 ---Closed by close(), by a to-be-closed variable (`local sf <close> = ...`)
 ---or by the garbage collector.
 ---@class salesforce.Client

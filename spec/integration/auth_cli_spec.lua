@@ -572,6 +572,18 @@ describe("luaforce auth", function()
       for _, t in ipairs(sessions.refresh_tokens) do assert.is_false(t.active) end
     end)
 
+    it("a failing org check names the URL it called and what failed", function()
+      system_set()
+      emu.call("POST", "/faults", { kind = "status", status = 403, count = 5, method = "GET",
+        path = "/services/data/v62.0/query" })
+      local _, err, status = lf({ "auth", "login", "--client-credentials" })
+      assert.are.equal(1, status)
+      assert.matches("the org check %(GET " .. emu.url:gsub("%p", "%%%0")
+        .. "/services/data/v62.0/query%?q=SELECT%%20Id%%2C%%20Name[^)]*%) failed: GET answered "
+        .. "HTTP 403", err)
+      assert.is_nil(stored("system", "_workspace"))
+    end)
+
     it("logout and revoke say whether the server offers revocation", function()
       generic_provider()
       add_profile("norv", 1717)
