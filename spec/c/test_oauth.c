@@ -2049,6 +2049,87 @@ static void session_refreshes_once_and_replays(void) {
   teardown();
 }
 
+/* An oauth2 app's session: tokens without an instance are stored (not for
+ * a Salesforce app); a request renews a token about to expire before it
+ * goes out, refreshes on an RFC 6750 invalid_token challenge, and keeps
+ * the instance a generic provider does not name. */
+static void session_generic_provider(void) {
+  sf_store *st = NULL;
+  sf_session *s = NULL;
+  sf_http_request *req = NULL;
+  sf_oauth_app app;
+  sf_tokens t = {0};
+  sf_error err;
+  ts_request q;
+  char v[256];
+  CHECK_INT(setup(), 0);
+  app = F.app;
+  app.kind = SF_OAUTH_GENERIC;
+  app.client_auth = SF_CLIENT_SECRET_BASIC;
+  CHECK_INT(sf_store_open_memory(&st), SF_OK);
+  /* a Salesforce app's session wants an instance; an oauth2 one does not */
+  CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "sf", "u"), SF_OK);
+  t.access_token = "gen-A";
+  CHECK_INT(sf_session_save(s, &t, &err), SF_E_INVALID_ARG);
+  CHECK(contains(err.message, "instance_url"));
+  sf_session_free(s);
+  CHECK_INT(sf_session_new(&s, F.h, st, &app, &F.policy, "gen", "u"), SF_OK);
+  CHECK_INT(sf_session_save(s, &t, &err), SF_OK);
+  CHECK_INT(sf_session_request(s, "GET", "/x", NULL, NULL, 0, &req, &err),
+            SF_E_INVALID_ARG);
+  CHECK(contains(err.message, "name no instance"));
+  CHECK_INT(ts_request_count(F.s), 0);
+  /* 30 s of 3600 left: renewed (HTTP Basic) before the request */
+  t.refresh_token = "gen-R";
+  t.instance_url = F.instance;
+  t.expires_in = 3600;
+  t.obtained_at = (long long)time(NULL) - 3600 + 30;
+  CHECK_INT(sf_session_save(s, &t, &err), SF_OK);
+  push(200, JSON_CT,
+       "{\"access_token\":\"gen-B\",\"token_type\":\"Bearer\","
+       "\"expires_in\":3600}");
+  push(200, JSON_CT, "{}");
+  CHECK_INT(sf_session_request(s, "GET", "/api/x", NULL, NULL, 0, &req, &err),
+            SF_OK);
+  sf_http_request_free(req);
+  CHECK_INT(ts_request_count(F.s), 2);
+  ts_request_at(F.s, 0, &q);
+  check_form_post_auth(&q, "/services/oauth2/token",
+                       "grant_type=refresh_token&refresh_token=gen-R",
+                       "Basic " BASIC_CREDENTIALS);
+  ts_request_at(F.s, 1, &q);
+  CHECK_STR(q.target, "/api/x");
+  CHECK_INT(ts_header(&q, "Authorization", v, sizeof v), 0);
+  CHECK_STR(v, "Bearer gen-B");
+  /* the instance is kept although the provider named none */
+  CHECK_STR(sf_session_tokens(s)->instance_url, F.instance);
+  CHECK_INT(sf_session_tokens(s)->expires_in, 3600);
+  /* an RFC 6750 challenge: refreshed once and replayed */
+  push(401,
+       "WWW-Authenticate: Bearer realm=\"api\", error=\"invalid_token\"\r\n",
+       "{\"error\":\"invalid_token\"}");
+  push(200, JSON_CT, "{\"access_token\":\"gen-C\"}");
+  push(200, JSON_CT, "{}");
+  CHECK_INT(sf_session_request(s, "GET", "/api/y", NULL, NULL, 0, &req, &err),
+            SF_OK);
+  CHECK_INT(req ? sf_http_response_status(req) : 0, 200);
+  sf_http_request_free(req);
+  CHECK_INT(ts_request_count(F.s), 5);
+  q = last_request();
+  CHECK_INT(ts_header(&q, "Authorization", v, sizeof v), 0);
+  CHECK_STR(v, "Bearer gen-C");
+  /* another Bearer error is not cured by a refresh */
+  push(401, "WWW-Authenticate: Bearer error=\"insufficient_scope\"\r\n", "");
+  CHECK_INT(sf_session_request(s, "GET", "/api/z", NULL, NULL, 0, &req, &err),
+            SF_OK);
+  CHECK_INT(req ? sf_http_response_status(req) : 0, 401);
+  sf_http_request_free(req);
+  CHECK_INT(ts_request_count(F.s), 6);
+  sf_session_free(s);
+  sf_store_free(st);
+  teardown();
+}
+
 static void session_scope_refusal_is_not_refreshed(void) {
   sf_store *st = NULL;
   sf_session *s = NULL;
@@ -2281,6 +2362,7 @@ int main(void) {
   TEST(secrets_never_logged);
   TEST(session_contract);
   TEST(session_refreshes_once_and_replays);
+  TEST(session_generic_provider);
   TEST(session_scope_refusal_is_not_refreshed);
   TEST(session_adopts_a_newer_stored_set);
   TEST(session_refresh_failure_keeps_the_store);
