@@ -447,6 +447,17 @@ describe("luaforce auth", function()
       return out
     end
 
+    -- Adds profile "gen" on a fresh port and starts its web login; returns
+    -- the authorization URL (once the listener waits) and finish().
+    local function start_login(extra)
+      generic_provider()
+      add_profile("gen", helper.random_port(), extra)
+      local wait_for, finish = background({ "auth", "login", "--profile", "gen" })
+      local url = wait_for("(https://%S+/services/oauth2/authorize%?%S+)")
+      wait_for("Waiting for the redirect")
+      return url, finish
+    end
+
     local function basic_header()
       local out = helper.run({ "python3", "-c", "import base64;print(base64.b64encode("
         .. "b'luaforce-test-client:luaforce-test-secret').decode())" })
@@ -492,13 +503,8 @@ describe("luaforce auth", function()
     end)
 
     it("web login: basic client authentication, prompt, iss checked, no org check", function()
-      generic_provider()
-      local port = helper.random_port()
-      add_profile("gen", port, { "--prompt", "consent", "--revocation-url",
+      local url, finish = start_login({ "--prompt", "consent", "--revocation-url",
         emu.url .. "/services/oauth2/revoke" })
-      local wait_for, finish = background({ "auth", "login", "--profile", "gen" })
-      local url = wait_for("(https://%S+/services/oauth2/authorize%?%S+)")
-      wait_for("Waiting for the redirect")
       assert.matches("&prompt=consent$", url)
       local location, body = helper.browse(url, emu.ca, true)
       assert.matches("[?&]iss=", location)
@@ -531,12 +537,7 @@ describe("luaforce auth", function()
 
     it("the listener's page shows the error when the exchange fails (iss of another server)",
       function()
-        generic_provider()
-        local port = helper.random_port()
-        add_profile("gen", port, { "--issuer", "https://idp.example.com" })
-        local wait_for, finish = background({ "auth", "login", "--profile", "gen" })
-        local url = wait_for("(https://%S+/services/oauth2/authorize%?%S+)")
-        wait_for("Waiting for the redirect")
+        local url, finish = start_login({ "--issuer", "https://idp.example.com" })
         local _, body = helper.browse(url, emu.ca, true)
         assert.not_matches("authorization received", body)
         assert.matches("authorization failed: state error: the redirect names issuer '"
@@ -550,13 +551,8 @@ describe("luaforce auth", function()
       end)
 
     it("a Salesforce-kind profile against it names the missing field and revokes", function()
-      generic_provider()
-      local port = helper.random_port()
-      add_profile("gen", port, { "--kind", "salesforce", "--revocation-url",
+      local url, finish = start_login({ "--kind", "salesforce", "--revocation-url",
         emu.url .. "/services/oauth2/revoke" })
-      local wait_for, finish = background({ "auth", "login", "--profile", "gen" })
-      local url = wait_for("(https://%S+/services/oauth2/authorize%?%S+)")
-      wait_for("Waiting for the redirect")
       local _, body = helper.browse(url, emu.ca, true)
       assert.matches("authorization failed: protocol error: the token response lacks "
         .. "instance_url", body)
