@@ -40,7 +40,8 @@ local workspace = {}
 ---RFC 7009 endpoint; without it nothing can be revoked (never guessed)
 ---@field revocation_url? string
 ---The server's issuer: a redirect whose `iss` (RFC 9207) differs is
----refused; default the token URL's origin.
+---refused; default the token URL's origin (for the Salesforce kind also
+---any host an instance URL may be on).
 ---@field issuer? string
 ---"login", "consent" or "select_account" (space-separated combinations
 ---too), sent as `prompt` with the authorization request.

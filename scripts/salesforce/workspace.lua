@@ -614,6 +614,15 @@ function _M.parse_query(url)
   return out
 end
 
+-- Whether `iss` names the profile's server: its issuer when set, else the
+-- token URL's origin; for the Salesforce kind also a host the instance
+-- policy allows (a My Domain host may answer for login.salesforce.com).
+local function issuer_ok(self, app, iss)
+  if app.issuer then return iss == app.issuer end
+  if iss == app.login_url then return true end
+  return app.kind ~= "oauth2" and core.oauth_check_url(self:policy(), iss, "issuer") == true
+end
+
 --- Completes an authorization from the redirect URL: checks the state
 -- (known, unexpired, used once, bound to its profile and user), exchanges
 -- the code with the PKCE verifier, checks the org and stores the tokens of
@@ -643,7 +652,7 @@ function Workspace:complete(redirect_url)
   local app, e = self:app(pending.profile)
   if not app then return nil, e end
   -- RFC 9207: a response naming another server is a mix-up attack
-  if q.iss and q.iss ~= (app.issuer or app.login_url) then
+  if q.iss and not issuer_ok(self, app, q.iss) then
     return err("state", "the redirect names issuer '%s', but profile '%s' expects '%s': "
       .. "refused (another server answered; check the profile's issuer)", q.iss,
       pending.profile, app.issuer or app.login_url)

@@ -568,6 +568,26 @@ describe("luaforce auth", function()
       for _, t in ipairs(sessions.refresh_tokens) do assert.is_false(t.active) end
     end)
 
+    it("a Salesforce-kind redirect's iss must be the login host or a Salesforce host", function()
+      system_set()
+      local function callback(iss)
+        local link = lf({ "auth", "link", "--user", "alice" })
+        local state = link:match("[?&]state=([%w_-]+)")
+        return lf({ "auth", "callback", "http://127.0.0.1:1717/callback?code=bad&state=" .. state
+          .. "&iss=" .. iss })
+      end
+      local _, err, status = callback("https%3A%2F%2Fevil.example.com")
+      assert.are.equal(1, status)
+      assert.matches("the redirect names issuer 'https://evil.example.com', but profile "
+        .. "'system' expects '" .. emu.url:gsub("%p", "%%%0") .. "'", err)
+      assert.are.same({}, token_requests())
+      -- a My Domain host passes the issuer check (the bad code then fails)
+      _, err, status = callback("https%3A%2F%2Facme.my.salesforce.com")
+      assert.are.equal(1, status)
+      assert.matches("invalid_grant", err)
+      assert.are.equal(1, #token_requests())
+    end)
+
     it("a failing org check names the URL it called and what failed", function()
       system_set()
       emu.call("POST", "/faults", { kind = "status", status = 403, count = 5, method = "GET",

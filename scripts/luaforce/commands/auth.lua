@@ -63,7 +63,8 @@ callback URL and scope, and:
                    client authentication); without it nothing is revoked
   --issuer         the server's issuer: a redirect whose 'iss' (RFC 9207)
                    names another server is refused (default: the token
-                   URL's origin)
+                   URL's origin; for the salesforce kind also any host an
+                   instance URL may be on)
   --prompt         login, consent or select_account (space-separated
                    combinations too), sent with the authorization request
 Secrets are always shown masked; give '-' to read a secret from standard
