@@ -264,10 +264,14 @@ static int lsf_oauth_exchange_code(lua_State *L) {
 static int lsf_oauth_refresh(lua_State *L) {
   grant g;
   const char *rt;
+  sf_code rc;
   begin_grant(L, &g, 4);
   rt = luaL_checkstring(L, 4);
-  return finish_grant(
-      L, sf_oauth_refresh(g.http, &g.app, g.policy, rt, &g.box->t, &g.err), &g);
+  rc = sf_oauth_refresh(g.http, &g.app, g.policy, rt, &g.box->t, &g.err);
+  /* tokens issued but refused come back; the caller gets none of them */
+  if (rc != SF_OK)
+    sf_oauth_revoke_refused(g.http, &g.app, &g.box->t, &g.err);
+  return finish_grant(L, rc, &g);
 }
 
 /* (http, app, policy) */
@@ -526,17 +530,80 @@ static int lsf_session_tokens(lua_State *L) {
   return 1;
 }
 
-/* refresh([stale_token [, lock_timeout_ms]]) -> refreshed | nil, err */
+/*
+ * A Lua function the core calls, under the store lock, to renew a set
+ * without a refresh token. It runs under lua_pcall; what it raised, or
+ * the err of its nil, err, is left on the stack and handed on once the
+ * core has returned (never unwinding through the core's frames).
+ */
+typedef struct regrant_call {
+  lua_State *L;
+  int fn;     /* stack index of the function */
+  int failed; /* 1: nil, err on the stack top; 2: an error raised */
+} regrant_call;
+
+/* (tokens table, sf_tokens *) -> copies the table into the sf_tokens */
+static int regrant_read(lua_State *L) {
+  sf_tokens *out = lua_touserdata(L, 2);
+  sf_tokens t;
+  read_tokens(L, 1, &t);
+  if (sf_tokens_copy(out, &t) != SF_OK)
+    return luaL_error(L, "not enough memory");
+  return 0;
+}
+
+static sf_code regrant(void *ud, sf_tokens *out, sf_error *err) {
+  regrant_call *c = ud;
+  lua_State *L = c->L;
+  lua_pushvalue(L, c->fn);
+  if (lua_pcall(L, 0, 2, 0) != LUA_OK) {
+    c->failed = 2;
+    return SF_E_INTERNAL;
+  }
+  if (!lua_istable(L, -2)) {
+    lua_remove(L, -2); /* the err stays */
+    c->failed = 1;
+    if (err)
+      err->code = SF_E_OAUTH;
+    return SF_E_OAUTH;
+  }
+  lua_pop(L, 1);
+  lua_pushcfunction(L, regrant_read);
+  lua_insert(L, -2);
+  lua_pushlightuserdata(L, out);
+  if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+    c->failed = 2;
+    return SF_E_INTERNAL;
+  }
+  return SF_OK;
+}
+
+/* refresh([stale_token [, lock_timeout_ms [, regrant]]]) -> renewed |
+ * nil, err. `regrant()` returns new tokens or nil, err, for a set without
+ * a refresh token; it runs under the store lock. */
 static int lsf_session_refresh(lua_State *L) {
   sf_session *s = check_session(L, 1);
   const char *stale = luaL_optstring(L, 2, NULL);
   long timeout = (long)luaL_optinteger(L, 3, 30000);
+  regrant_call c = {L, 4, 0};
   int refreshed = 0;
   sf_error err;
+  sf_code rc;
   int n;
+  if (!lua_isnoneornil(L, 4))
+    luaL_checktype(L, 4, LUA_TFUNCTION);
+  lua_settop(L, 4);
   sf_error_clear(&err);
-  if ((n = lsf_failed(
-           L, sf_session_refresh(s, stale, timeout, &refreshed, &err), &err)))
+  rc = sf_session_renew(s, stale, timeout, lua_isnil(L, 4) ? NULL : regrant, &c,
+                        &refreshed, &err);
+  if (c.failed == 2)
+    return lua_error(L);
+  if (c.failed == 1) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+  }
+  if ((n = lsf_failed(L, rc, &err)))
     return n;
   lua_pushboolean(L, refreshed);
   return 1;

@@ -173,6 +173,11 @@ function salesforce.quote(v) end
 ---@field login_url? string
 ---Flow mode: the token endpoint; default login_url .. "/services/oauth2/token".
 ---@field token_url? string
+---Flow mode: where tokens refused after they were issued (a bad signature,
+---an instance URL off the allow-list) are revoked (RFC 7009, with the
+---client authentication); default login_url .. "/services/oauth2/revoke",
+---none when token_url is given without login_url (then nothing is revoked).
+---@field revoke_url? string
 ---Flow "jwt": path of the PEM RSA private key.
 ---@field key_file? string
 ---Flow "jwt" and "password": the Salesforce username.
@@ -231,7 +236,13 @@ function salesforce.quote(v) end
 ---A 401 INVALID_SESSION_ID (or a 401 whose `WWW-Authenticate: Bearer`
 ---challenge says error="invalid_token", RFC 6750) is refreshed once and the
 ---request replayed; a token whose expires_in is known is renewed
----salesforce.client.REFRESH_SKEW seconds before it runs out.
+---salesforce.client.REFRESH_SKEW seconds before it runs out, by the same
+---single-flight renewal. A client made from an access token alone cannot
+---refresh and returns the 401 as an error of kind "auth" keeping
+---Salesforce's error_code, message and errors. With an empty access_token
+---no Authorization header is sent (the versions list and public endpoints
+---need none; others answer 401 INVALID_AUTH_HEADER, which is never
+---refreshed).
 ---Closed by close(), by a to-be-closed variable (`local sf <close> = ...`)
 ---or by the garbage collector.
 ---@class salesforce.Client
@@ -253,8 +264,9 @@ function salesforce.quote(v) end
 ---@field private owns_http boolean|nil
 local Client = {}
 
----The latest Sforce-Limit-Info (API calls used of the daily maximum), or
----nil before any call. Never raises.
+---The latest Sforce-Limit-Info (API calls used of the daily maximum, and
+---the connected app's share when it has a per-app allocation), or nil
+---before any call. Never raises.
 ---@return salesforce.LimitInfo|nil
 function Client:limit_info() end
 
@@ -430,6 +442,54 @@ function Client:update_many(sobject, records, opts) end
 ---@return salesforce.SaveResult[]? done the results before the failed call
 function Client:delete_many(ids, opts) end
 
+---Reads records by id through sObject Collections: one GET when its URL
+---fits (at most 800 ids and Salesforce's 16,384 characters), else POSTs of
+---up to 2000 ids a call. Returns the records in the order of `ids`, with
+---salesforce.null for an id that matches no record the user can see. On a
+---failed call, nil, err and the records read before it. Raises for a bad
+---name, a list that is not of ids, or no field.
+---@param sobject string
+---@param ids string[] record ids (15 or 18 characters)
+---@param fields string[] the fields to read, e.g. { "Name", "Email" }
+---@return (salesforce.Record|lightuserdata)[]|nil records salesforce.null where none
+---@return salesforce.Error? err
+---@return (salesforce.Record|lightuserdata)[]? done the records before the failed call
+function Client:retrieve_many(sobject, ids, fields) end
+
+---Upserts records by the external id `field` (each record carries its
+---value) through sObject Collections, 200 a call; returns the per-record
+---results (with `created`) in order; as create_many. Raises for a bad name
+---or a record without a string or number value of `field`.
+---@param sobject string
+---@param field string the external id field, e.g. "Ext_Id__c"
+---@param records salesforce.Record[]
+---@param opts? salesforce.CollectionOptions
+---@return salesforce.SaveResult[]|nil results
+---@return salesforce.Error? err
+---@return salesforce.SaveResult[]? done the results before the failed call
+function Client:upsert_many(sobject, field, records, opts) end
+
+---The ids of the records of `sobject` created or changed between `start`
+---and `finish` (sObject Get Updated). Times are seconds since the epoch
+---(os.time()) or ISO 8601 text; Salesforce ignores their seconds and looks
+---back 30 days at most (older: nil, err INVALID_REPLICATION_DATE). Raises
+---for a bad name or time.
+---@param sobject string
+---@param start integer|string
+---@param finish? integer|string default now
+---@return salesforce.UpdatedResult|nil result
+---@return salesforce.Error? err
+function Client:updated(sobject, start, finish) end
+
+---The records of `sobject` deleted between `start` and `finish` (sObject
+---Get Deleted); as updated, looking back 15 days at most.
+---@param sobject string
+---@param start integer|string
+---@param finish? integer|string default now
+---@return salesforce.DeletedResult|nil result
+---@return salesforce.Error? err
+function Client:deleted(sobject, start, finish) end
+
 ---A composite request (at most 25 subrequests; "@{ref.id}" references are
 ---resolved by Salesforce). Returns the compositeResponse list: check each
 ---httpStatusCode, a subrequest can fail while the call succeeds. Raises for
@@ -489,9 +549,28 @@ function Client:close() end
 -- ---- what the client returns -------------------------------------------------
 
 ---@class salesforce.LimitInfo
----@field used integer API calls used in the last 24 hours
----@field max integer the daily maximum
+---@field used integer API calls of the org in the last 24 hours
+---@field max integer the org's daily maximum
+---The calling connected app's share, when an administrator gave it a
+---per-app allocation (nil otherwise).
+---@field per_app? salesforce.PerAppLimit
 ---@field header string the Sforce-Limit-Info header as received
+
+---@class salesforce.PerAppLimit
+---@field name string the connected app's name (appName)
+---@field used integer API calls of the app in the last 24 hours
+---@field max integer the app's allocation
+
+---The answer of Client:updated.
+---@class salesforce.UpdatedResult
+---@field ids string[] the records created or changed
+---@field latestDateCovered string the last time covered, e.g. "2024-05-08T21:20:00.000+0000"
+
+---The answer of Client:deleted.
+---@class salesforce.DeletedResult
+---@field deletedRecords { id: string, deletedDate: string }[]
+---@field earliestDateAvailable string the oldest time deletions are known from
+---@field latestDateCovered string
 
 ---A page of a query (query, query_all, query_more).
 ---@class salesforce.QueryResult
@@ -505,11 +584,13 @@ function Client:close() end
 ---@field id? string
 ---@field created boolean true when the record was inserted
 
----The per-record result of create_many, update_many and delete_many.
+---The per-record result of create_many, update_many, upsert_many and
+---delete_many.
 ---@class salesforce.SaveResult
 ---@field id? string the record id (absent when the record failed to insert)
 ---@field success boolean
----@field errors salesforce.CollectionError[] empty on success
+---@field errors salesforce.CollectionError[] empty on success; every problem of the record
+---@field created? boolean upsert_many: true when the record was inserted
 
 ---@class salesforce.CollectionError
 ---@field statusCode string e.g. "REQUIRED_FIELD_MISSING"
@@ -552,6 +633,9 @@ function Client:close() end
 ---@field limit? integer records per named sObject (0..2000)
 ---@field scope? salesforce.sosl.Scope default "ALL"
 ---@field total_limit? integer records in all (0..2000)
+---true: * and ? in text are SOSL wildcards ("acm*" finds Acme); every other
+---reserved character is still escaped. Default false: they are removed.
+---@field wildcards? boolean
 
 ---@class salesforce.ParameterizedSearch
 ---@field q string the search text (Salesforce applies its own rules)
@@ -596,7 +680,9 @@ function Client:close() end
 ---@field remote_code? string
 ---@field code? integer the sf_code number (errors made by the C core)
 ---@field fields? string[] the fields the first error names
----@field errors? salesforce.ErrorDetail[] every error Salesforce returned
+---Every error Salesforce returned (it reports each problem of a request;
+---an answer that is a single object instead of a list gives one).
+---@field errors? salesforce.ErrorDetail[]
 ---@field retry_after? number seconds the server asked to wait (429, 503)
 ---@field matches? string[] kind "multiple_matches": URLs of the matching records
 
@@ -750,14 +836,23 @@ function Session:save(tokens) end
 ---@return salesforce.Error? err
 function Session:tokens() end
 
----Refreshes under the store lock unless another process or task already
----replaced `stale`: true when this call refreshed, false when another had.
----nil, err when the refresh fails (kind "oauth": the grant was refused).
+---Renews under the store lock unless another process or task already
+---replaced `stale`: true when this call renewed, false when another had.
+---A set with a refresh token is refreshed; one without is renewed by
+---`regrant` (run under the lock: it returns new tokens, which are stored,
+---or nil, err). A refresh token the endpoint refused (invalid_grant), whose
+---answer was lost after it was sent (kind "outcome_unknown", unless the
+---app is known not to rotate refresh tokens), or whose new tokens failed a
+---check (the new access token is revoked, a rotated refresh token kept) is
+---recorded in the store: every later call returns that same error and
+---sends nothing, until a new authorization is saved.
+---nil, err when the renewal fails; what `regrant` raises is raised.
 ---@param stale? string the access token that was refused
 ---@param lock_timeout_ms? integer default 30000
----@return boolean|nil refreshed
+---@param regrant? fun(): salesforce.Tokens|nil, salesforce.Error?
+---@return boolean|nil renewed
 ---@return salesforce.Error? err
-function Session:refresh(stale, lock_timeout_ms) end
+function Session:refresh(stale, lock_timeout_ms, regrant) end
 
 ---A blocking request on the instance with the session's token (refresh and
 ---replay on 401). Returns the status, the body text and some headers

@@ -52,6 +52,63 @@ function _M.luaforce(args, opts)
   return _M.run(argv, opts)
 end
 
+--- Lua source of `gate_wait(gate, ready)`, for the children of
+-- run_together: says it is ready, then waits for the common start.
+_M.GATE_WAIT = [[
+local function gate_wait(gate, ready)
+  local g = assert(io.open(gate, "r"))
+  local r = assert(io.open(ready, "w"))
+  r:write("x")
+  r:close()
+  g:read("a")
+  g:close()
+end
+]]
+
+--- Runs `n` processes that start their work at the same moment, and
+-- waits for them. argv_of(i) is the argv of process i; the paths of two
+-- FIFOs in `dir`, gate and ready, are added to it, and the child calls
+-- gate_wait (GATE_WAIT) with them once set up. Returns the list of their
+-- outputs (stdout and stderr) and whether every one reached the start.
+function _M.run_together(n, dir, argv_of)
+  -- The start line: every child opens `gate` for reading, says so with
+  -- one byte on `ready`, then reads `gate` to EOF. We open both FIFOs
+  -- read-write (which never blocks on Linux) only after spawning the
+  -- children, so that no child inherits a writer of `gate`. Once n bytes
+  -- have arrived we close our end: every child sees EOF at the same
+  -- moment. No polling, no sleeping. A child that dies early still sends
+  -- its byte (from the shell), so a crash cannot hang the test.
+  local gate, ready = dir .. "/gate", dir .. "/ready"
+  assert(os.execute("mkfifo " .. _M.quote(gate) .. " " .. _M.quote(ready)))
+  local jobs = {}
+  for i = 1, n do
+    local argv = argv_of(i)
+    argv[#argv + 1], argv[#argv + 2] = gate, ready
+    local quoted = {}
+    for j, a in ipairs(argv) do quoted[j] = _M.quote(a) end
+    jobs[i] = string.format("( %s >%s 2>&1; printf y >%s ) &", table.concat(quoted, " "),
+      _M.quote(dir .. "/out." .. i), _M.quote(ready))
+  end
+  local sh = assert(io.popen("sh -c " .. _M.quote(table.concat(jobs, "\n") .. "\nwait")))
+  local gate_w = assert(io.open(gate, "r+"))
+  local ready_r = assert(io.open(ready, "r+"))
+  local arrived = pcall(function()
+    for _ = 1, n do assert(ready_r:read(1)) end
+  end)
+  gate_w:close()
+  sh:read("a")
+  sh:close()
+  ready_r:close()
+  os.remove(gate)
+  os.remove(ready)
+  local outs = {}
+  for i = 1, n do
+    outs[i] = slurp(dir .. "/out." .. i)
+    os.remove(dir .. "/out." .. i)
+  end
+  return outs, arrived
+end
+
 --- Writes `text` to a new temporary file; returns its path.
 function _M.tempfile(text, suffix)
   local base = os.tmpname()
@@ -62,6 +119,53 @@ function _M.tempfile(text, suffix)
   f:close()
   return path
 end
+
+--- fn(...) raises an error whose message contains `text` (plain); returns
+-- the message.
+function _M.raises(text, fn, ...)
+  local ok, msg = pcall(fn, ...)
+  assert(not ok, "expected an error containing: " .. tostring(text))
+  if text then
+    assert(tostring(msg):find(text, 1, true),
+      "expected an error containing '" .. text .. "', got: " .. tostring(msg))
+  end
+  return msg
+end
+
+--- The decoded query parameters of an emulator log entry (name -> value).
+function _M.query_params(entry)
+  local core = require "salesforce.core"
+  local out = {}
+  for pair in (entry.query or ""):gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=?(.*)$")
+    out[core.url_unescape(k, true)] = core.url_unescape(v, true)
+  end
+  return out
+end
+
+-- The control co-process of emulator objects: JSON lines of {method,
+-- path, body} in, {status, body} out.
+local CONTROL = [[
+import http.client, json, ssl, sys, urllib.parse
+base, ca, requests, answers = sys.argv[1:5]
+url = urllib.parse.urlparse(base)
+ctx = ssl.create_default_context(cafile=ca) if ca else None
+with open(requests) as rq, open(answers, "w") as rs:
+    for line in rq:
+        m = json.loads(line)
+        if ctx:
+            conn = http.client.HTTPSConnection(url.hostname, url.port, context=ctx, timeout=120)
+        else:
+            conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+        body = m.get("body")
+        conn.request(m["method"], "/__emulator" + m["path"],
+                     body=body.encode() if body else None,
+                     headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        rs.write(json.dumps({"status": r.status, "body": r.read().decode()}) + "\n")
+        rs.flush()
+        conn.close()
+]]
 
 --- Starts the emulator (spec/emulator/emulator.py) and waits for its
 -- ready line. opts: https (bool), config (path). Returns an object with
@@ -114,6 +218,56 @@ except urllib.error.HTTPError as e:
     assert(status == 0, err)
     local code, json = out:match("^(%d+)\n(.*)$")
     return cjson.decode(json), tonumber(code)
+  end
+  -- Control calls that must succeed go through a python3 co-process fed
+  -- over two FIFOs (one interpreter for the whole file instead of one per
+  -- call, which would take most of a suite's time); like emu.call they
+  -- never use the product's transport.
+  local channel -- { dir, send (file), recv (file) }, opened on first use
+  local function open_channel()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -m 700 " .. _M.quote(dir) .. " && mkfifo "
+      .. _M.quote(dir .. "/rq") .. " " .. _M.quote(dir .. "/rs")))
+    local argv = { "python3", "-c", CONTROL, emu.url, emu.ca or "", dir .. "/rq", dir .. "/rs" }
+    for i, a in ipairs(argv) do argv[i] = _M.quote(a) end
+    assert(os.execute(table.concat(argv, " ") .. " </dev/null >/dev/null 2>&1 &"))
+    -- opening a FIFO waits for the other end: python opens rq, then rs
+    local send = assert(io.open(dir .. "/rq", "w"))
+    local recv = assert(io.open(dir .. "/rs", "r"))
+    channel = { dir = dir, send = send, recv = recv }
+  end
+  local function close_channel()
+    if not channel then return end
+    channel.send:close() -- python sees the end of its input and exits
+    channel.recv:close()
+    _M.run({ "rm", "-rf", channel.dir })
+    channel = nil
+  end
+  --- A control call that must succeed; returns the decoded answer.
+  function emu.control(method, path, body)
+    local cjson = require "cjson"
+    if not channel then open_channel() end
+    channel.send:write(cjson.encode({ method = method, path = path,
+      body = body and cjson.encode(body) or nil }), "\n")
+    channel.send:flush()
+    local line = assert(channel.recv:read("l"), "the control co-process died")
+    local answer = cjson.decode(line)
+    local res, status = cjson.decode(answer.body), answer.status
+    assert(status and status < 300, "control " .. method .. " " .. path .. ": "
+      .. tostring(status) .. " " .. cjson.encode(res))
+    return res
+  end
+  local stop = emu.stop
+  function emu.stop()
+    close_channel()
+    stop()
+  end
+  --- The request log, optionally only the paths starting with `prefix`.
+  function emu.sent(prefix)
+    local path = "/log"
+    if prefix then path = path .. "?path=" .. require("salesforce.core").url_escape(prefix) end
+    return emu.control("GET", path).requests
   end
   return emu
 end

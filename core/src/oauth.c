@@ -498,21 +498,44 @@ static sf_code post_form(sf_http *http, const sf_oauth_app *app,
   return rc;
 }
 
-enum { SIG_REQUIRED = 1, SIG_OPTIONAL = 0 };
+enum { SIG_REQUIRED = 1, SIG_OPTIONAL = 0, KEEP_REFUSED = 2 };
 
 static sf_code revoke_with(sf_http *http, const sf_oauth_app *app,
                            const char *token, sf_error *err);
 
-/* Tokens the server issued but the client refuses are revoked (best
- * effort: the refusal is what the caller is told), never just dropped. */
-static void revoke_refused(sf_http *http, const sf_oauth_app *app,
-                           const sf_tokens *t) {
-  if (!app->revoke_url)
+void sf_oauth_revoke_refused(sf_http *http, const sf_oauth_app *app,
+                             const sf_tokens *t, sf_error *err) {
+  size_t n;
+  if (!http || !app || !t || (!t->access_token && !t->refresh_token))
     return;
-  if (t->refresh_token)
-    revoke_with(http, app, t->refresh_token, NULL);
+  if (!app->revoke_url || !app->client_id) {
+    if (err && (n = strlen(err->message)) < sizeof err->message)
+      snprintf(err->message + n, sizeof err->message - n,
+               "; not revoked: no revocation URL");
+    return;
+  }
   if (t->access_token)
     revoke_with(http, app, t->access_token, NULL);
+  if (t->refresh_token)
+    revoke_with(http, app, t->refresh_token, NULL);
+}
+
+/*
+ * Tokens issued but refused by a check (a missing field, the signature,
+ * the instance or identity URL): with KEEP_REFUSED they go to *out for the
+ * caller (a refresh keeps the rotated refresh token and revokes the rest);
+ * otherwise they are revoked here, so that nothing issued stays alive
+ * unknown to anyone.
+ */
+static void refused(sf_http *http, const sf_oauth_app *app, int flags,
+                    sf_tokens *t, sf_tokens *out, sf_error *err) {
+  if (flags & KEEP_REFUSED) {
+    sf_tokens_clear(out);
+    *out = *t;
+    memset(t, 0, sizeof *t);
+  } else {
+    sf_oauth_revoke_refused(http, app, t, err);
+  }
 }
 
 /* Runs a grant: POST, parse, check; fills *out. */
@@ -523,7 +546,7 @@ static sf_code grant(sf_http *http, const sf_oauth_app *app,
   json_t *sigv;
   sf_tokens t;
   sf_code rc;
-  int salesforce = app->kind != SF_OAUTH_GENERIC;
+  int salesforce = app->kind != SF_OAUTH_GENERIC, issued = 0;
   memset(&t, 0, sizeof t);
   rc = post_form(http, app, url, f, &o, err);
   form_free(f);
@@ -534,6 +557,7 @@ static sf_code grant(sf_http *http, const sf_oauth_app *app,
     sf__error_set(err, rc, NULL);
     goto done;
   }
+  issued = 1;
   if (!t.access_token) {
     rc = sf__error_set(err, SF_E_PROTOCOL,
                        "the token response lacks access_token");
@@ -565,7 +589,7 @@ static sf_code grant(sf_http *http, const sf_oauth_app *app,
     }
     t.signature_verified = 1;
   } else if (salesforce && app->client_secret &&
-             app->client_auth != SF_CLIENT_NONE && sig == SIG_REQUIRED) {
+             app->client_auth != SF_CLIENT_NONE && (sig & SIG_REQUIRED)) {
     rc = sf__error_set(err, SF_E_SIGNATURE,
                        "the token response carries no signature; tokens "
                        "refused");
@@ -576,8 +600,8 @@ static sf_code grant(sf_http *http, const sf_oauth_app *app,
   *out = t;
   memset(&t, 0, sizeof t);
 done:
-  if (rc != SF_OK)
-    revoke_refused(http, app, &t);
+  if (rc != SF_OK && issued)
+    refused(http, app, sig, &t, out, err);
   sf_tokens_clear(&t);
   json_decref(o);
   return rc;
@@ -634,7 +658,7 @@ sf_code sf_oauth_refresh(sf_http *http, const sf_oauth_app *app,
   add_client(&f, app);
   rc = grant(http, app, policy,
              app->refresh_url ? app->refresh_url : app->token_url, &f,
-             SIG_REQUIRED, out, err);
+             SIG_REQUIRED | KEEP_REFUSED, out, err);
   if (rc == SF_OK && !out->refresh_token) {
     /* no rotation: the refresh token stays valid */
     out->refresh_token = sf__strdup(refresh_token);

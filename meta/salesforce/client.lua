@@ -16,8 +16,9 @@ local client = {}
 ---@field version? string|number
 ---A session (stored tokens, single-flight refresh) to refresh through.
 ---@field session? salesforce.Session
----Runs the grant again when the session cannot refresh (flows without a
----refresh token: JWT bearer, client credentials).
+---Runs the grant again when the token set has no refresh token (JWT
+---bearer, client credentials): the session calls it under its store lock,
+---so that one process renews and the others use what it stored.
 ---@field reauth? fun(): salesforce.Tokens|nil, salesforce.Error?
 ---Close `http` with the client.
 ---@field owns_http? boolean

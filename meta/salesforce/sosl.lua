@@ -26,6 +26,8 @@ local sosl = {}
 ---@field scope? salesforce.sosl.Scope default "ALL"
 ---@field returning? salesforce.sosl.Returning[]
 ---@field limit? integer records in all, 0..2000
+---true: * and ? in text stay SOSL wildcards (see sosl.phrase)
+---@field wildcards? boolean
 
 ---Text with every SOSL reserved character backslash-escaped, for use inside
 ---FIND {...}. AND, OR and NOT stay operators: for user text use sosl.phrase.
@@ -38,9 +40,13 @@ function sosl.escape(text) end
 ---removed, white space collapsed, reserved characters escaped, the whole in
 ---double quotes so that AND / OR / NOT are plain words. Raises as escape,
 ---and when fewer than 2 letters or digits are left (Salesforce's minimum).
+---With `wildcards` true, * and ? stay SOSL wildcards ("acm*" finds Acme);
+---every other reserved character is still escaped. Raises when
+---`wildcards` is neither nil nor a boolean.
 ---@param text string
+---@param wildcards? boolean
 ---@return string term
-function sosl.phrase(text) end
+function sosl.phrase(text, wildcards) end
 
 ---A SOSL statement: FIND {"..."} IN <scope> FIELDS [RETURNING ...]
 ---[LIMIT n]. Names are checked with soql.identifier, where clauses bound

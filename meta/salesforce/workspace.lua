@@ -37,7 +37,9 @@ local workspace = {}
 ---@field authorization_url string required
 ---@field token_url string required
 ---@field refresh_url? string
----RFC 7009 endpoint; without it nothing can be revoked (never guessed)
+---RFC 7009 endpoint. Default for the salesforce kind: /services/oauth2/revoke
+---on the token URL's host; for oauth2 none (never guessed): nothing can be
+---revoked
 ---@field revocation_url? string
 ---The server's issuer: a redirect whose `iss` (RFC 9207) differs is
 ---refused; default the token URL's origin (for the Salesforce kind also
@@ -100,6 +102,9 @@ local workspace = {}
 ---@field authorized_at? integer seconds since the epoch
 ---@field token_age? integer seconds since the tokens were obtained
 ---@field has_refresh_token? boolean
+---Why the refresh token is no longer sent (refused, answer lost, or its
+---new tokens refused): authorize again. Absent when it can be renewed.
+---@field renewal_failure? string
 
 ---@class salesforce.workspace.BeginOptions
 ---@field ttl? integer seconds the link stays valid; default STATE_TTL
@@ -265,6 +270,25 @@ function Workspace:check_org(tokens) end
 ---@return salesforce.OrgInfo|nil org
 ---@return salesforce.Error? err
 function Workspace:finish(profile, user, app, tokens) end
+
+---(advanced) Runs again the flow the tokens of (profile, user) were
+---obtained with, when it gives no refresh token (client credentials, JWT
+---bearer), and returns the new tokens unsaved: a session's refresh calls it
+---under the store lock and stores them. nil, err (kind "oauth") when the
+---flow cannot be run again without the user.
+---@param profile? string default "system"
+---@param user? string default "_workspace"
+---@return salesforce.Tokens|nil tokens
+---@return salesforce.Error? err
+function Workspace:renew(profile, user) end
+
+---The command that authorizes (profile, user) again as it was authorized
+---(`luaforce auth login` with its flow's options, or `luaforce auth link`
+---for an end user); clients add it to renewal errors.
+---@param profile? string default "system"
+---@param user? string default "_workspace"
+---@return string command
+function Workspace:login_command(profile, user) end
 
 ---(advanced) A session of (profile, user) (default "system" and
 ---"_workspace") for requests with refresh; close it when done.

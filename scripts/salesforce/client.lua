@@ -12,10 +12,10 @@ local errors = require "salesforce.errors"
 local scheduler = require "salesforce.scheduler"
 local in_task, live_tasks = scheduler.in_task, scheduler.live
 
-local os, pcall, require = os, pcall, require
-local error, ipairs, math, next, pairs, setmetatable, string, table, tonumber,
+local pcall, require = pcall, require
+local error, ipairs, math, next, os, pairs, setmetatable, string, table, tonumber,
   tostring, type =
-  error, ipairs, math, next, pairs, setmetatable, string, table, tonumber,
+  error, ipairs, math, next, os, pairs, setmetatable, string, table, tonumber,
   tostring, type
 
 local _M = {}
@@ -54,11 +54,18 @@ local function check_id(id, level)
   end
 end
 
--- Sforce-Limit-Info: api-usage=18/15000[; per-app-api-usage=...]
+-- Sforce-Limit-Info: "api-usage=18/15000", followed by
+-- "; per-app-api-usage=17/250(appName=sample-app)" when the connected app
+-- has a per-app allocation.
 local function parse_limit_info(v)
-  local used, max = v:match("api%-usage=(%d+)/(%d+)")
+  local used, max = v:match("%f[%w%-]api%-usage=(%d+)/(%d+)")
   if not used then return nil end
-  return { used = tonumber(used), max = tonumber(max), header = v }
+  local info = { used = tonumber(used), max = tonumber(max), header = v }
+  local app_used, app_max, app = v:match("per%-app%-api%-usage=(%d+)/(%d+)%(appName=([^)]*)%)")
+  if app_used then
+    info.per_app = { name = app, used = tonumber(app_used), max = tonumber(app_max) }
+  end
+  return info
 end
 
 -- ---- construction ------------------------------------------------------------
@@ -121,33 +128,36 @@ end
 
 -- ---- the one call path ---------------------------------------------------------
 
--- Refreshes after `stale` met 401: the session's single-flight refresh,
--- or the flow again. Returns true or nil, err.
+-- The renewal failures that authorizing again cures.
+local FIXED_BY_LOGIN = { oauth = true, outcome_unknown = true, signature = true,
+  untrusted_host = true }
+
+-- Renews after `stale` met 401: the session's single-flight renewal under
+-- the store lock (the refresh grant, or for a set without a refresh token
+-- the flow again, through `reauth`), or the flow again without a session.
+-- Returns true or nil, err.
 function Client:refresh(stale)
   check_open(self)
+  local t, err
   if self.session then
-    local refreshed, err = self.session:refresh(stale or self.access_token)
-    if refreshed ~= nil then -- false: another process or task had refreshed
-      local t = self.session:tokens()
-      self.access_token = t.access_token
-      self.instance_url = t.instance_url:gsub("/+$", "")
-      self.expires_at = expires_at(t)
-      return true
-    end
-    -- without a refresh token (JWT, client credentials) run the flow again
-    if not (self.reauth and err.kind == "oauth") then return nil, err end
+    local renewed
+    renewed, err = self.session:refresh(stale or self.access_token, nil, self.reauth)
+    -- false: another process or task had renewed
+    if renewed ~= nil then t = self.session:tokens() end
+  elseif self.reauth then
+    t, err = self.reauth()
   end
-  if self.reauth then
-    local t, err = self.reauth()
-    if not t then return nil, err end
-    if self.session then
-      local ok, serr = self.session:save(t)
-      if not ok then return nil, serr end
-    end
+  if t then
     self.access_token = t.access_token
     self.instance_url = t.instance_url:gsub("/+$", "")
     self.expires_at = expires_at(t)
     return true
+  end
+  if err then
+    if self.renewal_hint and type(err) == "table" and FIXED_BY_LOGIN[err.kind] then
+      err.message = err.message .. " (" .. self.renewal_hint .. ")"
+    end
+    return nil, err
   end
   return nil, errors.new("auth",
     "the session expired and this client cannot refresh it (connected with an access "
@@ -172,7 +182,9 @@ local function call_url(self, method, url, text, ctype, opts)
     local token = self.access_token
     local auth = self.auth_header
     if self.auth_token ~= token then
-      auth = "Bearer " .. token
+      -- no token, no header: the calls that need none (the versions list,
+      -- a public endpoint) must be possible
+      auth = token and token ~= "" and "Bearer " .. token or nil
       self.auth_header, self.auth_token = auth, token
     end
     -- (a replay: a finalizer may have closed the client meanwhile)
@@ -198,6 +210,8 @@ local function call_url(self, method, url, text, ctype, opts)
     end
     if status < 300 and is_json then return resp, status end -- the common case
     if status == 401 and not replayed and errors.session_expired(status, resp, bearer) then
+      -- (a client made from a token alone keeps Salesforce's answer)
+      if not (self.session or self.reauth) then return nil, errors.session_lost(status, resp) end
       local ok, rerr = self:refresh(token)
       if not ok then return nil, rerr end
       replayed = true
@@ -493,8 +507,9 @@ end
 --- SOSL built from user text, every reserved character escaped:
 -- {text, sobject, or sobjects = {name or {sobject, fields, where, binds,
 -- limit}, ...}, fields = {...}, where, binds, limit (per object),
--- total_limit, scope = "ALL"|"NAME"|"EMAIL"|"PHONE"|"SIDEBAR"}. Returns a
--- list of records.
+-- total_limit, scope = "ALL"|"NAME"|"EMAIL"|"PHONE"|"SIDEBAR", wildcards
+-- (true: * and ? in the text are SOSL wildcards)}. Returns a list of
+-- records.
 function Client:search(t)
   check_open(self)
   if type(t) ~= "table" then error("search needs a table", 2) end
@@ -510,17 +525,20 @@ function Client:search(t)
   end
   if #returning == 0 then error("search needs sobject or sobjects", 2) end
   if type(t.text) ~= "string" then error("search needs text (a string)", 2) end
+  if t.wildcards ~= nil and type(t.wildcards) ~= "boolean" then
+    error("search: wildcards must be a boolean", 2)
+  end
   local sosl = require "salesforce.sosl"
   -- the text comes from end users: a text that cannot be searched is a
   -- failure to report, not a programming error
-  local usable, why = pcall(sosl.phrase, t.text)
+  local usable, why = pcall(sosl.phrase, t.text, t.wildcards)
   if not usable then
     local msg = tostring(why):gsub("^[^\n]-:%d+: ", "")
     msg = msg:match("^bad argument #%d+ to '[^']+' %((.*)%)$") or msg
     return nil, errors.new("invalid_search", msg)
   end
   local ok, q = pcall(sosl.build, { text = t.text, scope = t.scope or "ALL",
-    returning = returning, limit = t.total_limit })
+    returning = returning, limit = t.total_limit, wildcards = t.wildcards })
   if not ok then error((tostring(q):gsub("^[^\n]-:%d+: ", "")), 2) end
   local res, err = self:call("GET", self:path("/search/?q=" .. core.url_escape(q)))
   if not res then return nil, err end
@@ -650,6 +668,110 @@ function Client:delete_many(ids, opts)
       .. "&allOrNone=" .. tostring(opts.all_or_none == true))
   end, parts_of(ids, opts), function() return nil end,
     { all_or_none = opts.all_or_none })
+end
+
+-- ---- reading and upserting many records; what changed ----------------------------
+
+local RETRIEVE_MAX = 2000  -- ids per POST of sObject Collections retrieve
+local RETRIEVE_GET_MAX = 800 -- ids Salesforce takes in a retrieve GET
+local URI_MAX = 16384      -- characters of a request URI Salesforce accepts
+
+-- Raises unless `list` is a list whose every item passes `ok`, naming
+-- the argument (#argn of fname) and the first bad item.
+local function check_list(list, argn, fname, what, ok)
+  if type(list) ~= "table" then
+    error(string.format("bad argument #%d to '%s' (list of %s expected, got %s)", argn,
+      fname, what, type(list)), 3)
+  end
+  for i = 1, #list do
+    if not ok(list[i]) then
+      error(string.format("bad argument #%d to '%s' (list of %s expected, got %s at "
+        .. "index %d)", argn, fname, what, type(list[i]), i), 3)
+    end
+  end
+end
+
+--- Reads records by id through sObject Collections: one GET when its URL
+-- fits (at most 800 ids and Salesforce's 16,384 characters), else POSTs
+-- of up to 2000 ids. `fields` lists the fields to read. Returns the
+-- records in the order of `ids`, salesforce.null for an id that matches
+-- no record the user can see; on a failed call nil, err and the records
+-- read before it.
+function Client:retrieve_many(sobject, ids, fields)
+  check_open(self)
+  check_name(sobject, "sObject")
+  check_list(ids, 2, "retrieve_many", "record ids", is_record_id)
+  check_list(fields, 3, "retrieve_many", "field names", function(f)
+    return type(f) == "string" and f:match("^[%a][%w_]*$") ~= nil
+  end)
+  if fields[1] == nil then
+    error("bad argument #3 to 'retrieve_many' (at least one field expected)", 2)
+  end
+  if #ids == 0 then return {} end
+  local path = self:path("/composite/sobjects/" .. sobject)
+  local get = path .. "?ids=" .. table.concat(ids, ",") .. "&fields="
+    .. core.url_escape(table.concat(fields, ","))
+  if #ids <= RETRIEVE_GET_MAX and #self.instance_url + #get <= URI_MAX then
+    return collect_results(self, "GET", function() return get end, { ids },
+      function() return nil end, NO_OPTS)
+  end
+  return collect_results(self, "POST", function() return path end, chunks(ids, RETRIEVE_MAX),
+    function(part) return { ids = part, fields = fields } end, { idempotent = true })
+end
+
+--- Upserts records by the external id `field` (each record carries its
+-- value) through sObject Collections, 200 a call; returns the per-record
+-- results {id, success, errors, created} in order. opts.all_or_none, as
+-- create_many.
+function Client:upsert_many(sobject, field, records, opts)
+  check_open(self)
+  check_name(sobject, "sObject")
+  check_name(field, "external id field")
+  check_list(records, 3, "upsert_many", "record tables with " .. field, function(r)
+    return type(r) == "table" and (type(r[field]) == "string" or type(r[field]) == "number")
+  end)
+  opts = opts or {}
+  local path = self:path("/composite/sobjects/" .. sobject .. "/" .. field)
+  return collect_results(self, "PATCH", function() return path end,
+    parts_of(records, opts), typed_records(sobject, opts),
+    { idempotent = true, all_or_none = opts.all_or_none })
+end
+
+-- A time for the replication resources: seconds since the epoch or ISO
+-- 8601 text (checked by salesforce.soql.datetime), as Salesforce's text.
+local function replication_time(value, argn, fname)
+  local ok, dt = pcall(require("salesforce.soql").datetime, value)
+  if not ok or (type(value) ~= "number" and type(value) ~= "string") then
+    error(string.format("bad argument #%d to '%s' (a time expected: seconds since the epoch "
+      .. "or ISO 8601 text, got %s)", argn, fname,
+      type(value) == "string" and string.format("%q", value) or type(value)), 4)
+  end
+  return tostring(dt)
+end
+
+local function replication(self, which, sobject, start, finish)
+  check_name(sobject, "sObject", 4)
+  local from = replication_time(start, 2, which)
+  local to = replication_time(finish == nil and os.time() or finish, 3, which)
+  return result(self:call("GET", self:path("/sobjects/" .. sobject .. "/" .. which
+    .. "/?start=" .. core.url_escape(from) .. "&end=" .. core.url_escape(to))))
+end
+
+--- The ids of the `sobject` records created or changed between `start`
+-- and `finish` (default now): {ids = {...}, latestDateCovered = text}.
+-- Times are seconds since the epoch or ISO 8601 text; Salesforce ignores
+-- their seconds and looks back 30 days at most.
+function Client:updated(sobject, start, finish)
+  check_open(self)
+  return replication(self, "updated", sobject, start, finish)
+end
+
+--- The `sobject` records deleted between `start` and `finish` (default
+-- now): {deletedRecords = {{id, deletedDate}, ...}, earliestDateAvailable,
+-- latestDateCovered}. As updated; Salesforce looks back 15 days at most.
+function Client:deleted(sobject, start, finish)
+  check_open(self)
+  return replication(self, "deleted", sobject, start, finish)
 end
 
 --- A composite request: subrequests {method, url, referenceId, body} (url

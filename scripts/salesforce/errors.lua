@@ -33,11 +33,12 @@ end
 local RETRYABLE_STATUS = { [420] = true, [429] = true, [500] = true, [502] = true,
   [503] = true, [504] = true }
 
---- The error of an HTTP answer `status` with decoded body `body` (a
--- table, a string or nil). `retry_after_ms` from the response, if any.
-function _M.from_response(status, body, retry_after_ms)
+-- Salesforce's errors in a decoded body: an array of {errorCode (or
+-- statusCode), message, fields}, or the single object some resources and
+-- gateways answer with instead. Returns the list (possibly empty).
+local function error_list(body)
   local list = body
-  if type(body) == "table" and body.errorCode then list = { body } end  -- some gateways
+  if type(body) == "table" and body.errorCode then list = { body } end
   local errors = {}
   if type(list) == "table" then
     for _, e in ipairs(list) do
@@ -49,6 +50,13 @@ function _M.from_response(status, body, retry_after_ms)
       end
     end
   end
+  return errors
+end
+
+--- The error of an HTTP answer `status` with decoded body `body` (a
+-- table, a string or nil). `retry_after_ms` from the response, if any.
+function _M.from_response(status, body, retry_after_ms)
+  local errors = error_list(body)
   local first = errors[1]
   local code = first and first.errorCode or nil
   local message
@@ -72,6 +80,17 @@ function _M.from_response(status, body, retry_after_ms)
     errors = errors, retryable = retry,
     retry_after = retry_after_ms and (retry_after_ms / 1000) or nil,
   })
+end
+
+--- The error of a 401 INVALID_SESSION_ID met by a client that cannot
+-- renew its session (made from an access token alone): kind "auth", with
+-- Salesforce's errorCode, message and errors kept, and what to do.
+function _M.session_lost(status, body)
+  local e = _M.from_response(status, body)
+  return _M.new("auth", e.message .. " (this client was connected with an access "
+    .. "token only and cannot renew it: connect again with a new access token, or "
+    .. "with a stored authorization or a flow that can refresh)", {
+      status = status, error_code = e.error_code, errors = e.errors, fields = e.fields })
 end
 
 --- True when a 401 answer means an expired or invalid session that a

@@ -20,6 +20,8 @@ local _M = {}
 -- Salesforce's reserved characters in a search term, each escaped with a
 -- backslash: ? & | ! { } [ ] ( ) ^ ~ * : \ " ' + -
 local RESERVED = "[%?&|!{}%[%]%(%)%^~%*:\\\"'%+%-]"
+-- ... but for * and ?, when the caller asked for SOSL wildcards
+local RESERVED_BUT_WILDCARDS = "[&|!{}%[%]%(%)%^~:\\\"'%+%-]"
 
 local function check_text(text, fname)
   if type(text) ~= "string" then
@@ -66,13 +68,14 @@ local function letters(s)
   return n
 end
 
-local function try_phrase(text)
-  -- * and ? go: escaped they would be literal characters, which the
-  -- tokenizer drops like any punctuation, so removing them matches the
-  -- same records and cannot turn into a wildcard in any parser. Control
-  -- characters and runs of white space become one space (they separate
-  -- words either way, and keep the statement on one line).
-  local s = gsub(text, "[%*%?]", " ")
+local function try_phrase(text, wildcards)
+  -- * and ? go (unless asked for as wildcards): escaped they would be
+  -- literal characters, which the tokenizer drops like any punctuation,
+  -- so removing them matches the same records and cannot turn into a
+  -- wildcard in any parser. Control characters and runs of white space
+  -- become one space (they separate words either way, and keep the
+  -- statement on one line).
+  local s = wildcards and text or gsub(text, "[%*%?]", " ")
   s = gsub(s, "[%z\1-\32\127]+", " ")
   s = gsub(gsub(s, "^ ", ""), " $", "")
   if s == "" then return nil, "search text is empty" end
@@ -80,17 +83,23 @@ local function try_phrase(text)
     return nil, "search text needs at least 2 letters or digits"
   end
   -- Inside double quotes AND, OR and NOT are words of the phrase.
-  return '"' .. gsub(s, RESERVED, "\\%0") .. '"'
+  return '"' .. gsub(s, wildcards and RESERVED_BUT_WILDCARDS or RESERVED, "\\%0") .. '"'
 end
 
 --- The user's text as one literal search term for FIND {...}: wildcards
 -- (* ?) removed, white space collapsed, reserved characters escaped, and
 -- the whole wrapped in double quotes so that AND / OR / NOT are plain
--- words. Raises if nothing searchable is left (fewer than 2 letters or
--- digits, Salesforce's minimum).
-function _M.phrase(text)
+-- words. With `wildcards` true, * and ? stay SOSL wildcards ("acm*"
+-- finds Acme); every other reserved character is still escaped. Raises
+-- if nothing searchable is left (fewer than 2 letters or digits,
+-- Salesforce's minimum).
+function _M.phrase(text, wildcards)
   check_text(text, "phrase")
-  local s, why = try_phrase(text)
+  if wildcards ~= nil and type(wildcards) ~= "boolean" then
+    error("bad argument #2 to 'phrase' (boolean expected, got " .. try.describe(wildcards)
+      .. ")", 2)
+  end
+  local s, why = try_phrase(text, wildcards)
   if not s then error("bad argument #1 to 'phrase' (" .. why .. ")", 2) end
   return s
 end
@@ -98,7 +107,8 @@ end
 -- ---- build -----------------------------------------------------------------------
 
 local SCOPES = { ALL = true, NAME = true, EMAIL = true, PHONE = true, SIDEBAR = true }
-local BUILD_KEYS = { text = true, scope = true, returning = true, limit = true }
+local BUILD_KEYS = { text = true, scope = true, returning = true, limit = true,
+  wildcards = true }
 local TARGET_KEYS = { sobject = true, fields = true, where = true, binds = true,
   order_by = true, limit = true, offset = true }
 -- Salesforce returns at most 2,000 records from a search.
@@ -167,7 +177,10 @@ local function try_build(t)
   local why = try.bad_text(t.text)
   if why then return nil, "text: " .. why end
   local term
-  term, why = try_phrase(t.text)
+  if t.wildcards ~= nil and type(t.wildcards) ~= "boolean" then
+    return nil, "wildcards must be a boolean"
+  end
+  term, why = try_phrase(t.text, t.wildcards)
   if not term then return nil, "text: " .. why end
   local scope = t.scope or "ALL"
   if type(scope) ~= "string" or not SCOPES[upper(scope)] then
@@ -196,7 +209,8 @@ local function try_build(t)
   return concat(q)
 end
 
---- A SOSL statement: { text = user text (made a phrase with sosl.phrase),
+--- A SOSL statement: { text = user text (made a phrase with sosl.phrase;
+-- wildcards = true keeps its * and ? as wildcards),
 -- scope = "ALL" (default) | "NAME" | "EMAIL" | "PHONE" | "SIDEBAR",
 -- returning = { { sobject =, fields = { ... } (default { "Id" }),
 -- where = (bound with soql.bind), binds =, order_by =, limit =, offset = },

@@ -387,11 +387,21 @@ function Workspace:app(profile)
     kind = p.kind or "salesforce", client_auth = p.client_auth,
     client_id = p.client_id, client_secret = p.client_secret,
     authorize_url = p.authorization_url, token_url = p.token_url,
-    refresh_url = p.refresh_url, revoke_url = p.revocation_url,
+    refresh_url = p.refresh_url, revoke_url = p.revocation_url or _M.default_revocation_url(p),
     redirect_uri = p.callback_url or _M.DEFAULT_CALLBACK,
     scope = p.scope, issuer = p.issuer, prompt = p.prompt,
     login_url = scheme .. "://" .. host .. (port and (":" .. port) or ""),
   }
+end
+
+--- The revocation URL of a profile (its fields, `p`) that names none: for
+-- the salesforce kind, Salesforce's revoke endpoint on the token URL's host
+-- (its login host); for oauth2 none (nil), since a standard server's is
+-- not guessable: nothing is then revoked.
+function _M.default_revocation_url(p)
+  if (p.kind or "salesforce") ~= "salesforce" then return nil end
+  local scheme, host, port = _M.parse_url(p.token_url)
+  return scheme .. "://" .. host .. (port and (":" .. port) or "") .. "/services/oauth2/revoke"
 end
 
 -- ---- runtime pieces --------------------------------------------------------
@@ -522,11 +532,11 @@ function Workspace:finish_oauth2(profile, user, tokens, how)
   return meta
 end
 
---- Renews the tokens of (profile, user) when they cannot be refreshed
--- (client credentials and JWT bearer give no refresh token): runs the flow
--- they were obtained with again and stores the result. Returns the new
--- tokens, or nil, err (kind "oauth" when the flow cannot be run again:
--- authorize again).
+--- Runs again the flow the tokens of (profile, user) were obtained with,
+-- for those that give no refresh token (client credentials, JWT bearer).
+-- Returns the new tokens, unsaved (the session's renewal, which calls
+-- this under the store lock, stores them), or nil, err (kind "oauth" when
+-- the flow cannot be run again: authorize again).
 function Workspace:renew(profile, user)
   profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
   local raw = open_store(self):get(META, profile .. "/" .. user)
@@ -541,18 +551,33 @@ function Workspace:renew(profile, user)
   local http
   http, e = self:runtime()
   if not http then return nil, e end
-  local tokens
   if how == "jwt" then
-    tokens, e = core.oauth_jwt_bearer(http, app, self:policy(), meta.key_file, meta.jwt_user,
+    return core.oauth_jwt_bearer(http, app, self:policy(), meta.key_file, meta.jwt_user,
       app.login_url)
-  else
-    tokens, e = core.oauth_client_credentials(http, app, self:policy())
   end
-  if not tokens then return nil, e end
-  local ok
-  ok, e = self:save_tokens(profile, user, tokens)
-  if not ok then return nil, e end
-  return tokens
+  return core.oauth_client_credentials(http, app, self:policy())
+end
+
+--- The command that authorizes (profile, user) again, as it was
+-- authorized (the flow, the JWT key and user), for error messages.
+function Workspace:login_command(profile, user)
+  profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
+  local opt = profile ~= _M.SYSTEM and (" --profile " .. profile) or ""
+  if user ~= _M.WORKSPACE_USER then
+    return "luaforce auth link --user " .. user .. opt
+  end
+  local raw = open_store(self):get(META, profile .. "/" .. user)
+  local meta = raw and cjson.decode(raw)
+  local how = type(meta) == "table" and meta.flow or "web"
+  local cmd = "luaforce auth login" .. opt
+  if how == "client_credentials" then
+    cmd = cmd .. " --client-credentials"
+  elseif how == "jwt" then
+    cmd = cmd .. " --jwt " .. tostring(meta.key_file) .. " --user " .. tostring(meta.jwt_user)
+  elseif how == "device" then
+    cmd = cmd .. " --device"
+  end
+  return cmd
 end
 
 --- A core session of (profile, user) for requests with refresh.
@@ -753,7 +778,8 @@ end
 -- ---- status, logout, revoke ------------------------------------------------------
 
 --- Every stored authorization: {profile, user, org_name, edition, username,
--- token_age (seconds), authorized_at}. Never a token.
+-- token_age (seconds), authorized_at, renewal_failure (why its refresh
+-- token is no longer sent, when it is not)}. Never a token.
 function Workspace:status()
   local names, e = self:profiles()
   if not names then return nil, e end
@@ -771,6 +797,9 @@ function Workspace:status()
       if type(t) == "table" and t.obtained_at then
         entry.token_age = math.floor(os.time() - t.obtained_at)
         entry.has_refresh_token = t.refresh_token ~= nil
+      end
+      if type(t) == "table" and type(t.renewal_failure) == "table" then
+        entry.renewal_failure = t.renewal_failure.message
       end
       out[#out + 1] = entry
     end

@@ -1165,8 +1165,12 @@ static void generic_kind_token_response(void) {
 }
 
 /* The Salesforce kind demands instance_url and, with a secret, the
- * signature; tokens it refuses after they were issued are revoked. */
+ * signature; tokens it refuses after they were issued are revoked, the
+ * access token and then the refresh token, with the client authentication
+ * of the token endpoint (refused(): a missing field counts); a refresh
+ * hands them back instead (its caller keeps a rotated refresh token). */
 static void salesforce_kind_refusals_revoke(void) {
+  sf_oauth_app app;
   sf_tokens t = {0};
   sf_error err;
   ts_request q;
@@ -1180,26 +1184,52 @@ static void salesforce_kind_refusals_revoke(void) {
             SF_E_PROTOCOL);
   CHECK(contains(err.message, "lacks instance_url"));
   CHECK(!contains(err.message, "access_token"));
+  CHECK(!contains(err.message, "not revoked"));
   CHECK(t.access_token == NULL);
   CHECK_INT(ts_request_count(F.s), 3);
   CHECK_INT(ts_request_at(F.s, 1, &q), 0);
   check_form_post(&q, "/services/oauth2/revoke",
-                  "token=sf-refresh&client_id=3MVG9.cid_x"
+                  "token=sf-access&client_id=3MVG9.cid_x"
                   "&client_secret=" SECRET_ENC);
   CHECK_INT(ts_request_at(F.s, 2, &q), 0);
   check_form_post(&q, "/services/oauth2/revoke",
-                  "token=sf-access&client_id=3MVG9.cid_x"
+                  "token=sf-refresh&client_id=3MVG9.cid_x"
                   "&client_secret=" SECRET_ENC);
-  /* no signature with a known secret */
+  /* a refresh without a signature (a known secret): handed back, nothing
+   * revoked here */
   push_tokens("00Dx!AQ.unsigned", NULL, NULL);
-  push(200, NULL, "");
   CHECK_INT(sf_oauth_refresh(F.h, &F.app, &F.policy, "5Aep861.r", &t, &err),
             SF_E_SIGNATURE);
-  CHECK_INT(ts_request_count(F.s), 5);
-  q = last_request();
-  check_form_post(&q, "/services/oauth2/revoke",
-                  "token=00Dx%21AQ.unsigned&client_id=3MVG9.cid_x"
-                  "&client_secret=" SECRET_ENC);
+  CHECK_STR(t.access_token, "00Dx!AQ.unsigned");
+  CHECK(t.refresh_token == NULL); /* none came: the old one is not spent */
+  CHECK_INT(ts_request_count(F.s), 4);
+  sf_tokens_clear(&t);
+  /* client_secret_basic: the refused tokens are revoked with HTTP Basic */
+  app = F.app;
+  app.client_auth = SF_CLIENT_SECRET_BASIC;
+  push_tokens("00Dx!AQ.unsigned2", "5Aep861.u2", NULL);
+  push(200, NULL, "");
+  push(200, NULL, "");
+  CHECK_INT(sf_oauth_exchange_code(F.h, &app, &F.policy, "c", NULL, &t, &err),
+            SF_E_SIGNATURE);
+  CHECK_INT(ts_request_count(F.s), 7);
+  CHECK_INT(ts_request_at(F.s, 5, &q), 0);
+  check_form_post_auth(&q, "/services/oauth2/revoke",
+                       "token=00Dx%21AQ.unsigned2", "Basic " BASIC_CREDENTIALS);
+  CHECK_INT(ts_request_at(F.s, 6, &q), 0);
+  check_form_post_auth(&q, "/services/oauth2/revoke", "token=5Aep861.u2",
+                       "Basic " BASIC_CREDENTIALS);
+  /* an oauth2 app without a revocation URL revokes nothing, and says so */
+  app.kind = SF_OAUTH_GENERIC;
+  app.revoke_url = NULL;
+  push(200, JSON_CT,
+       "{\"access_token\":\"gen-a\",\"refresh_token\":\"gen-r\","
+       "\"instance_url\":\"https://evil.example.com\"}");
+  CHECK_INT(sf_oauth_exchange_code(F.h, &app, &F.policy, "c", NULL, &t, &err),
+            SF_E_UNTRUSTED_HOST);
+  CHECK(contains(err.message, "; not revoked: no revocation URL"));
+  CHECK_INT(ts_request_count(F.s), 8);
+  CHECK(t.access_token == NULL);
   sf_tokens_clear(&t);
   teardown();
 }
@@ -1411,6 +1441,8 @@ static void signature_is_required_with_a_secret(void) {
   sf_tokens t = {0};
   sf_error err;
   char body[1024], sig[64];
+  ts_request q;
+  int n;
   CHECK_INT(setup(), 0);
   /* missing */
   push_tokens("00Dx!AQ.unsigned", "5Aep861.u", NULL);
@@ -1421,11 +1453,20 @@ static void signature_is_required_with_a_secret(void) {
   CHECK_INT(err.code, SF_E_SIGNATURE);
   CHECK(err.message[0] != '\0');
   CHECK(t.access_token == NULL && t.refresh_token == NULL);
-  /* signed with another secret */
-  push_tokens("00Dx!AQ.forged", NULL, "another-secret");
+  /* what was issued and refused is revoked: the refresh token */
+  q = last_request();
+  CHECK(contains(q.target, "/services/oauth2/revoke"));
+  CHECK(contains(q.body, "token=5Aep861.u"));
+  n = ts_request_count(F.s);
+  /* signed with another secret: a refresh hands the refused set back (its
+   * caller keeps a rotated refresh token) and revokes nothing itself */
+  push_tokens("00Dx!AQ.forged", "5Aep861.rotated", "another-secret");
   CHECK_INT(sf_oauth_refresh(F.h, &F.app, &F.policy, "rt", &t, &err),
             SF_E_SIGNATURE);
-  CHECK(t.access_token == NULL);
+  CHECK_STR(t.access_token, "00Dx!AQ.forged");
+  CHECK_STR(t.refresh_token, "5Aep861.rotated");
+  CHECK_INT(ts_request_count(F.s), n + 1);
+  sf_tokens_clear(&t);
   /* a genuine signature, but the identity URL was swapped for another
    * user's: the check is what catches it */
   sign(SECRET, F.id, ISSUED, sig);
@@ -1450,6 +1491,9 @@ static void signature_is_required_with_a_secret(void) {
   CHECK_INT(sf_oauth_device_poll(F.h, &F.app, &F.policy, "dc", &t, &err),
             SF_E_SIGNATURE);
   CHECK(t.access_token == NULL);
+  q = last_request();
+  CHECK(contains(q.body, "token=00Dx%21AQ.device") ||
+        contains(q.body, "token=00Dx!AQ.device"));
   CHECK(!contains(err.message, SECRET));
   teardown();
 }
@@ -2211,9 +2255,20 @@ static void session_refresh_failure_keeps_the_store(void) {
             SF_E_OAUTH);
   CHECK_STR(err.remote_code, "invalid_grant");
   CHECK_INT(refreshed, 0);
+  CHECK(contains(err.message, "profile 'dev'"));
+  CHECK(contains(err.message, "expired access/refresh token"));
   CHECK_INT(sf_store_get(st, "dev", "u", &json, NULL, &err), SF_OK);
   CHECK(contains(json, "00Dx!AQ.one"));
+  CHECK(contains(json, "\"renewal_failure\""));
   free(json);
+  /* recorded: the refused token is never sent again, the cause stays */
+  sf_error_clear(&err);
+  CHECK_INT(sf_session_refresh(s, "00Dx!AQ.one", 1000, &refreshed, &err),
+            SF_E_OAUTH);
+  CHECK_STR(err.remote_code, "invalid_grant");
+  CHECK_INT(err.http_status, 400);
+  CHECK(contains(err.message, "expired access/refresh token"));
+  CHECK_INT(ts_request_count(F.s), 1);
   /* the lock was released */
   CHECK_INT(sf_store_lock(st, "dev", "u", 0, &err), SF_OK);
   CHECK_INT(sf_store_unlock(st, "dev", "u"), SF_OK);
@@ -2223,6 +2278,250 @@ static void session_refresh_failure_keeps_the_store(void) {
             SF_E_OAUTH);
   CHECK(contains(err.message, "refresh token"));
   CHECK_INT(ts_request_count(F.s), 1);
+  sf_session_free(s);
+  sf_store_free(st);
+  teardown();
+}
+
+/* A refresh whose new tokens fail the signature check: the new access
+ * token is revoked, the rotated refresh token replaces the spent one, the
+ * refusal is recorded and nothing is sent again. */
+static void session_refused_refresh_keeps_the_rotated_token(void) {
+  sf_store *st = NULL;
+  sf_session *s = NULL;
+  sf_error err;
+  ts_request q;
+  char *json = NULL, other[256], sig[64], body[1024];
+  CHECK_INT(setup(), 0);
+  CHECK_INT(sf_store_open_memory(&st), SF_OK);
+  CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "dev", "u"), SF_OK);
+  save_initial(s, "00Dx!AQ.old", "5Aep861.spent");
+  push_tokens("00Dx!AQ.forged", "5Aep861.next", "another-secret");
+  push(200, NULL, "");
+  sf_error_clear(&err);
+  CHECK_INT(sf_session_refresh(s, "00Dx!AQ.old", 1000, NULL, &err),
+            SF_E_SIGNATURE);
+  CHECK(contains(err.message, "profile 'dev'"));
+  CHECK(contains(err.message, "signature"));
+  CHECK_INT(ts_request_count(F.s), 2);
+  ts_request_at(F.s, 1, &q);
+  CHECK(contains(q.target, "/services/oauth2/revoke"));
+  CHECK(contains(q.body, "00Dx"));
+  CHECK(contains(q.body, "AQ.forged"));
+  CHECK_INT(sf_store_get(st, "dev", "u", &json, NULL, &err), SF_OK);
+  CHECK(contains(json, "5Aep861.next"));
+  CHECK(!contains(json, "5Aep861.spent"));
+  CHECK(!contains(json, "AQ.forged"));
+  CHECK(contains(json, "\"renewal_failure\""));
+  free(json);
+  CHECK_INT(sf_session_refresh(s, "00Dx!AQ.old", 1000, NULL, &err),
+            SF_E_SIGNATURE);
+  CHECK_INT(ts_request_count(F.s), 2);
+  /* a genuine answer, but for another org: refused the same way */
+  save_initial(s, "00Dx!AQ.mine", "5Aep861.mine");
+  snprintf(other, sizeof other, "%s/id/00Dx0000000OTHERAA/" USER18, F.instance);
+  sign(SECRET, other, ISSUED, sig);
+  snprintf(body, sizeof body,
+           "{\"access_token\":\"00Dx!AQ.elsewhere\",\"signature\":\"%s\","
+           "\"instance_url\":\"%s\",\"id\":\"%s\",\"token_type\":"
+           "\"Bearer\",\"issued_at\":\"" ISSUED "\"}",
+           sig, F.instance, other);
+  push(200, JSON_CT, body);
+  push(200, NULL, "");
+  CHECK_INT(sf_session_refresh(s, "00Dx!AQ.mine", 1000, NULL, &err),
+            SF_E_PROTOCOL);
+  CHECK(contains(err.message, "00Dx0000000OTHERAA"));
+  CHECK(contains(err.message, ORG18));
+  CHECK_INT(ts_request_count(F.s), 4);
+  ts_request_at(F.s, 3, &q);
+  CHECK(contains(q.target, "/services/oauth2/revoke"));
+  CHECK(contains(q.body, "AQ.elsewhere"));
+  CHECK_INT(sf_store_get(st, "dev", "u", &json, NULL, &err), SF_OK);
+  CHECK(contains(json, "5Aep861.mine")); /* not rotated: the same one */
+  CHECK(!contains(json, "AQ.elsewhere"));
+  free(json);
+  sf_session_free(s);
+  sf_store_free(st);
+  teardown();
+}
+
+/* A refusal whose description fills the error record, cut wherever the
+ * UTF-8 sequences fall, is recorded all the same: nothing is re-sent. */
+static void session_long_refusal_is_recorded(void) {
+  sf_store *st = NULL;
+  sf_session *s = NULL;
+  sf_error err;
+  char body[4096], desc[2048];
+  int pad, i;
+  CHECK_INT(setup(), 0);
+  CHECK_INT(sf_store_open_memory(&st), SF_OK);
+  CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "dev", "u"), SF_OK);
+  for (pad = 0; pad < 3; pad++) {
+    save_initial(s, "00Dx!AQ.long", "5Aep861.long");
+    memset(desc, 'x', (size_t)pad);
+    for (i = 0; i < 600; i++) /* U+20AC, three bytes */
+      memcpy(desc + pad + 3 * i, "\xe2\x82\xac", 3);
+    desc[pad + 1800] = '\0';
+    snprintf(body, sizeof body,
+             "{\"error\":\"invalid_grant\",\"error_description\":\"%s\"}",
+             desc);
+    push(400, JSON_CT, body);
+    sf_error_clear(&err);
+    CHECK_INT(sf_session_refresh(s, "00Dx!AQ.long", 1000, NULL, &err),
+              SF_E_OAUTH);
+    CHECK_INT(sf_session_refresh(s, "00Dx!AQ.long", 1000, NULL, &err),
+              SF_E_OAUTH);
+    CHECK_STR(err.remote_code, "invalid_grant");
+    CHECK(contains(err.message, "profile 'dev'"));
+    CHECK_INT(ts_request_count(F.s), pad + 1);
+  }
+  sf_session_free(s);
+  sf_store_free(st);
+  teardown();
+}
+
+/* The regrant of sf_session_renew: counts its calls, gives `access`. */
+typedef struct regrant_state {
+  int calls;
+  const char *access;
+  sf_code fail;
+  int no_instance; /* 1: the answer names no instance (a generic server) */
+} regrant_state;
+
+static sf_code test_regrant(void *ud, sf_tokens *out, sf_error *err) {
+  regrant_state *r = ud;
+  r->calls++;
+  if (r->fail != SF_OK) {
+    err->code = r->fail;
+    return r->fail;
+  }
+  sf_tokens_clear(out);
+  out->access_token = strdup(r->access);
+  out->instance_url = r->no_instance ? NULL : strdup(F.instance);
+  return out->access_token && (r->no_instance || out->instance_url)
+             ? SF_OK
+             : SF_E_NOMEM;
+}
+
+/* A set without a refresh token is renewed by the regrant, under the
+ * lock, once: a stale token that was replaced adopts the stored set. */
+static void session_renew_runs_the_regrant_once(void) {
+  sf_store *st = NULL;
+  sf_session *s = NULL, *s2 = NULL;
+  sf_error err;
+  int renewed = -1;
+  regrant_state r = {0, "00Dx!AQ.again", SF_OK, 0};
+  CHECK_INT(setup(), 0);
+  CHECK_INT(sf_store_open_memory(&st), SF_OK);
+  CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "dev", "u"), SF_OK);
+  CHECK_INT(sf_session_new(&s2, F.h, st, &F.app, &F.policy, "dev", "u"), SF_OK);
+  save_initial(s, "00Dx!AQ.cc", NULL);
+  sf_error_clear(&err);
+  CHECK_INT(
+      sf_session_renew(s, "00Dx!AQ.cc", 1000, test_regrant, &r, &renewed, &err),
+      SF_OK);
+  CHECK_INT(r.calls, 1);
+  CHECK_INT(renewed, 1);
+  CHECK_STR(sf_session_tokens(s)->access_token, "00Dx!AQ.again");
+  /* another session with the same stale token: the stored set, no call */
+  CHECK_INT(sf_session_renew(s2, "00Dx!AQ.cc", 1000, test_regrant, &r, &renewed,
+                             &err),
+            SF_OK);
+  CHECK_INT(r.calls, 1);
+  CHECK_INT(renewed, 0);
+  CHECK_STR(sf_session_tokens(s2)->access_token, "00Dx!AQ.again");
+  /* a failing regrant: its error, nothing stored, the lock released */
+  r.fail = SF_E_OAUTH;
+  CHECK_INT(sf_session_renew(s, "00Dx!AQ.again", 1000, test_regrant, &r,
+                             &renewed, &err),
+            SF_E_OAUTH);
+  CHECK_INT(r.calls, 2);
+  CHECK_INT(renewed, 0);
+  CHECK_INT(sf_session_load(s2, &err), SF_OK);
+  CHECK_STR(sf_session_tokens(s2)->access_token, "00Dx!AQ.again");
+  CHECK_INT(sf_store_lock(st, "dev", "u", 0, &err), SF_OK);
+  CHECK_INT(sf_store_unlock(st, "dev", "u"), SF_OK);
+  CHECK_INT(ts_request_count(F.s), 0);
+  sf_session_free(s);
+  sf_session_free(s2);
+  sf_store_free(st);
+  teardown();
+}
+
+/* An oauth2 app's session (HTTP Basic): the tokens of a refresh that are
+ * refused have their access token revoked with the client's
+ * authentication (the rotated refresh token kept), or, without a
+ * revocation URL, nothing is sent and the error says so; a regrant that
+ * names no instance keeps the stored one, which the Salesforce kind
+ * refuses. */
+static void session_generic_refusals_and_regrant(void) {
+  sf_store *st = NULL;
+  sf_session *s = NULL;
+  sf_oauth_app app;
+  sf_tokens t = {0};
+  sf_error err;
+  ts_request q;
+  char *json = NULL;
+  const char *refused = "{\"access_token\":\"gen-B\",\"refresh_token\":"
+                        "\"gen-R2\",\"instance_url\":"
+                        "\"https://evil.example.com\"}";
+  regrant_state r = {0, "gen-again", SF_OK, 1};
+  int renewed = 0;
+  CHECK_INT(setup(), 0);
+  app = F.app;
+  app.kind = SF_OAUTH_GENERIC;
+  app.client_auth = SF_CLIENT_SECRET_BASIC;
+  CHECK_INT(sf_store_open_memory(&st), SF_OK);
+  CHECK_INT(sf_session_new(&s, F.h, st, &app, &F.policy, "gen", "u"), SF_OK);
+  t.access_token = "gen-A";
+  t.refresh_token = "gen-R";
+  t.instance_url = F.instance;
+  CHECK_INT(sf_session_save(s, &t, &err), SF_OK);
+  push(200, JSON_CT, refused);
+  push(200, NULL, "");
+  sf_error_clear(&err);
+  CHECK_INT(sf_session_refresh(s, "gen-A", 1000, NULL, &err),
+            SF_E_UNTRUSTED_HOST);
+  CHECK(contains(err.message, "its access token was revoked"));
+  CHECK_INT(ts_request_count(F.s), 2);
+  ts_request_at(F.s, 1, &q);
+  check_form_post_auth(&q, "/services/oauth2/revoke", "token=gen-B",
+                       "Basic " BASIC_CREDENTIALS);
+  CHECK_INT(sf_store_get(st, "gen", "u", &json, NULL, &err), SF_OK);
+  CHECK(contains(json, "gen-R2"));
+  free(json);
+  sf_session_free(s);
+  /* no revocation URL */
+  app.revoke_url = NULL;
+  CHECK_INT(sf_session_new(&s, F.h, st, &app, &F.policy, "norv", "u"), SF_OK);
+  CHECK_INT(sf_session_save(s, &t, &err), SF_OK);
+  push(200, JSON_CT, refused);
+  CHECK_INT(sf_session_refresh(s, "gen-A", 1000, NULL, &err),
+            SF_E_UNTRUSTED_HOST);
+  CHECK(contains(err.message,
+                 "its access token was not revoked (no revocation URL)"));
+  CHECK_INT(ts_request_count(F.s), 3);
+  sf_session_free(s);
+  /* a regrant (client credentials) without an instance */
+  CHECK_INT(sf_session_new(&s, F.h, st, &app, &F.policy, "cc", "u"), SF_OK);
+  t.refresh_token = NULL;
+  CHECK_INT(sf_session_save(s, &t, &err), SF_OK);
+  CHECK_INT(
+      sf_session_renew(s, "gen-A", 1000, test_regrant, &r, &renewed, &err),
+      SF_OK);
+  CHECK_INT(renewed, 1);
+  CHECK_STR(sf_session_tokens(s)->access_token, "gen-again");
+  CHECK_STR(sf_session_tokens(s)->instance_url, F.instance);
+  sf_session_free(s);
+  CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "sf", "u"), SF_OK);
+  save_initial(s, "00Dx!AQ.cc", NULL);
+  CHECK_INT(
+      sf_session_renew(s, "00Dx!AQ.cc", 1000, test_regrant, &r, &renewed, &err),
+      SF_E_PROTOCOL);
+  CHECK(contains(err.message, "gave no instance_url"));
+  CHECK_STR(sf_session_tokens(s)->access_token, "00Dx!AQ.cc");
+  CHECK_INT(r.calls, 2);
+  CHECK_INT(ts_request_count(F.s), 3);
   sf_session_free(s);
   sf_store_free(st);
   teardown();
@@ -2366,6 +2665,10 @@ int main(void) {
   TEST(session_scope_refusal_is_not_refreshed);
   TEST(session_adopts_a_newer_stored_set);
   TEST(session_refresh_failure_keeps_the_store);
+  TEST(session_renew_runs_the_regrant_once);
+  TEST(session_generic_refusals_and_regrant);
+  TEST(session_long_refusal_is_recorded);
+  TEST(session_refused_refresh_keeps_the_rotated_token);
   TEST(session_refresh_waits_for_the_lock);
   TEST(session_absolute_urls_stay_on_the_instance);
   sf_global_cleanup();

@@ -327,7 +327,7 @@ def _coll_save(ctx, method, data, upsert_key):
             results.append(_save_one(ctx, method, r, upsert_key))
         except ApiError as e:
             any_failed = True
-            res = {"success": False, "errors": [e.save_error()]}
+            res = {"success": False, "errors": e.save_errors()}
             rid = (r.get("id") or r.get("Id")) if isinstance(r, dict) \
                 else None
             if method == "PATCH" and upsert_key is None and rid:

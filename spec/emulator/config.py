@@ -78,6 +78,9 @@ Default configuration (used when --config is not given):
     "client_credentials_user": "dev@example.com",   null disables the flow
     "device_interval": 5,               seconds between device polls
     "device_code_lifetime": 600,
+    "name": "luaforce-test-app",       the app's name in Sforce-Limit-Info
+    "api_limit": null,                  per-app API allocation (daily
+                                        calls), null = none
     "provider": "salesforce",           "oauth2": a generic OAuth 2.0 server
                                         (RFC 6749/6750/7009/9207): token
                                         responses without instance_url,
@@ -131,6 +134,7 @@ def default_app():
             "jwt_audiences": None,
             "client_credentials_user": "dev@example.com",
             "device_interval": 5, "device_code_lifetime": 600,
+            "name": "luaforce-test-app", "api_limit": None,
             "provider": "salesforce", "client_auth": "any"}
 
 

@@ -7,7 +7,7 @@ import datetime
 import re
 
 import ids
-from store import ApiError, UTC, fmt_datetime
+from store import ApiError, UTC, fmt_datetime, raise_all
 from schema import STAGES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -249,21 +249,35 @@ def _apply_body(state, org, obj, body, raw, creating):
             readonly.append(fld.name)
             continue
         values[fld.name] = value
-    if readonly:
-        raise _readonly_error(readonly)
+    # Past JSON binding, Salesforce checks every field and reports each
+    # problem: these are collected, not raised one at a time.
+    problems = [_readonly_error(readonly)] if readonly else []
     for name, value in list(values.items()):
-        values[name] = coerce(state, org, obj.field(name), value, loc)
-    return values
+        try:
+            values[name] = coerce(state, org, obj.field(name), value, loc)
+        except ApiError as e:
+            if e.code == "JSON_PARSER_ERROR":
+                raise
+            problems.append(e)
+            del values[name]
+    return values, problems
 
 
-def _required_check(obj, rec):
+def _required_check(obj, rec, problems, bad=()):
+    """Raise every problem found: those of the values, then the required
+    fields missing (a field whose value was refused is not missing)."""
     missing = [f.name for f in obj.fields
                if f.createable and not f.nillable and rec.get(f.name) is None
-               and not f.defaulted]
+               and not f.defaulted and f.name not in bad]
     if missing:
-        raise ApiError(400, "REQUIRED_FIELD_MISSING",
-                       "Required fields are missing: [%s]"
-                       % ", ".join(missing), missing)
+        problems = problems + [ApiError(400, "REQUIRED_FIELD_MISSING",
+                                        "Required fields are missing: [%s]"
+                                        % ", ".join(missing), missing)]
+    raise_all(problems)
+
+
+def _fields_of(problems):
+    return {f for e in problems for f in (e.fields or [])}
 
 
 def build_new(state, org, obj, body, user_id, raw=None):
@@ -271,7 +285,7 @@ def build_new(state, org, obj, body, user_id, raw=None):
     if not obj.createable:
         raise ApiError(400, "INVALID_TYPE_FOR_OPERATION",
                        "entity type %s does not support create" % obj.name)
-    values = _apply_body(state, org, obj, body, raw, True)
+    values, problems = _apply_body(state, org, obj, body, raw, True)
     rec = {"Id": None}
     for f in obj.fields:
         if f.default is not None and values.get(f.name) is None:
@@ -281,7 +295,7 @@ def build_new(state, org, obj, body, user_id, raw=None):
     rec.update({k: v for k, v in values.items() if v is not None})
     if obj.field("OwnerId") and rec.get("OwnerId") is None:
         rec["OwnerId"] = user_id
-    _required_check(obj, rec)
+    _required_check(obj, rec, problems, _fields_of(problems))
     rec["Id"] = state.idgen.new(obj.key_prefix)
     if obj.field("IsDeleted"):
         rec["IsDeleted"] = False
@@ -297,14 +311,14 @@ def build_update(state, org, obj, current, body, user_id, raw=None):
     if not obj.updateable:
         raise ApiError(400, "INVALID_TYPE_FOR_OPERATION",
                        "entity type %s does not support update" % obj.name)
-    values = _apply_body(state, org, obj, body, raw, False)
+    values, problems = _apply_body(state, org, obj, body, raw, False)
     rec = dict(current)
     for k, v in values.items():
         if v is None:
             rec.pop(k, None)
         else:
             rec[k] = v
-    _required_check(obj, rec)
+    _required_check(obj, rec, problems, _fields_of(problems))
     ts = fmt_datetime(state.now())
     rec["LastModifiedDate"] = rec["SystemModstamp"] = ts
     rec["LastModifiedById"] = user_id

@@ -83,11 +83,22 @@ def handle(state, req):
     except ApiError as e:
         return web.error_response(e)
     org = state.orgs[session.org_id]
+    app = session.client_id
+    app_max = state.app_limit(app)
     if org.api_usage >= org.api_max:
         resp = web.error_response(ApiError(403, "REQUEST_LIMIT_EXCEEDED",
                                            "TotalRequests Limit exceeded."))
+    elif app_max is not None and org.app_usage.get(app, 0) >= app_max:
+        # A spent per-app allocation: a single object, not an array, as
+        # Salesforce's gateways answer their 429s (reference 3.1); the
+        # status and wording are UNCONFIRMED.
+        resp = web.json_response(429, {
+            "errorCode": "REQUEST_LIMIT_EXCEEDED",
+            "message": "API request limit exceeded for connected app %s."
+                       % state.apps[app]["name"]})
     else:
         org.api_usage += 1
+        org.app_usage[app] = org.app_usage.get(app, 0) + 1
         ctx = Ctx(state, session, org, version, req.headers)
         method = req.method
         override = req.arg("_HttpMethod")
@@ -97,7 +108,7 @@ def handle(state, req):
             resp = route(ctx, method, sub, req.query, req.body)
         except ApiError as e:
             resp = web.error_response(e)
-    resp.set_header("Sforce-Limit-Info", state.limit_header(org))
+    resp.set_header("Sforce-Limit-Info", state.limit_header(org, app))
     if req.header("x-prettyprint") == "1" and resp.obj is not None:
         resp.body = web.dumps(resp.obj, pretty=True)
     return resp
@@ -123,7 +134,9 @@ class BearerError(Exception):
 def authenticate(state, req):
     auth = req.header("authorization")
     if not auth:
-        raise ApiError(401, "INVALID_SESSION_ID", INVALID_SESSION)
+        # Salesforce tells a missing header from a stale token: 401
+        # INVALID_AUTH_HEADER (the message as for a malformed header).
+        raise ApiError(401, "INVALID_AUTH_HEADER", "INVALID_HEADER_TYPE")
     scheme, _, token = auth.strip().partition(" ")
     if scheme.lower() not in ("bearer", "oauth") or not token.strip():
         # Reference 2.1: message INVALID_HEADER_TYPE; 401 is UNCONFIRMED.
@@ -375,6 +388,9 @@ def _sobject(ctx, method, parts, query, body):
         ident = _create_response(ctx, obj, body)
         ident.obj["created"] = True
         return web.json_response(201, ident.obj)
+    if n == 3 and parts[2] in ("updated", "deleted"):
+        _allow(method, "GET")
+        return replication(ctx, obj, parts[2], query)
     if n == 3:
         return _record(ctx, method, obj, parts[2], query, body)
     if n == 4:
@@ -498,6 +514,62 @@ def upsert(ctx, obj, fld, value, matches, data, raw=None, update_only=False):
                                    "errors": [], "created": False})
 
 
+# ---- updated / deleted (data replication) -----------------------------------
+REPLICATION_DAYS = {"updated": 30, "deleted": 15}
+
+
+def _minute(epoch):
+    """Salesforce ignores the seconds of start and end."""
+    return epoch - epoch % 60
+
+
+def replication(ctx, obj, which, query):
+    """GET /sobjects/X/updated|deleted/?start=&end= (ISO 8601): the ids
+    of the records changed (by SystemModstamp) or deleted in [start, end),
+    as sObject Get Updated / Get Deleted answer. Error codes follow the
+    SOAP getUpdated() rules; their wording is UNCONFIRMED."""
+    span = {}
+    for name in ("start", "end"):
+        text = query.get(name, [None])[0]
+        if not text:
+            raise ApiError(400, "MISSING_ARGUMENT",
+                           "%s parameter is required" % name)
+        epoch = records.parse_datetime(text) if "T" in text else None
+        if epoch is None:
+            raise ApiError(400, "INVALID_REPLICATION_DATE",
+                           "%s is not a valid date and time: %s"
+                           % (name, text))
+        span[name] = _minute(epoch)
+    now = ctx.state.now()
+    start, end = span["start"], span["end"]
+    if start >= end:
+        raise ApiError(400, "INVALID_REPLICATION_DATE",
+                       "startDate must chronologically precede endDate")
+    days = REPLICATION_DAYS[which]
+    if start < _minute(now) - days * 86400:
+        raise ApiError(400, "INVALID_REPLICATION_DATE",
+                       "startDate cannot be more than %d days ago" % days)
+    covered = min(end, _minute(now))
+    hits = []
+    for rec in ctx.org.table(obj.name).values():
+        when = records.parse_datetime(rec.get("SystemModstamp"))
+        if when is None or not start <= when < covered:
+            continue
+        if bool(rec.get("IsDeleted")) == (which == "deleted"):
+            hits.append((when, rec))
+    hits.sort(key=lambda h: h[0])
+    if which == "updated":
+        return web.json_response(200, {
+            "ids": [r["Id"] for _, r in hits],
+            "latestDateCovered": fmt_datetime(covered)})
+    return web.json_response(200, {
+        "deletedRecords": [{"id": r["Id"],
+                            "deletedDate": r["SystemModstamp"]}
+                           for _, r in hits],
+        "earliestDateAvailable": fmt_datetime(_minute(ctx.state.started)),
+        "latestDateCovered": fmt_datetime(covered)})
+
+
 # ---- query ------------------------------------------------------------------
 def batch_size(headers, default=2000):
     opt = headers.get("sforce-query-options", "")
@@ -523,10 +595,10 @@ def _query(ctx, parts, query, include_deleted):
     if compiled.count_only:
         return web.json_response(200, {"totalSize": len(rows), "done": True,
                                        "records": []})
-    if compiled.aggregates:
-        return web.json_response(200, {
-            "totalSize": 1, "done": True,
-            "records": soql.aggregate_rows(compiled, org, rows)})
+    if compiled.aggregated:
+        found = soql.aggregate_rows(compiled, org, rows)
+        return web.json_response(200, {"totalSize": len(found),
+                                       "done": True, "records": found})
     size = batch_size(ctx.headers)
     cursor = {"org": org.id, "rows": rows, "query": compiled, "batch": size}
     return _page(ctx, cursor, None, 0)

@@ -626,6 +626,16 @@ class Schema:
     def get(self, name):
         return self.by_lower.get((name or "").lower())
 
+    def child_relationship(self, parent, name):
+        """(child SObject, its field referencing parent, relationship
+        name) for a child relationship of parent such as Contacts, or
+        None."""
+        for child, fname, rel in _CHILDREN.get(parent.name, []):
+            if rel and rel.lower() == (name or "").lower() and \
+                    self.get(child) is not None:
+                return self.get(child), fname, rel
+        return None
+
     def names(self):
         return sorted(self.objects)
 

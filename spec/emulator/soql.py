@@ -1,5 +1,7 @@
 """A SOQL subset: SELECT fields (with parent paths such as Account.Name),
-COUNT() and COUNT(field), FROM, WHERE (= != <> < > <= >= LIKE IN NOT IN,
+child-relationship subqueries ((SELECT ... FROM Contacts ...)), COUNT(),
+aggregate functions (COUNT, COUNT_DISTINCT, SUM, AVG, MIN, MAX) with
+GROUP BY, FROM, WHERE (= != <> < > <= >= LIKE IN NOT IN,
 AND OR NOT, parentheses, NULL, TRUE/FALSE, dates, date literals), ORDER BY
 (ASC/DESC, NULLS FIRST/LAST), LIMIT, OFFSET. Errors are worded as
 Salesforce words them (salesforce-api.md 2.5, 3.3)."""
@@ -360,6 +362,23 @@ class Parser:
         return None
 
     # -- names --
+    def relationship(self, parent):
+        """The FROM of a subquery: a child relationship of parent ->
+        (child SObject, the child's field referencing parent, name)."""
+        t = self.tok
+        found = self.schema.child_relationship(parent, t.value) \
+            if t.kind == "ident" and "." not in t.value else None
+        if found is None:
+            raise located(self.source, t.pos, "INVALID_TYPE",
+                          "Didn't understand relationship '%s' in FROM part "
+                          "of query call. If you are attempting to use a "
+                          "custom relationship, be sure to append the '__r' "
+                          "after the custom relationship name. Please "
+                          "reference your WSDL or the describe call for the "
+                          "appropriate names." % t.text)
+        self.next()
+        return found
+
     def sobject(self):
         t = self.tok
         if t.kind != "ident" or "." in t.value:
@@ -648,28 +667,38 @@ def sort_records(rows, keys):
 
 
 class Query:
-    """A compiled SELECT."""
+    """A compiled SELECT. In an aggregate query (aggregate functions or
+    GROUP BY) `select` lists (key, Path or Aggregate) in order and rows
+    are AggregateResults; otherwise `items` lists the Paths and SubQuerys
+    that project each record."""
 
     def __init__(self, obj, items, where, order, limit, offset, count_only,
-                 aggregates):
+                 aggregates, groups=None, select=None):
         self.obj = obj
-        self.items = items              # [Path]
+        self.items = items              # [Path or SubQuery]
         self.where = where
         self.order = order
         self.limit = limit
         self.offset = offset
         self.count_only = count_only
-        self.aggregates = aggregates    # [(alias, Path or None)]
+        self.aggregates = aggregates    # [Aggregate]
+        self.groups = groups            # [Path] of GROUP BY, or None
+        self.select = select or []      # [(key, Path or Aggregate)]
 
-    def run(self, org, include_deleted):
-        """The matching records, sorted, after OFFSET and LIMIT."""
+    @property
+    def aggregated(self):
+        return bool(self.aggregates) or self.groups is not None
+
+    def run(self, org, include_deleted, match=None):
+        """The matching records, sorted, after OFFSET and LIMIT (in an
+        aggregate query those apply to the groups: aggregate_rows)."""
         table = org.table(self.obj.name).values()
         where = self.where
-        if include_deleted:
-            rows = [r for r in table if where is None or where(r)]
-        else:
-            rows = [r for r in table if not r.get("IsDeleted") and
-                    (where is None or where(r))]
+        rows = [r for r in table
+                if (include_deleted or not r.get("IsDeleted")) and
+                (match is None or match(r)) and (where is None or where(r))]
+        if self.aggregated:
+            return rows
         if self.order:
             sort_records(rows, self.order)
         if self.offset:
@@ -681,9 +710,61 @@ class Query:
     def project(self, org, rec, version):
         out = {"attributes": records.attributes(self.obj.name, rec["Id"],
                                                 version)}
-        for path in self.items:
-            _put(org, out, rec, path, version)
+        for item in self.items:
+            if isinstance(item, SubQuery):
+                out[item.name] = item.render(org, rec["Id"], version)
+            else:
+                _put(org, out, rec, item, version)
         return out
+
+
+class SubQuery:
+    """A child-relationship subquery, (SELECT ... FROM Contacts ...): for
+    each parent record, {totalSize, done, records} of its children, or
+    None when it has none (as Salesforce answers)."""
+
+    def __init__(self, name, query, link):
+        self.name = name        # the relationship name, as described
+        self.query = query      # a Query over the child sObject
+        self.link = link        # the child's field referencing the parent
+
+    def render(self, org, parent_id, version):
+        link = self.link
+        rows = self.query.run(org, False, lambda r: r.get(link) == parent_id)
+        if not rows:
+            return None
+        return {"totalSize": len(rows), "done": True,
+                "records": [self.query.project(org, r, version)
+                            for r in rows]}
+
+
+AGGREGATE_FUNCTIONS = ("count", "count_distinct", "sum", "avg", "min", "max")
+_NUMERIC = ("int", "double", "currency", "percent")
+
+
+class Aggregate:
+    """COUNT(f), COUNT_DISTINCT(f), SUM(f), AVG(f), MIN(f) or MAX(f) over
+    the records of one group."""
+
+    def __init__(self, fn, path):
+        self.fn = fn
+        self.path = path
+
+    def value(self, org, rows):
+        get, fld = self.path.getter(org), self.path.field
+        values = [v for v in map(get, rows) if v is not None]
+        if self.fn == "count":
+            return len(values)
+        if self.fn == "count_distinct":
+            return len(set(_key(fld, v) for v in values))
+        if not values:
+            return None
+        if self.fn == "sum":
+            return sum(values)
+        if self.fn == "avg":
+            return sum(values) / len(values)
+        pick = min if self.fn == "min" else max
+        return pick(values, key=lambda v: _key(fld, v))
 
 
 def _put(org, out, rec, path, version):
@@ -708,7 +789,81 @@ def _put(org, out, rec, path, version):
 
 def compile_query(state, org, source):
     """Parse source into a Query; raise ApiError (MALFORMED_QUERY etc.)."""
-    toks = tokenize(source)
+    return _compile(state, org, source, tokenize(source), None)
+
+
+def _select_end(p):
+    """Skip the select list up to its FROM: items (a name, a function
+    call and its alias, or a parenthesised subquery) separated by
+    commas."""
+    while True:
+        if p.tok.kind == "punct" and p.tok.value == "(":
+            p.i = _closing(p.toks, p.i, p.source) + 1
+        else:
+            if p.tok.kind != "ident" or p.tok.kw("from"):
+                raise p.unexpected()
+            p.next()
+            if p.tok.kind == "punct" and p.tok.value == "(":
+                p.i = _closing(p.toks, p.i, p.source) + 1
+                if p.tok.kind == "ident" and not p.tok.kw("from"):
+                    p.next()            # an alias
+        if not p.accept("punct", ","):
+            return p.i
+
+
+def _closing(toks, i, source, code="MALFORMED_QUERY"):
+    """The index of the ")" that closes the "(" at toks[i]."""
+    depth = 0
+    for j in range(i, len(toks)):
+        if toks[j].kind == "punct" and toks[j].value in "()":
+            depth += 1 if toks[j].value == "(" else -1
+            if depth == 0:
+                return j
+    raise located(source, toks[-1].pos, code, "unexpected token: '%s'"
+                  % toks[-1].text)
+
+
+def _select_list(state, org, source, q, obj, parent):
+    """The items of a select list -> [(kind, item, alias token)]."""
+    out = []
+    while q.tok.kind != "eof":
+        t = q.tok
+        if t.kind == "punct" and t.value == "(":
+            if parent is not None or not q.toks[q.i + 1].kw("select"):
+                raise q.unexpected()
+            j = _closing(q.toks, q.i, source)
+            sub = q.toks[q.i + 1:j] + [Tok("eof", None, ")", q.toks[j].pos)]
+            out.append(("sub", _compile(state, org, source, sub, obj), None))
+            q.i = j + 1
+        else:
+            q.next()
+            if t.kind == "ident" and q.accept("punct", "("):
+                if t.value.lower() not in AGGREGATE_FUNCTIONS:
+                    raise q.unexpected(t)
+                ftok = q.tok
+                arg = q.path(obj)
+                if t.value.lower() in ("sum", "avg") and \
+                        arg.field.type not in _NUMERIC:
+                    raise located(source, ftok.pos, "INVALID_FIELD",
+                                  "field %s does not support aggregate "
+                                  "operator %s" % (arg.display,
+                                                   t.value.upper()))
+                q.expect("punct", ")")
+                alias = q.next() if q.tok.kind == "ident" else None
+                item = ("agg", Aggregate(t.value.lower(), arg), alias)
+            else:
+                item = ("path", q.path(obj, t), None)
+            out.append(item)
+        if q.tok.kind != "eof":
+            q.expect("punct", ",")
+            if q.tok.kind == "eof":
+                raise q.unexpected()
+    return out
+
+
+def _compile(state, org, source, toks, parent):
+    """A SELECT over toks. parent: None at the top level; the parent
+    SObject for a subquery, whose FROM names a child relationship."""
     p = Parser(state, source, toks)
     p.expect_kw("select")
     select_start = p.i
@@ -719,49 +874,20 @@ def compile_query(state, org, source):
         count_only = True
     else:
         # Paths are resolved after FROM is known: remember the tokens.
-        while True:
-            if p.tok.kind != "ident" or p.tok.kw("from"):
-                raise p.unexpected()
-            p.next()
-            if p.accept("punct", "("):      # COUNT(field) [alias]
-                if p.tok.kind != "ident":
-                    raise p.unexpected()
-                p.next()
-                p.expect("punct", ")")
-                if p.tok.kind == "ident" and not p.tok.kw("from"):
-                    p.next()
-            if not p.accept("punct", ","):
-                break
+        _select_end(p)
     select_end = p.i
     p.expect_kw("from")
-    obj = p.sobject()
-    items, aggregates = [], []
+    link = rel_name = None
+    if parent is None:
+        obj = p.sobject()
+    else:
+        obj, link, rel_name = p.relationship(parent)
+    listed = []
     if not count_only:
         q = Parser(state, source, toks[select_start:select_end] +
                    [Tok("eof", None, "FROM", toks[select_end].pos)])
-        seen = set()
-        while q.tok.kind != "eof":
-            t = q.next()
-            if q.accept("punct", "("):
-                if t.value.lower() != "count":
-                    raise q.unexpected(t)
-                arg = q.path(obj)
-                q.expect("punct", ")")
-                alias = "expr%d" % len(aggregates)
-                if q.tok.kind == "ident":
-                    alias = q.next().value
-                aggregates.append((alias, arg))
-            else:
-                path = q.path(obj, t)
-                if path.display.lower() not in seen:
-                    seen.add(path.display.lower())
-                    items.append(path)
-            q.accept("punct", ",")
-        if aggregates and items:
-            raise located(source, toks[select_start].pos, "MALFORMED_QUERY",
-                          "Field must be grouped or aggregated: %s"
-                          % items[0].display)
-    where = order = limit = None
+        listed = _select_list(state, org, source, q, obj, parent)
+    where = order = limit = groups = None
     offset = 0
     if p.tok.kw("using"):           # USING SCOPE x: accepted, ignored
         p.next()
@@ -773,6 +899,12 @@ def compile_query(state, org, source):
     if p.tok.kw("with"):            # WITH SECURITY_ENFORCED etc.: ignored
         p.next()
         p.expect("ident")
+    if p.tok.kw("group") and parent is None and not count_only:
+        p.next()
+        p.expect_kw("by")
+        groups = [p.path(obj)]
+        while p.accept("punct", ","):
+            groups.append(p.path(obj))
     if p.tok.kw("order"):
         p.next()
         p.expect_kw("by")
@@ -792,14 +924,75 @@ def compile_query(state, org, source):
         p.expect_kw("view", "reference", "update")
     if p.tok.kind != "eof":
         raise p.unexpected()
-    return Query(obj, items, where, order, limit, offset, count_only,
-                 aggregates)
+    query = _query_of(source, toks[select_start].pos, obj, listed, groups)
+    query.where, query.order, query.limit, query.offset = \
+        where, order, limit, offset
+    query.count_only = count_only
+    if parent is not None:
+        return SubQuery(rel_name, query, link)
+    return query
+
+
+def _query_of(source, pos, obj, listed, groups):
+    """The Query of a select list: plain (paths and subqueries) or, with
+    aggregate functions or GROUP BY, aggregate (every plain field grouped;
+    an unaliased aggregate is named expr0, expr1, ...)."""
+    aggregates = [item for kind, item, _ in listed if kind == "agg"]
+    if not aggregates and groups is None:
+        items, seen = [], set()
+        for kind, item, _ in listed:
+            key = item.name.lower() if kind == "sub" else \
+                item.display.lower()
+            if key not in seen:
+                seen.add(key)
+                items.append(item)
+        return Query(obj, items, None, None, None, 0, False, [])
+    grouped = {g.display.lower() for g in groups or []}
+    select, n = [], 0
+    for kind, item, alias in listed:
+        if kind == "sub" or (kind == "path" and
+                             item.display.lower() not in grouped):
+            raise located(source, pos, "MALFORMED_QUERY",
+                          "Field must be grouped or aggregated: %s"
+                          % (item.name if kind == "sub" else item.display))
+        if alias is not None:
+            key = alias.value
+        elif kind == "agg":
+            key, n = "expr%d" % n, n + 1
+        else:
+            key = item.field.name
+        select.append((key, item))
+    return Query(obj, [], None, None, None, 0, False, aggregates, groups,
+                 select)
 
 
 def aggregate_rows(query, org, rows):
-    """COUNT(field) without GROUP BY: one AggregateResult row."""
-    rec = {"attributes": {"type": "AggregateResult"}}
-    for alias, path in query.aggregates:
-        get = path.getter(org)
-        rec[alias] = sum(1 for r in rows if get(r) is not None)
-    return [rec]
+    """The AggregateResult rows of an aggregate query: one per group (in
+    the order each group first appears, or ORDER BY), or one for all
+    records without GROUP BY; OFFSET and LIMIT count groups."""
+    if query.groups is None:
+        buckets = [rows]
+    else:
+        getters = [(g.field, g.getter(org)) for g in query.groups]
+        by_key = {}
+        for r in rows:
+            key = tuple(_key(f, get(r)) for f, get in getters)
+            by_key.setdefault(key, []).append(r)
+        buckets = list(by_key.values())
+        if query.order:
+            first = {id(b[0]): b for b in buckets}
+            buckets = [first[id(r)] for r in
+                       sort_records([b[0] for b in buckets], query.order)]
+        buckets = buckets[query.offset:]
+        if query.limit is not None:
+            buckets = buckets[:query.limit]
+    out = []
+    for bucket in buckets:
+        rec = {"attributes": {"type": "AggregateResult"}}
+        for key, item in query.select:
+            if isinstance(item, Aggregate):
+                rec[key] = item.value(org, bucket)
+            else:
+                rec[key] = item.getter(org)(bucket[0])
+        out.append(rec)
+    return out

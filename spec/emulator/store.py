@@ -36,6 +36,35 @@ class ApiError(Exception):
         return {"statusCode": self.code, "message": self.message,
                 "fields": self.fields if self.fields is not None else []}
 
+    def save_errors(self):
+        return [self.save_error()]
+
+
+class ApiErrors(ApiError):
+    """Several problems found in one request: Salesforce reports each of
+    them (one array item, or one SaveResult error, a problem), not only
+    the first. The status and code are the first one's."""
+
+    def __init__(self, errors):
+        first = errors[0]
+        super().__init__(first.status, first.code, first.message,
+                         first.fields)
+        self.errors = errors
+
+    def body(self):
+        return [e.body()[0] for e in self.errors]
+
+    def save_errors(self):
+        return [e.save_error() for e in self.errors]
+
+
+def raise_all(errors):
+    """Raise the problems collected (one ApiError, or ApiErrors)."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ApiErrors(errors)
+
 
 def fmt_datetime(epoch):
     """Salesforce datetime text: 2024-05-01T12:34:56.000+0000 (UTC)."""
@@ -56,6 +85,7 @@ class Org:
         self.recent = collections.OrderedDict()     # id -> sObject name
         self.api_usage = cfg["api_usage"]
         self.api_max = cfg["daily_api_limit"]
+        self.app_usage = {}         # client id -> calls (per-app limits)
         self.user_ids = []
 
     def table(self, name):
@@ -279,5 +309,18 @@ class State:
             self.families.setdefault(family, set()).add(token)
 
     # ---- API limits ------------------------------------------------------
-    def limit_header(self, org):
-        return "api-usage=%d/%d" % (org.api_usage, org.api_max)
+    def app_limit(self, client_id):
+        """The connected app's per-app API allocation (None: none set)."""
+        app = self.apps.get(client_id)
+        return app.get("api_limit") if app else None
+
+    def limit_header(self, org, client_id=None):
+        """Sforce-Limit-Info: the org's usage, and the calling app's when
+        the app has a per-app allocation (reference 2.8)."""
+        out = "api-usage=%d/%d" % (org.api_usage, org.api_max)
+        app_max = self.app_limit(client_id)
+        if app_max is not None:
+            out += "; per-app-api-usage=%d/%d(appName=%s)" % (
+                org.app_usage.get(client_id, 0), app_max,
+                self.apps[client_id]["name"])
+        return out

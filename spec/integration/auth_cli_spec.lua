@@ -481,6 +481,12 @@ describe("luaforce auth", function()
       out = lf({ "auth", "profile", "show", "plain" })
       assert.matches("kind:%s+salesforce %(default%)\n", out)
       assert.matches("client auth:%s+none %(no secret%)\n", out)
+      assert.matches("revocation url:%s+https://a%.example%.com/services/oauth2/revoke "
+        .. "%(Salesforce's, on the token URL's host%)\n", out)
+      lf({ "auth", "profile", "add", "plain2", "--kind", "oauth2", "--client-id", "x",
+        "--authorization-url", "https://a.example.com/auth", "--token-url",
+        "https://a.example.com/token" })
+      out = lf({ "auth", "profile", "show", "plain2" })
       assert.matches("revocation url:%s+%(none: tokens cannot be revoked at the server%)\n", out)
       assert.matches("issuer:%s+https://a.example.com %(the token URL's origin%)\n", out)
       for _, bad in ipairs({

@@ -25,72 +25,12 @@ local opened = {}    -- clients to close after each test
 
 local function now() return system.monotime() end
 
--- Control calls go through a python3 co-process fed over two FIFOs (one
--- interpreter for the whole file instead of one per call, which would
--- take most of the suite's time); like helper's emu.call they never use
--- the product's transport.
-local CONTROL = [[
-import http.client, json, ssl, sys, urllib.parse
-base, ca, requests, answers = sys.argv[1:5]
-url = urllib.parse.urlparse(base)
-ctx = ssl.create_default_context(cafile=ca)
-with open(requests) as rq, open(answers, "w") as rs:
-    for line in rq:
-        m = json.loads(line)
-        conn = http.client.HTTPSConnection(url.hostname, url.port, context=ctx, timeout=120)
-        body = m.get("body")
-        conn.request(m["method"], "/__emulator" + m["path"],
-                     body=body.encode() if body else None,
-                     headers={"Content-Type": "application/json"})
-        r = conn.getresponse()
-        rs.write(json.dumps({"status": r.status, "body": r.read().decode()}) + "\n")
-        rs.flush()
-        conn.close()
-]]
-
-local channel -- { dir, send (file), recv (file) }
-
-local function open_channel()
-  local dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir -m 700 " .. helper.quote(dir) .. " && mkfifo "
-    .. helper.quote(dir .. "/rq") .. " " .. helper.quote(dir .. "/rs")))
-  local argv = { "python3", "-c", CONTROL, emu.url, emu.ca, dir .. "/rq", dir .. "/rs" }
-  for i, a in ipairs(argv) do argv[i] = helper.quote(a) end
-  assert(os.execute(table.concat(argv, " ") .. " </dev/null >/dev/null 2>&1 &"))
-  -- opening a FIFO waits for the other end: python opens rq, then rs
-  local send = assert(io.open(dir .. "/rq", "w"))
-  local recv = assert(io.open(dir .. "/rs", "r"))
-  channel = { dir = dir, send = send, recv = recv }
-end
-
-local function close_channel()
-  if not channel then return end
-  channel.send:close() -- python sees the end of its input and exits
-  channel.recv:close()
-  helper.run({ "rm", "-rf", channel.dir })
-  channel = nil
-end
-
---- A control call that must succeed; returns the decoded answer.
-local function control(method, path, body)
-  channel.send:write(cjson.encode({ method = method, path = path,
-    body = body and cjson.encode(body) or nil }), "\n")
-  channel.send:flush()
-  local line = assert(channel.recv:read("l"), "the control co-process died")
-  local answer = cjson.decode(line)
-  local res, status = cjson.decode(answer.body), answer.status
-  assert(status and status < 300, "control " .. method .. " " .. path .. ": "
-    .. tostring(status) .. " " .. cjson.encode(res))
-  return res
-end
+--- A control call that must succeed (through helper's co-process, one
+-- python3 for the whole file); returns the decoded answer.
+local function control(method, path, body) return emu.control(method, path, body) end
 
 --- The request log, optionally only the paths starting with `prefix`.
-local function sent(prefix)
-  local path = "/log"
-  if prefix then path = path .. "?path=" .. core.url_escape(prefix) end
-  return control("GET", path).requests
-end
+local function sent(prefix) return emu.sent(prefix) end
 
 local function clear_log() control("DELETE", "/log") end
 
@@ -117,15 +57,7 @@ local function stored(sobject)
   return out, n
 end
 
---- The decoded query parameters of a log entry.
-local function params(entry)
-  local out = {}
-  for pair in (entry.query or ""):gmatch("[^&]+") do
-    local k, v = pair:match("^([^=]*)=?(.*)$")
-    out[core.url_unescape(k, true)] = core.url_unescape(v, true)
-  end
-  return out
-end
+local params = helper.query_params
 
 local function count_grants(grant_type)
   local n = 0
@@ -197,16 +129,7 @@ local function failed(expected, res, err)
   return err
 end
 
---- fn(...) raises an error whose message contains `text` (plain).
-local function raises(text, fn, ...)
-  local ok, msg = pcall(fn, ...)
-  assert.is_false(ok, "expected an error containing: " .. tostring(text))
-  if text then
-    assert.truthy(tostring(msg):find(text, 1, true),
-      "expected an error containing '" .. text .. "', got: " .. tostring(msg))
-  end
-  return msg
-end
+local raises = helper.raises
 
 local function names_of(records, field)
   local out = {}
@@ -234,12 +157,10 @@ end
 describe("salesforce client", function()
   setup(function()
     emu = helper.emulator({ https = true })
-    open_channel()
   end)
 
   teardown(function()
     pcall(salesforce.wait) -- no task may outlive the file
-    close_channel()
     emu.stop()
   end)
 

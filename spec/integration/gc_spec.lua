@@ -36,13 +36,7 @@ local function rss_kb()
   return tonumber(line:match("^%d+%s+(%d+)")) * PAGE_KB
 end
 
---- fn(...) raises an error whose message contains `text`.
-local function raises(text, fn, ...)
-  local ok, msg = pcall(fn, ...)
-  assert.is_false(ok, "expected an error containing: " .. text)
-  assert.truthy(tostring(msg):find(text, 1, true),
-    "expected an error containing '" .. text .. "', got: " .. tostring(msg))
-end
+local raises = helper.raises
 
 describe("the salesforce module under GC stress", function()
   local emu, ids, dir

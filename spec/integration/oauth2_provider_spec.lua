@@ -153,6 +153,35 @@ describe("a generic OAuth 2.0 provider", function()
     assert.are.equal(60, client.REFRESH_SKEW)
   end)
 
+  it("renews before expires_in by the single-flight renewal, which records a refusal",
+    function()
+      local t = web_tokens()
+      local near = { obtained_at = os.time() - 7200 + 30 }
+      -- two clients (as two processes would) over the same stored set
+      local a = client_over(t, near)
+      local b = client_over(t, near)
+      emu.call("DELETE", "/log")
+      assert.truthy(a:call("GET", API .. "/limits"))
+      assert.truthy(b:call("GET", API .. "/limits"))
+      local sent = emu.call("GET", "/log").requests
+      assert.are.equal(3, #sent) -- one refresh, then both calls
+      assert.are.equal("/services/oauth2/token", sent[1].path)
+      assert.are.equal(sent[2].headers.authorization, sent[3].headers.authorization)
+      -- a refused refresh token is recorded under the lock: sent once only
+      assert.is_true(core.oauth_revoke(http, app, t.refresh_token))
+      local c = client_over(t, near)
+      local d = client_over(t, near)
+      emu.call("DELETE", "/log")
+      local res, err = c:call("GET", API .. "/limits")
+      assert.is_nil(res)
+      assert.are.equal("invalid_grant", err.remote_code)
+      assert.matches("refused the refresh token of profile 'idp'", err.message)
+      local res2, err2 = d:call("GET", API .. "/limits")
+      assert.is_nil(res2)
+      assert.are.equal(err.message, err2.message)
+      assert.are.equal(1, #emu.call("GET", "/log").requests)
+    end)
+
   it("a salesforce client refuses tokens that name no instance", function()
     local res, err = client.new(http, web_tokens(), { version = "62.0" })
     assert.is_nil(res)

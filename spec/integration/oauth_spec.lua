@@ -680,17 +680,27 @@ describe("OAuth sessions", function()
     store:close()
   end)
 
-  it("reports a refresh that fails and keeps the stored set", function()
+  it("reports a refresh that fails, keeps the stored set and never resends it", function()
     local t = web_tokens(ctx)
     local store = assert(core.store_open(dir))
     local s = assert(core.session_new(ctx.http, store, ctx.app, POLICY, "default", USER))
     assert.is_true(s:save(t))
     assert.is_true(core.oauth_revoke(ctx.http, ctx.app, t.refresh_token))
-    assert_error({ kind = "oauth", remote_code = "invalid_grant", status = 400,
-      text = "oauth error (HTTP 400): invalid_grant: expired access/refresh token" },
-      s:request("GET", API .. "/limits"))
+    clear_log(ctx)
+    local refused = { kind = "oauth", remote_code = "invalid_grant", status = 400,
+      text = "oauth error (HTTP 400): the token endpoint refused the refresh token of "
+        .. "profile 'default' (invalid_grant: expired access/refresh token), so it is not "
+        .. "sent again: authorize again" }
+    assert_error(refused, s:request("GET", API .. "/limits"))
     assert.are.equal(t.refresh_token, stored(store).refresh_token)
     assert.are.equal(t.access_token, stored(store).access_token)
+    -- recorded: the same error again, and no second refresh is sent
+    assert_error(refused, s:refresh(t.access_token))
+    assert.are.equal(1, #token_log(ctx))
+    -- a new authorization clears the record
+    local t2 = web_tokens(ctx)
+    assert.is_true(s:save(t2))
+    assert.is_nil(stored(store).renewal_failure)
     -- the lock was released
     assert.is_true(store:lock("default", USER, 0))
     assert.is_true(store:unlock("default", USER))
@@ -706,16 +716,7 @@ describe("OAuth sessions", function()
     assert.is_true(s:save(t))
     ctx.emu.call("POST", "/sessions/expire")
     clear_log(ctx)
-    -- The start line: every child opens `gate` for reading, says so with
-    -- one byte on `ready`, then reads `gate` to EOF. We open both FIFOs
-    -- read-write (which never blocks on Linux) only after spawning the
-    -- children, so that no child inherits a writer of `gate`. Once N bytes
-    -- have arrived we close our end: every child sees EOF at the same
-    -- moment. No polling, no sleeping. A child that dies early still sends
-    -- its byte (from the shell), so a crash cannot hang the test.
-    local gate, ready = dir .. "/gate", dir .. "/ready"
-    assert(os.execute("mkfifo " .. quote(gate) .. " " .. quote(ready)))
-    local child = helper.tempfile(string.format([[
+    local child = helper.tempfile(helper.GATE_WAIT .. string.format([[
       local dir, url, ca, gate, ready = ...
       local ok, session = pcall(function()
         require "salesforce"
@@ -729,12 +730,7 @@ describe("OAuth sessions", function()
         assert(s:load())
         return s
       end)
-      local g = assert(io.open(gate, "r"))
-      local r = assert(io.open(ready, "w"))
-      r:write("x")
-      r:close()
-      g:read("a")
-      g:close()
+      gate_wait(gate, ready)
       if not ok then
         print("setup failed: " .. tostring(session))
         os.exit(1)
@@ -743,26 +739,13 @@ describe("OAuth sessions", function()
       print(status)
       if status ~= 200 then print(body) end
     ]], CLIENT_ID, SECRET, USER, API .. "/limits"))
-    local jobs = {}
-    for i = 1, N do
-      jobs[#jobs + 1] = string.format("( %s run %s %s %s %s %s %s >%s 2>&1; printf y >%s ) &",
-        quote(helper.bin), quote(child), quote(dir), quote(ctx.emu.url), quote(ctx.emu.ca),
-        quote(gate), quote(ready), quote(dir .. "/out." .. i), quote(ready))
-    end
-    local sh = assert(io.popen("sh -c " .. quote(table.concat(jobs, "\n") .. "\nwait")))
-    local gate_w = assert(io.open(gate, "r+"))
-    local ready_r = assert(io.open(ready, "r+"))
-    local arrived = pcall(function()
-      for _ = 1, N do assert(ready_r:read(1)) end
+    local outs, arrived = helper.run_together(N, dir, function()
+      return { helper.bin, "run", child, dir, ctx.emu.url, ctx.emu.ca }
     end)
-    gate_w:close()
-    sh:read("a")
-    sh:close()
-    ready_r:close()
     os.remove(child)
     assert.is_true(arrived)
     for i = 1, N do
-      assert.are.equal("200\n", slurp(dir .. "/out." .. i), "process " .. i)
+      assert.are.equal("200\n", outs[i], "process " .. i)
     end
     -- exactly one refresh reached the emulator; every process met the 401
     local sent = token_log(ctx)

@@ -179,9 +179,12 @@ sf_code sf_oauth_verify_signature(const char *client_secret, const char *id,
  * secret is known, except for JWT bearer, where Salesforce omits it;
  * instance_url and id, when present, against `policy` (NULL: defaults).
  * Tokens refused by these checks after the server issued them are revoked
- * (best effort, when the app has a revoke_url) before the error returns.
- * OAuth refusals are SF_E_OAUTH with err->remote_code the OAuth `error`
- * and the message its description. Secrets never appear in err or logs.
+ * (except by the refresh grant, below) before the error returns, by
+ * sf_oauth_revoke_refused (with the client authentication of the token
+ * endpoint; without a revoke_url the message says they were not revoked).
+ * OAuth refusals are
+ * SF_E_OAUTH with err->remote_code the OAuth `error` and the message its
+ * description. Secrets never appear in err or logs.
  */
 
 sf_code sf_oauth_exchange_code(sf_http *http, const sf_oauth_app *app,
@@ -190,7 +193,12 @@ sf_code sf_oauth_exchange_code(sf_http *http, const sf_oauth_app *app,
                                sf_error *err);
 
 /* With rotation the response carries a new refresh token; without, the
- * old one is kept in out->refresh_token. */
+ * old one is kept in out->refresh_token. When the issued tokens fail a
+ * check (SF_E_PROTOCOL for a missing field, SF_E_SIGNATURE,
+ * SF_E_UNTRUSTED_HOST), *out holds them anyway, not
+ * for use: the caller keeps a rotated refresh token (the old one is
+ * spent) and revokes the access token; out->refresh_token is NULL when
+ * the response carried none. The caller clears *out in every case. */
 sf_code sf_oauth_refresh(sf_http *http, const sf_oauth_app *app,
                          const sf_oauth_policy *policy,
                          const char *refresh_token, sf_tokens *out,
@@ -250,6 +258,18 @@ sf_code sf_oauth_revoke(sf_http *http, const sf_oauth_app *app,
                         const char *token, sf_error *err);
 
 /*
+ * Revokes tokens the client refused after the server issued them (best
+ * effort, errors ignored): the access token, then the refresh token (a
+ * server other than Salesforce need not take the access tokens with the
+ * refresh token), each when set, as sf_oauth_revoke does. Without a
+ * revoke_url nothing is sent and "; not revoked: no revocation URL" is
+ * added to err's message (err may be NULL). Used by the grants, and by a
+ * caller of sf_oauth_refresh that keeps none of the tokens handed back.
+ */
+void sf_oauth_revoke_refused(sf_http *http, const sf_oauth_app *app,
+                             const sf_tokens *t, sf_error *err);
+
+/*
  * The `error` of the Bearer challenge in a WWW-Authenticate header value
  * (RFC 6750 section 3), e.g. "invalid_token" from `Bearer realm="x",
  * error="invalid_token"`: copied (truncated) into out[size] and 1
@@ -296,14 +316,36 @@ sf_code sf_session_save(sf_session *s, const sf_tokens *t, sf_error *err);
 const sf_tokens *sf_session_tokens(const sf_session *s);
 
 /*
- * The single-flight refresh, after `stale_token` met 401
- * INVALID_SESSION_ID. Takes the store lock of (profile, user) (waiting at
- * most lock_timeout_ms), re-reads the stored set: when another process
- * already replaced `stale_token`, adopts that set and sends nothing;
- * otherwise runs the refresh grant, stores the result durably (the new
- * refresh token, with rotation) and only then releases the lock. Counts
- * network refreshes in *refreshed (may be NULL).
+ * Runs a grant again for a token set without a refresh token (client
+ * credentials, JWT bearer): fills *out (cleared, owned by the caller) or
+ * returns an error code with err filled. Called under the store lock.
  */
+typedef sf_code (*sf_session_grant_fn)(void *ud, sf_tokens *out, sf_error *err);
+
+/*
+ * The single-flight renewal, after `stale_token` met 401
+ * INVALID_SESSION_ID or an RFC 6750 invalid_token challenge, or came
+ * within SF_TOKEN_REFRESH_SKEW of its expires_in. Takes the store lock of
+ * (profile, user) (waiting at most lock_timeout_ms) and re-reads the stored
+ * set: when another process already replaced `stale_token`, adopts that set and
+ * sends nothing. When a refresh of that set was refused (invalid_grant) or its
+ * answer was lost after it was sent (SF_E_OUTCOME_UNKNOWN; unless the app is
+ * known not to rotate refresh tokens), returns the recorded error and sends
+ * nothing: that refresh token is never sent twice. Otherwise renews (the
+ * refresh grant when the set holds a refresh token, else `regrant(ud)`
+ * when not NULL, else SF_E_OAUTH), stores the result durably and only then
+ * releases the lock (a renewal that names no instance, as a generic
+ * server's, keeps the stored instance_url; the Salesforce kind requires
+ * one). A refusal or lost answer of the refresh grant is
+ * recorded in the store first, and err is the recorded error (naming the
+ * profile, the cause, and that it must be authorized again). Sets
+ * *renewed (may be NULL) to 1 when this call renewed over the network.
+ */
+sf_code sf_session_renew(sf_session *s, const char *stale_token,
+                         long lock_timeout_ms, sf_session_grant_fn regrant,
+                         void *ud, int *renewed, sf_error *err);
+
+/* sf_session_renew without a regrant (the refresh grant only). */
 sf_code sf_session_refresh(sf_session *s, const char *stale_token,
                            long lock_timeout_ms, int *refreshed, sf_error *err);
 
@@ -311,8 +353,11 @@ sf_code sf_session_refresh(sf_session *s, const char *stale_token,
  * An authorised request to the session's instance: `path` is appended to
  * instance_url ("/services/data/v62.0/..."), or used as is when it is an
  * absolute URL on the instance. On 401 INVALID_SESSION_ID (other than the
- * "not valid for use with the REST API" scope refusal) the session is
- * refreshed once (single-flight) and the request replayed once.
+ * "not valid for use with the REST API" scope refusal) or a 401 whose
+ * Bearer challenge says invalid_token (RFC 6750) the session is refreshed
+ * once (sf_session_refresh, single-flight) and the request replayed once;
+ * a token within SF_TOKEN_REFRESH_SKEW of its expires_in is refreshed the
+ * same way before the request goes out.
  * `content_type` and `body` may be NULL. On return *req is the completed
  * request (the caller reads status, body, headers, then frees it), also
  * when the result is not SF_OK (then it may be NULL).

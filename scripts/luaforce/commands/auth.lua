@@ -60,7 +60,9 @@ callback URL and scope, and:
                    form), client_secret_basic (HTTP Basic, RFC 6749 2.3.1)
                    or none (a public client: PKCE only, no secret)
   --revocation-url where 'revoke' revokes tokens (RFC 7009, with the same
-                   client authentication); without it nothing is revoked
+                   client authentication); default for the salesforce
+                   kind: /services/oauth2/revoke on the token URL's host;
+                   an oauth2 profile without it revokes nothing
   --issuer         the server's issuer: a redirect whose 'iss' (RFC 9207)
                    names another server is refused (default: the token
                    URL's origin; for the salesforce kind also any host an
@@ -149,7 +151,11 @@ local DEFAULTS = {
   client_auth = function(p)
     return p.client_secret and "client_secret_post (default)" or "none (no secret)"
   end,
-  revocation_url = function() return "(none: tokens cannot be revoked at the server)" end,
+  revocation_url = function(p)
+    local url = auth.default_revocation_url(p)
+    return url and url .. " (Salesforce's, on the token URL's host)"
+      or "(none: tokens cannot be revoked at the server)"
+  end,
   issuer = function(p)
     local scheme, host, port = auth.parse_url(p.token_url)
     return scheme .. "://" .. host .. (port and (":" .. port) or "") .. " (the token URL's origin)"
@@ -385,6 +391,9 @@ function sub.status(ws, rest)
     out:write(string.format("%-12s %-24s %-24s %-20s %-28s %s\n", a.profile,
       a.user == auth.WORKSPACE_USER and "(workspace)" or a.user, tostring(a.org_name or "-"),
       tostring(a.edition or "-"), tostring(a.username or "-"), age(a.token_age)))
+    if a.renewal_failure then
+      out:write("  cannot be renewed: ", a.renewal_failure, "\n")
+    end
   end
   return 0
 end

@@ -134,8 +134,10 @@ class Discovery(EmulatorTestCase):
 
 class Auth(EmulatorTestCase):
     def test_missing_and_bad_tokens(self):
+        # no header at all is not a stale session: INVALID_AUTH_HEADER,
+        # which a client must not answer with a refresh
         self.assertError(self.emu.get("/sobjects", None), 401,
-                         "INVALID_SESSION_ID", "Session expired or invalid")
+                         "INVALID_AUTH_HEADER", "INVALID_HEADER_TYPE")
         self.assertError(self.emu.get("/sobjects", "00Dxx!bogus"), 401,
                          "INVALID_SESSION_ID", "Session expired or invalid")
         r = self.emu.request("GET", "/services/data/%s/sobjects" % V,
