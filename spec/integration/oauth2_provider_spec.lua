@@ -149,7 +149,8 @@ describe("a generic OAuth 2.0 provider", function()
     -- the renewed set is stored, with its new expires_in
     local stored = assert(core.session_new(http, store, app, POLICY, "idp", "u1")):load()
     assert.are.equal(7200, stored.expires_in)
-    assert.is_true(stored.obtained_at >= os.time() - 5)
+    -- fresh, not the old set (with room for a loaded machine)
+    assert.is_true(stored.obtained_at >= os.time() - 60)
     assert.are.equal(60, client.REFRESH_SKEW)
   end)
 
