@@ -411,11 +411,34 @@ describe("amending, switching tasks and languages", function()
     assert.are.same({ { "How many?" }, { "Cancelled." } }, r)
     _, r = talk(bot, { "go" }, { state = dialog.new{ user = { id = "u", lang = "de" } } })
     assert.are.same({ { "Wie viele?" } }, r) -- the user context's language
-    assert.are.same({}, bot.warnings)
+    for _, w in ipairs(bot.warnings) do -- only the standard responses left in English
+      assert.matches("bot.lua: no 'de' standard response '[%w_]+' %(the default", w)
+      assert.not_matches("task_cancelled", w)
+    end
   end)
 end)
 
 describe("more of the model", function()
+  it("gives datetimes the session's zone: its own, the user context's or the host's", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "meet" }, nodes = {
+        { name = "at", type = "entity", entity_type = "datetime", prompt = "When?",
+          next = "ok" },
+        { name = "ok", type = "message", text = "At {{context.entities.at}}." } } } ]] }
+    local function at(state, env_offset)
+      local env = { bot = bot, utc_offset = env_offset }
+      local _, msgs
+      state = dialog.turn(state, { text = "meet" }, env)
+      _, msgs = dialog.turn(state, { text = "2026-08-31 14:30" }, env)
+      return msgs[1].text
+    end
+    assert.are.equal("At 2026-08-31T14:30:00+01:00.", at(dialog.new{ utc_offset = 60 }, 0))
+    assert.are.equal("At 2026-08-31T14:30:00-03:30.",
+      at(dialog.new{ user = { id = "u", utc_offset = -210 } }, 0))
+    assert.are.equal("At 2026-08-31T14:30:00+09:00.", at(dialog.new(), 540))
+    assert.are.equal("At 2026-08-31T14:30:00Z.", at(dialog.new(), 0))
+  end)
+
   it("takes entity rules a script sets at context.entityRules", function()
     local bot = bot_of{ ["t.lua"] = [[
       return dialog.task{ name = "t", utterances = { "go" }, nodes = {

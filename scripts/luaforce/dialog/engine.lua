@@ -33,7 +33,9 @@ _M.copy = copy
 function _M.new(opts)
   opts = opts or {}
   local lang = opts.lang or (type(opts.user) == "table" and opts.user.lang) or "en"
+  local user_zone = type(opts.user) == "table" and opts.user.utc_offset or nil
   return { v = 1, lang = lang, seed = opts.seed or 1, retries = 0,
+    utc_offset = opts.utc_offset or (math.type(user_zone) == "integer" and user_zone or nil),
     context = { entities = {}, history = {} }, stack = {}, unused = {}, filled = {},
     user = copy(opts.user) or {} }
 end
@@ -268,7 +270,7 @@ local function volunteered(S, env, node)
 end
 
 local function entity_env(S, env, node)
-  local e = { now = env.now, utc_offset = env.utc_offset }
+  local e = { now = env.now, utc_offset = S.utc_offset or env.utc_offset }
   e.call = function(fn, text)
     return run_code(S, env, node, fn, nil, text, S.context)
   end

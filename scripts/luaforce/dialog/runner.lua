@@ -40,8 +40,9 @@ local function picklist_values(sf, sobject, field)
     { error_code = "INVALID_FIELD", errors = { { errorCode = "INVALID_FIELD", message = msg } } })
 end
 
--- A plain HTTP call to a host on the bot's allow_hosts (https; loopback
--- only when env.allow_loopback), on env.http (a runtime, or a function
+-- A plain HTTP call to a host on the bot's allow_hosts (https; a loopback
+-- host only when listed there too, and over http only when
+-- env.allow_loopback or LUAFORCE_ALLOW_LOOPBACK=1), on env.http (a runtime, or a function
 -- making one). Returns the decoded body (or text) and the status; or nil
 -- and an error, whose body is the answer's when there was one.
 local function http_call(env, req)
@@ -55,7 +56,7 @@ local function http_call(env, req)
   local loopback = env.allow_loopback
   if loopback == nil then loopback = os.getenv("LUAFORCE_ALLOW_LOOPBACK") == "1" end
   local ok, herr = core.oauth_check_url({ allowed_domains = hosts,
-    allow_loopback = loopback == true }, req.url, "url")
+    allow_loopback = loopback == true, loopback_listed = true }, req.url, "url")
   if not ok then
     return nil, require("salesforce.errors").new("untrusted_host", "not on the bot's "
       .. "allow_hosts: " .. tostring(herr.message or herr), { error_code = "HOST_NOT_ALLOWED" })
