@@ -134,6 +134,22 @@ describe("luaforce dialog", function()
     assert.are.equal("bot: late: 0\n", out)
   end)
 
+  it("gives a query service its timeout too", function()
+    emu.call("POST", "/latency", { ms = 3000, regex = "/query" })
+    local t0 = os.time()
+    local out, err, status = run_task([[
+      return dialog.task{ name = "slow", nodes = {
+        { name = "svc", type = "service", query = "SELECT Id FROM Lead", timeout = 1.5,
+          on_failure = "late", next = "fine" },
+        { name = "fine", type = "message", text = "fine" },
+        { name = "late", type = "message", text = "late: {{context.svc.response.statusCode}} "
+          .. "{{context.svc.response.body.1.errorCode}}" } } } ]], {})
+    emu.call("DELETE", "/latency")
+    assert.are.equal(0, status, err)
+    assert.are.equal("bot: late: 0 timeout\n", out)
+    assert.is_true(os.time() - t0 < 3 * #sent("/services/data/v62.0/query"))
+  end)
+
   it("runs a query service with the user's text only in binds, and a Lua service", function()
     local out, err, status = run_task([[
       return dialog.task{ name = "find", nodes = {

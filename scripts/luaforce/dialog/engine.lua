@@ -399,7 +399,7 @@ end
 
 enter.service = function(S, env, out, node)
   if node.pre then run_code(S, env, node, node.pre, nil, S.context) end
-  local req = { timeout_ms = (node.timeout or 20) * 1000 }
+  local req = { timeout_ms = math.floor((node.timeout or 20) * 1000) }
   if node.url then
     req.kind = "http"
     req.method = (node.method or "GET"):upper()

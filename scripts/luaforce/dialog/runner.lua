@@ -23,8 +23,8 @@ end
 
 -- The active values of a picklist field, from the sObject's describe
 -- (cached by the client): { {value, display} }; or nil and an error.
-local function picklist_values(sf, sobject, field)
-  local d, err = sf:describe(sobject)
+local function picklist_values(sf, sobject, field, timeout_ms)
+  local d, err = sf:describe(sobject, { timeout_ms = timeout_ms })
   if not d then return nil, err end
   for _, f in ipairs(d.fields or {}) do
     if f.name == field then
@@ -114,10 +114,10 @@ local function call(effect, sf, env, state)
     body, status = sf:request{ method = req.method, path = req.path, body = req.body,
       headers = req.headers, timeout_ms = req.timeout_ms }
   elseif req.kind == "query" then
-    body, status = sf:query(req.soql, req.binds)
+    body, status = sf:query(req.soql, req.binds, { timeout_ms = req.timeout_ms })
     if body then status = 200 end
   elseif req.kind == "describe" then
-    body, status = picklist_values(sf, req.sobject, req.field)
+    body, status = picklist_values(sf, req.sobject, req.field, req.timeout_ms)
   else
     local task = env.bot.tasks[effect.task]
     local node = task.by_name[effect.node]
