@@ -67,6 +67,21 @@ describe("entity nodes", function()
     assert.are.equal(25, state.context.entities.n)
   end)
 
+  it("asks again after a blank answer, without an error or a retry counted", function()
+    local bot = bot_of{ ["count.lua"] = ASK_NUMBER }
+    local state, r = talk(bot, { "count things", "", "   ", "lots", "\t", "many", "7" })
+    assert.are.same({ { "How many?" }, { "How many?" }, { "How many?" },
+      { "A number, please." }, { "How many?" }, { "Digits, please." }, { "You said 7." } }, r)
+    assert.are.equal(7, state.context.entities.n)
+    bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "ok", type = "confirmation", prompt = "Sure?", yes = "y", no = "n" },
+        { name = "y", type = "message", text = "Yes." },
+        { name = "n", type = "message", text = "No." } } } ]] }
+    _, r = talk(bot, { "go", "", "yes" })
+    assert.are.same({ { "Sure?" }, { "Sure?" }, { "Yes." } }, r)
+  end)
+
   it("ends the task past the allowed retries, or goes to the configured node", function()
     local bot = bot_of{ ["count.lua"] = ASK_NUMBER }
     local state, r = talk(bot, { "count things", "a", "b", "c" })

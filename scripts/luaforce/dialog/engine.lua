@@ -508,7 +508,16 @@ end
 
 local answer = {}
 
+-- A blank answer (Enter alone) is no attempt: the prompt again, no retry
+-- counted (an optional entity takes it as "skip").
+local function blank(S, out, node, text)
+  if text:match("%S") or node.mode == "optional" then return false end
+  say(out, S, node.prompt)
+  return true
+end
+
 answer.entity = function(S, env, out, node, text)
+  if blank(S, out, node, text) then return end
   local spec = with_values(S, env, node)
   local eenv = entity_env(S, env, node)
   local v, why = entities.parse(spec, text, eenv)
@@ -536,6 +545,7 @@ answer.entity = function(S, env, out, node, text)
 end
 
 answer.confirmation = function(S, env, out, node, text)
+  if blank(S, out, node, text) then return end
   local yn = entities.yes_no(text, node.synonyms)
   if not yn then
     record(S, node, "error")
