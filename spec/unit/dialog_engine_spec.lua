@@ -412,6 +412,31 @@ describe("amending, switching tasks and languages", function()
     assert.are.equal("ok", state.node)
   end)
 
+  it("asks before a free-text entity takes another task's utterance; no keeps it", function()
+    local bot = bot_of{ ["lead.lua"] = LEAD, ["other.lua"] = [[
+      return dialog.task{ name = "weather", display_name = "check the weather",
+        utterances = { "what is the weather" }, nodes = {
+        { name = "w", type = "message", text = "Sunny." } } } ]] }
+    local _, r = talk(bot, { "create a lead", "Smith", "what is the weather today", "yes",
+      "Acme", "7" })
+    assert.are.same({ "Do you want to stop this and check the weather instead?" }, r[3])
+    assert.are.same({ "Sunny.", "Let's get back to create a lead.", "Company?" }, r[4])
+    assert.are.same({ "Smith at Acme (7)?" }, r[6])
+    local state
+    state, r = talk(bot, { "create a lead", "Smith", "What Is The Weather Ltd", "no", "7" })
+    assert.are.same({ "Do you want to stop this and check the weather instead?" }, r[3])
+    assert.are.same({ "How many employees?" }, r[4])
+    assert.are.equal("What Is The Weather Ltd", state.context.entities.company)
+    assert.are.same({ "What Is The Weather Ltd at What Is The Weather Ltd (7)?" },
+      select(2, talk(bot, { "create a lead", "What Is The Weather Ltd", "no",
+        "What Is The Weather Ltd", "no", "7" }))[6])
+    -- neither "yes" nor "no": the prompt again, nothing taken
+    state, r = talk(bot, { "create a lead", "Smith", "what is the weather", "hmm" })
+    assert.are.same({ "Company?" }, r[4])
+    assert.is_nil(state.context.entities.company)
+    assert.is_nil(state.switch_text)
+  end)
+
   it("speaks the session's language, English by default", function()
     local bot = bot_of{ ["bot.lua"] = [[
       return dialog.bot{ languages = { "en", "de" },

@@ -225,7 +225,7 @@ end
 local function idle(S)
   S.task, S.node, S.await, S.retries, S.stack, S.unused = nil, nil, nil, 0, {}, {}
   S.filled = {}
-  S.held, S.switch_to = nil, nil
+  S.held, S.switch_to, S.switch_text = nil, nil, nil
 end
 
 -- Ends the running task: back to the task that called it, or idle.
@@ -516,8 +516,17 @@ local function blank(S, out, node, text)
   return true
 end
 
-answer.entity = function(S, env, out, node, text)
+-- Entity types that take any text: an answer that asks for another task
+-- by one of its utterances is not taken without asking.
+local FREE_TEXT = { string = true, description = true }
+
+answer.entity = function(S, env, out, node, text, as_is)
   if blank(S, out, node, text) then return end
+  if not as_is and FREE_TEXT[node.entity_type or "string"] and offer_switch(S, env, out, text)
+  then
+    S.switch_text = text -- the value after all when the user says no
+    return
+  end
   local spec = with_values(S, env, node)
   local eenv = entity_env(S, env, node)
   local v, why = entities.parse(spec, text, eenv)
@@ -730,8 +739,8 @@ local function step(S, input, env, out)
   end
   if S.task and S.await == "switch" then
     local yn = entities.yes_no(text)
-    local other = S.switch_to
-    S.switch_to, S.await = nil, "input"
+    local other, pending = S.switch_to, S.switch_text
+    S.switch_to, S.switch_text, S.await = nil, nil, "input"
     if yn == "yes" then
       if bot.hold_tasks ~= false then
         S.held = { task = S.task, node = S.node, context = S.context, stack = S.stack,
@@ -744,6 +753,7 @@ local function step(S, input, env, out)
       return run(S, env, out, S.node)
     end
     local node = bot.tasks[S.task].by_name[S.node]
+    if pending and yn == "no" then return answer.entity(S, env, out, node, pending, true) end
     return say(out, S, node.prompt)
   end
   local name, candidates = routing.route(bot, text)
