@@ -134,6 +134,16 @@ describe("luaforce dialog", function()
     assert.are.equal("bot: late: 0\n", out)
   end)
 
+  it("gives the failure path an error list when the answer had none (an empty 503)", function()
+    emu.call("POST", "/faults", { kind = "status", status = 503, count = 10, method = "POST" })
+    local out, err, status = answers{ "new lead", "Doe", "Initech", "skip", "yes" }
+    emu.call("DELETE", "/faults")
+    assert.are.equal(0, status, err)
+    assert.are.equal("", err)
+    assert.matches("user: yes\nbot: Salesforce said no %(HTTP 503%): [^\n]+\n$", out)
+    assert.are.equal(1, #sent("/services/data/v62.0/sobjects/Lead"))
+  end)
+
   it("gives a query service its timeout too", function()
     emu.call("POST", "/latency", { ms = 3000, regex = "/query" })
     local t0 = os.time()

@@ -10,10 +10,11 @@ local ipairs, os, require, table, tostring, type = ipairs, os, require, table, t
 
 local _M = {}
 
--- The response of a failed call: Salesforce's status and error list.
+-- The response of a failed call: Salesforce's status and error list (one
+-- made from the error when the answer had none, e.g. an empty 503).
 local function failure(err)
   local body = type(err) == "table" and err.errors or nil
-  if body == nil then
+  if type(body) ~= "table" or body[1] == nil then
     body = { { errorCode = type(err) == "table" and (err.error_code or err.kind) or "ERROR",
       message = tostring(type(err) == "table" and err.message or err) } }
   end
