@@ -497,8 +497,8 @@ end
 -- its utterances: offers to switch (the current task is held). True when
 -- it did.
 local function offer_switch(S, env, out, text)
-  local other, _, how = routing.route(env.bot, text)
-  if other and other ~= S.task and how == "phrase" then
+  local other = routing.phrase(env.bot, text)
+  if other and other ~= S.task then
     S.switch_to, S.await = other, "switch"
     respond(out, S, env, "switch_task", { task = env.bot.tasks[other].display_name })
     return true
