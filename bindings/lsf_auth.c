@@ -194,6 +194,9 @@ static const sf_oauth_policy *read_policy(lua_State *L, int idx,
   lua_getfield(L, idx, "allow_loopback");
   pb->policy.allow_loopback = lua_toboolean(L, -1);
   lua_pop(L, 1);
+  lua_getfield(L, idx, "loopback_listed");
+  pb->policy.loopback_listed = lua_toboolean(L, -1);
+  lua_pop(L, 1);
   lua_getfield(L, idx, "allowed_domains");
   if (lua_istable(L, -1)) {
     n = luaL_len(L, -1);

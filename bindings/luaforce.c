@@ -21,6 +21,8 @@
 #include <mimalloc.h>
 #endif
 
+#include "luaforce_lineedit.h"
+
 #define PROGNAME "luaforce"
 
 static lua_State *global_L; /* for the SIGINT handler only */
@@ -188,6 +190,11 @@ static void set_host_info(lua_State *L, const char *scripts) {
 #endif
   lua_setfield(L, -2, "malloc");
   lua_setfield(L, -2, "luaforce.host");
+  lua_pop(L, 1);
+  /* line editing on the terminal (libedit), loaded when required */
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  lua_pushcfunction(L, luaforce_open_lineedit);
+  lua_setfield(L, -2, "luaforce.lineedit");
   lua_pop(L, 1);
 }
 

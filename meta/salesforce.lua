@@ -330,9 +330,10 @@ function Client:delete(sobject, id) end
 ---of the client. Raises for a bad name.
 ---nil, err on failure (not cached).
 ---@param sobject string
+---@param opts? salesforce.CallOpts raises when not a table or timeout_ms is not a positive integer
 ---@return table|nil describe
 ---@return salesforce.Error? err
-function Client:describe(sobject) end
+function Client:describe(sobject, opts) end
 
 ---describeGlobal: the org's sObjects ({ encoding, maxBatchSize, sobjects }),
 ---cached for the life of the client.
@@ -354,17 +355,23 @@ function Client:limits() end
 ---nil, err when Salesforce refuses the query or the request fails.
 ---@param query string
 ---@param binds? salesforce.Binds
+---@param opts? salesforce.CallOpts raises when not a table or timeout_ms is not a positive integer
 ---@return salesforce.QueryResult|nil page
 ---@return salesforce.Error? err
-function Client:query(query, binds) end
+function Client:query(query, binds, opts) end
 
 ---As query, including deleted and archived records (queryAll).
 ---Raises and fails as query.
 ---@param query string
 ---@param binds? salesforce.Binds
+---@param opts? salesforce.CallOpts
 ---@return salesforce.QueryResult|nil page
 ---@return salesforce.Error? err
-function Client:query_all(query, binds) end
+function Client:query_all(query, binds, opts) end
+
+---Options of one call.
+---@class salesforce.CallOpts
+---@field timeout_ms? integer each attempt's limit (the transport retries a timed-out GET)
 
 ---The next page of a query: pass the previous page's nextRecordsUrl.
 ---Raises when it is not a query locator path (or URL) on the instance, or

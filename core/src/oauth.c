@@ -267,7 +267,7 @@ sf_code sf_oauth_check_url(const sf_oauth_policy *policy, const char *url,
                        what);
     goto done;
   }
-  if (is_loopback(host)) {
+  if (is_loopback(host) && !(policy && policy->loopback_listed)) {
     if (!policy || !policy->allow_loopback)
       rc = sf__error_set(err, SF_E_UNTRUSTED_HOST,
                          "%s host %s is a loopback address, which is only "
@@ -275,7 +275,9 @@ sf_code sf_oauth_check_url(const sf_oauth_policy *policy, const char *url,
                          what, host);
     goto done;
   }
-  if (strcmp(scheme, "https") != 0) {
+  /* a listed loopback host: http only when allow_loopback */
+  if (strcmp(scheme, "https") != 0 &&
+      !(is_loopback(host) && policy->allow_loopback)) {
     rc = sf__error_set(err, SF_E_UNTRUSTED_HOST, "%s must use https, not %s",
                        what, scheme);
     goto done;

@@ -131,7 +131,7 @@ function dialog.ref(path) end
 ---@field order string[] task names
 ---@field tasks table<string, table>
 ---@field responses table<string, luaforce.dialog.Text>
----@field warnings string[] texts lacking a declared language
+---@field warnings string[] texts and standard responses lacking a declared language
 
 ---Loads a bot folder or a single task file in the sandbox and validates it.
 ---@param path string
@@ -144,7 +144,10 @@ function dialog.load(path, limits) end
 ---@alias luaforce.dialog.State table
 
 ---A new session state.
----@param opts? {lang?: string, user?: table, seed?: integer} user: {id, name, channel, lang}
+---utc_offset: the session's zone in minutes east of UTC (datetimes and
+---"today"); else the user's utc_offset, else env.utc_offset, else the host's.
+---user: {id, name, channel, lang, utc_offset}.
+---@param opts? {lang?: string, user?: table, seed?: integer, utc_offset?: integer}
 ---@return luaforce.dialog.State
 function dialog.new(opts) end
 
@@ -168,7 +171,7 @@ function dialog.new(opts) end
 ---@class luaforce.dialog.Env
 ---@field bot luaforce.dialog.Bot
 ---@field now? fun(): integer the clock (seconds), for dates
----@field utc_offset? integer minutes
+---@field utc_offset? integer the host's zone, minutes east of UTC (default: the local zone)
 ---@field limits? {instructions?: integer, memory_kb?: integer} per turn
 ---@field max_state_bytes? integer default 1,048,576
 ---@field store? table a luaforce.dialog.store (session variables)

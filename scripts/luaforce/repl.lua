@@ -1,6 +1,7 @@
 -- luaforce.repl: the interactive prompt (as lua.c's): reads a line, tries
 -- it as an expression first, keeps reading while the statement is
--- incomplete, prints results and errors, ends at end of input.
+-- incomplete, prints results and errors, ends at end of input. On a
+-- terminal, lines are edited with the host's libedit (luaforce.terminal).
 local host = require "luaforce.host"
 
 local debug, io, load, print, select, string, table, tostring, xpcall =
@@ -33,19 +34,16 @@ end
 
 function _M.run()
   io.stdout:write(require("luaforce.cli").version_string(), "\n")
+  local read = require("luaforce.terminal").reader()
   while true do
-    io.stdout:write("> ")
-    io.stdout:flush()
-    local line = io.read("L")
+    local line = read("> ")
     if not line then io.stdout:write("\n") return 0 end
-    local src = line:gsub("^%s*=", "return ")
+    local src = line:gsub("^%s*=", "return ") .. "\n"
     local fn, msg = compile(src)
     while not fn and incomplete(msg) do
-      io.stdout:write(">> ")
-      io.stdout:flush()
-      local more = io.read("L")
+      local more = read(">> ")
       if not more then return 0 end
-      src = src .. more
+      src = src .. more .. "\n"
       fn, msg = compile(src)
     end
     if fn then

@@ -570,13 +570,32 @@ function Client:delete(sobject, id)
   return true
 end
 
+-- Per-call options {timeout_ms} (argument `pos` of `fname`), merged into
+-- `base` (the call's own options) when given.
+local function call_opts(opts, pos, fname, base)
+  if opts == nil then return base end
+  if type(opts) ~= "table" then
+    argerror(pos, fname, "options table expected, got " .. type(opts), 1)
+  end
+  local t = opts.timeout_ms
+  if t ~= nil and (math.type(t) ~= "integer" or t < 1) then
+    argerror(pos, fname, "timeout_ms must be a positive integer, got "
+      .. (type(t) == "number" and tostring(t) or shown(t)), 1)
+  end
+  local out = { timeout_ms = t }
+  for k, v in pairs(base or {}) do out[k] = v end
+  return out
+end
+
 --- The describe of an sObject, cached for the life of the client.
-function Client:describe(sobject)
+-- opts: timeout_ms (of the request, when not cached).
+function Client:describe(sobject, opts)
   check_open(self)
   check_name(sobject, "sObject")
+  opts = call_opts(opts, 2, "describe")
   local cached = self.describe_cache[sobject]
   if cached then return cached end
-  local res, err = self:call("GET", self:path("/sobjects/" .. sobject .. "/describe"))
+  local res, err = self:call("GET", self:path("/sobjects/" .. sobject .. "/describe"), nil, opts)
   if not res then return nil, err end
   self.describe_cache[sobject] = res
   return res
@@ -623,18 +642,20 @@ local QUERY_OPTS = { too_long_hint = ": shorten the query (split a long IN list 
   .. "several queries)" }
 
 --- Runs SOQL with named binds (":name", quoted by type); returns the first
--- page {totalSize, done, records, nextRecordsUrl}.
-function Client:query(query, binds)
+-- page {totalSize, done, records, nextRecordsUrl}. opts: timeout_ms.
+function Client:query(query, binds, opts)
   check_open(self)
+  opts = call_opts(opts, 3, "query", QUERY_OPTS)
   return result(self:call("GET", query_path(self, "query", bound(query, binds, "query")), nil,
-    QUERY_OPTS))
+    opts))
 end
 
 --- As query, including deleted and archived records.
-function Client:query_all(query, binds)
+function Client:query_all(query, binds, opts)
   check_open(self)
+  opts = call_opts(opts, 3, "query_all", QUERY_OPTS)
   return result(self:call("GET",
-    query_path(self, "queryAll", bound(query, binds, "query_all")), nil, QUERY_OPTS))
+    query_path(self, "queryAll", bound(query, binds, "query_all")), nil, opts))
 end
 
 --- The next page of a query result (its nextRecordsUrl).

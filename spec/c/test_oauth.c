@@ -454,7 +454,7 @@ static void check_url_loopback_only_when_allowed(void) {
                                      "https://[::1]:4443/x",
                                      "http://127.0.0.1/id/" ORG18 "/" USER18,
                                      NULL};
-  sf_oauth_policy allow = {NULL, 1}, deny = {NULL, 0};
+  sf_oauth_policy allow = {NULL, 1, 0}, deny = {NULL, 0, 0};
   sf_error err;
   int i;
   for (i = 0; loop[i]; i++) {
@@ -486,7 +486,7 @@ static void check_url_loopback_only_when_allowed(void) {
 static void check_url_custom_domains(void) {
   static const char *const domains[] = {"example.org", "Corp.Example.NET",
                                         NULL};
-  sf_oauth_policy p = {domains, 0};
+  sf_oauth_policy p = {domains, 0, 0};
   CHECK_INT(check(&p, "https://example.org"), SF_OK);
   CHECK_INT(check(&p, "https://api.example.org/x"), SF_OK);
   CHECK_INT(check(&p, "https://a.b.corp.example.net"), SF_OK);
@@ -499,6 +499,26 @@ static void check_url_custom_domains(void) {
   CHECK_INT(check(&p, "http://127.0.0.1:1"), SF_E_UNTRUSTED_HOST);
 }
 
+/* A host allow-list (a bot's allow_hosts): a loopback host only when it is
+ * listed; allow_loopback then only permits http to it. */
+static void check_url_loopback_listed(void) {
+  static const char *const hosts[] = {"api.example.org", "127.0.0.1", NULL};
+  sf_oauth_policy strict = {hosts, 0, 1}, relaxed = {hosts, 1, 1};
+  sf_error err;
+  CHECK_INT(check(&strict, "https://127.0.0.1:8443/x"), SF_OK);
+  CHECK_INT(check(&strict, "http://127.0.0.1:8080/x"), SF_E_UNTRUSTED_HOST);
+  CHECK_INT(check(&relaxed, "http://127.0.0.1:8080/x"), SF_OK);
+  CHECK_INT(check(&relaxed, "https://api.example.org/x"), SF_OK);
+  CHECK_INT(check(&relaxed, "http://api.example.org/x"), SF_E_UNTRUSTED_HOST);
+  /* other loopback names are not listed: allow_loopback does not open them */
+  CHECK_INT(check(&relaxed, "http://localhost:8080/x"), SF_E_UNTRUSTED_HOST);
+  CHECK_INT(check(&relaxed, "https://[::1]:4443/x"), SF_E_UNTRUSTED_HOST);
+  sf_error_clear(&err);
+  CHECK_INT(sf_oauth_check_url(&relaxed, "http://localhost:1/", "url", &err),
+            SF_E_UNTRUSTED_HOST);
+  CHECK(contains(err.message, "localhost is not on the allowed"));
+}
+
 static void check_url_garbage(void) {
   static const char *const junk[] = {"",
                                      "not a url",
@@ -509,7 +529,7 @@ static void check_url_garbage(void) {
                                      "javascript:alert(1)",
                                      "https://exa mple.com/",
                                      NULL};
-  sf_oauth_policy allow = {NULL, 1};
+  sf_oauth_policy allow = {NULL, 1, 0};
   sf_error err;
   int i;
   for (i = 0; junk[i]; i++)
@@ -1503,7 +1523,7 @@ static void untrusted_hosts_are_refused(void) {
   sf_error err;
   char body[1024], sig[64];
   static const char *const domains[] = {"example.org", NULL};
-  sf_oauth_policy custom = {domains, 1};
+  sf_oauth_policy custom = {domains, 1, 0};
   CHECK_INT(setup(), 0);
   /* the Salesforce defaults refuse the loopback test server */
   push_tokens("00Dx!AQ.loop", NULL, SECRET);
@@ -1806,7 +1826,7 @@ static int jwt_on_a_terminal(const char *key_file, char *tty, size_t size) {
     sf_http *h = NULL;
     sf_http_config cfg;
     sf_oauth_app app = {0};
-    sf_oauth_policy policy = {NULL, 1};
+    sf_oauth_policy policy = {NULL, 1, 0};
     sf_tokens t = {0};
     sf_error err;
     int slave, rc;
@@ -2627,6 +2647,7 @@ int main(void) {
   TEST(check_url_refuses_lookalikes_and_http);
   TEST(check_url_loopback_only_when_allowed);
   TEST(check_url_custom_domains);
+  TEST(check_url_loopback_listed);
   TEST(check_url_garbage);
   TEST(tokens_json_round_trip);
   TEST(tokens_from_json_errors);

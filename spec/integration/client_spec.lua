@@ -800,6 +800,43 @@ describe("salesforce client", function()
     end)
   end)
 
+  describe("per-call timeout_ms", function()
+    it("bounds a query, a queryAll and a describe, and is checked", function()
+      local sf = connect()
+      control("POST", "/latency", { ms = 2500, regex = "/query|/queryAll|/describe" })
+      local cases = {
+        { "query", function(o) return sf:query("SELECT Id FROM Lead", nil, o) end },
+        { "queryAll", function(o) return sf:query_all("SELECT Id FROM Lead", nil, o) end },
+        { "sobjects/Contact/describe", function(o) return sf:describe("Contact", o) end },
+      }
+      for _, c in ipairs(cases) do
+        clear_log()
+        local t0 = now()
+        local res, err = c[2]{ timeout_ms = 300 }
+        assert.is_nil(res, c[1])
+        assert.are.equal("timeout", err.kind, c[1])
+        -- each attempt (the transport retries a timed-out GET) ends at 300 ms
+        local attempts = #sent(API .. "/" .. c[1])
+        assert.is_true(attempts >= 1, c[1])
+        assert.is_true(now() - t0 < attempts * 2.5, c[1])
+      end
+      control("DELETE", "/latency")
+      -- the query's own options stay (too_long_hint) and a cached describe needs no call
+      assert.truthy(sf:query("SELECT Id FROM Lead", nil, { timeout_ms = 5000 }))
+      assert.are.equal("Lead", sf:describe("Lead", { timeout_ms = 5000 }).name)
+      clear_log()
+      assert.are.equal("Lead", sf:describe("Lead", { timeout_ms = 1 }).name)
+      assert.are.equal(0, #sent())
+      raises("bad argument #3 to 'query' (options table expected, got string)", sf.query, sf,
+        "SELECT Id FROM Lead", nil, "fast")
+      raises("bad argument #3 to 'query_all' (timeout_ms must be a positive integer, got 0)",
+        sf.query_all, sf, "SELECT Id FROM Lead", nil, { timeout_ms = 0 })
+      raises("bad argument #2 to 'describe' (timeout_ms must be a positive integer",
+        sf.describe, sf, "Lead", { timeout_ms = 1.5 })
+      assert.are.equal(0, #sent())
+    end)
+  end)
+
   describe("query_all", function()
     it("sees deleted records that query does not", function()
       local sf = connect()

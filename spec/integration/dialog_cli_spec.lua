@@ -134,6 +134,32 @@ describe("luaforce dialog", function()
     assert.are.equal("bot: late: 0\n", out)
   end)
 
+  it("gives the failure path an error list when the answer had none (an empty 503)", function()
+    emu.call("POST", "/faults", { kind = "status", status = 503, count = 10, method = "POST" })
+    local out, err, status = answers{ "new lead", "Doe", "Initech", "skip", "yes" }
+    emu.call("DELETE", "/faults")
+    assert.are.equal(0, status, err)
+    assert.are.equal("", err)
+    assert.matches("user: yes\nbot: Salesforce said no %(HTTP 503%): [^\n]+\n$", out)
+    assert.are.equal(1, #sent("/services/data/v62.0/sobjects/Lead"))
+  end)
+
+  it("gives a query service its timeout too", function()
+    emu.call("POST", "/latency", { ms = 3000, regex = "/query" })
+    local t0 = os.time()
+    local out, err, status = run_task([[
+      return dialog.task{ name = "slow", nodes = {
+        { name = "svc", type = "service", query = "SELECT Id FROM Lead", timeout = 1.5,
+          on_failure = "late", next = "fine" },
+        { name = "fine", type = "message", text = "fine" },
+        { name = "late", type = "message", text = "late: {{context.svc.response.statusCode}} "
+          .. "{{context.svc.response.body.1.errorCode}}" } } } ]], {})
+    emu.call("DELETE", "/latency")
+    assert.are.equal(0, status, err)
+    assert.are.equal("bot: late: 0 timeout\n", out)
+    assert.is_true(os.time() - t0 < 3 * #sent("/services/data/v62.0/query"))
+  end)
+
   it("runs a query service with the user's text only in binds, and a Lua service", function()
     local out, err, status = run_task([[
       return dialog.task{ name = "find", nodes = {
@@ -179,9 +205,11 @@ describe("luaforce dialog", function()
     assert.are.equal(1, #sent("/services/data/v62.0/sobjects/Lead/describe"))
   end)
 
-  it("calls another host only when it is on the bot's allow_hosts", function()
+  -- A bot with these allow_hosts whose task calls the emulator ("versions",
+  -- "yes") or evil.example.org ("elsewhere", "no"); returns out, err, status.
+  local function url_bot(hosts, lines)
     local dir = helper.bot_dir{
-      ["bot.lua"] = 'return dialog.bot{ allow_hosts = { "api.example.com" } }',
+      ["bot.lua"] = ("return dialog.bot{ allow_hosts = %s }"):format(hosts),
       ["t.lua"] = ([[
       return dialog.task{ name = "t", utterances = { "versions", "elsewhere" }, nodes = {
         { name = "pick", type = "confirmation", prompt = "Local?", yes = "local", no = "far" },
@@ -198,8 +226,15 @@ describe("luaforce dialog", function()
             print("failed: ", r.statusCode, " ", r.body[1].errorCode)
           end },
       } } ]]):gsub("URL", emu.url) }
-    local out, err, status = answers({ "versions", "yes", "elsewhere", "no" }, dir)
+    local out, err, status = answers(lines, dir)
     helper.remove_tree(dir)
+    return out, err, status
+  end
+
+  it("calls another host only when it is on the bot's allow_hosts", function()
+    assert.matches("^https://127%.0%.0%.1:", emu.url)
+    local out, err, status = url_bot('{ "api.example.com", "127.0.0.1" }',
+      { "versions", "yes", "elsewhere", "no" })
     assert.are.equal(0, status, err)
     -- the emulator (loopback, allowed by LUAFORCE_ALLOW_LOOPBACK) got its
     -- one request, without the Salesforce authorization; evil.example.org none
@@ -208,6 +243,15 @@ describe("luaforce dialog", function()
     assert.is_nil(reqs[1].headers.authorization)
     assert.matches("user: yes\nbot: 200 %d+%.0\n", out)
     assert.matches("user: no\nbot: failed: 0 HOST_NOT_ALLOWED\n", out)
+  end)
+
+  it("calls a loopback host only when it is on allow_hosts, LUAFORCE_ALLOW_LOOPBACK or not",
+    function()
+    assert.are.equal("1", env.LUAFORCE_ALLOW_LOOPBACK)
+    local out, err, status = url_bot('{ "api.example.com", "localhost" }', { "versions", "yes" })
+    assert.are.equal(0, status, err)
+    assert.are.equal(0, #sent("/services/data/"))
+    assert.matches("user: yes\nbot: failed: 0 HOST_NOT_ALLOWED\n", out)
   end)
 
   it("speaks the JSON-lines protocol and nothing else on stdout", function()

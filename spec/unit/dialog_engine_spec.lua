@@ -67,6 +67,21 @@ describe("entity nodes", function()
     assert.are.equal(25, state.context.entities.n)
   end)
 
+  it("asks again after a blank answer, without an error or a retry counted", function()
+    local bot = bot_of{ ["count.lua"] = ASK_NUMBER }
+    local state, r = talk(bot, { "count things", "", "   ", "lots", "\t", "many", "7" })
+    assert.are.same({ { "How many?" }, { "How many?" }, { "How many?" },
+      { "A number, please." }, { "How many?" }, { "Digits, please." }, { "You said 7." } }, r)
+    assert.are.equal(7, state.context.entities.n)
+    bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "ok", type = "confirmation", prompt = "Sure?", yes = "y", no = "n" },
+        { name = "y", type = "message", text = "Yes." },
+        { name = "n", type = "message", text = "No." } } } ]] }
+    _, r = talk(bot, { "go", "", "yes" })
+    assert.are.same({ { "Sure?" }, { "Sure?" }, { "Yes." } }, r)
+  end)
+
   it("ends the task past the allowed retries, or goes to the configured node", function()
     local bot = bot_of{ ["count.lua"] = ASK_NUMBER }
     local state, r = talk(bot, { "count things", "a", "b", "c" })
@@ -397,6 +412,31 @@ describe("amending, switching tasks and languages", function()
     assert.are.equal("ok", state.node)
   end)
 
+  it("asks before a free-text entity takes another task's utterance; no keeps it", function()
+    local bot = bot_of{ ["lead.lua"] = LEAD, ["other.lua"] = [[
+      return dialog.task{ name = "weather", display_name = "check the weather",
+        utterances = { "what is the weather" }, nodes = {
+        { name = "w", type = "message", text = "Sunny." } } } ]] }
+    local _, r = talk(bot, { "create a lead", "Smith", "what is the weather today", "yes",
+      "Acme", "7" })
+    assert.are.same({ "Do you want to stop this and check the weather instead?" }, r[3])
+    assert.are.same({ "Sunny.", "Let's get back to create a lead.", "Company?" }, r[4])
+    assert.are.same({ "Smith at Acme (7)?" }, r[6])
+    local state
+    state, r = talk(bot, { "create a lead", "Smith", "What Is The Weather Ltd", "no", "7" })
+    assert.are.same({ "Do you want to stop this and check the weather instead?" }, r[3])
+    assert.are.same({ "How many employees?" }, r[4])
+    assert.are.equal("What Is The Weather Ltd", state.context.entities.company)
+    assert.are.same({ "What Is The Weather Ltd at What Is The Weather Ltd (7)?" },
+      select(2, talk(bot, { "create a lead", "What Is The Weather Ltd", "no",
+        "What Is The Weather Ltd", "no", "7" }))[6])
+    -- neither "yes" nor "no": the prompt again, nothing taken
+    state, r = talk(bot, { "create a lead", "Smith", "what is the weather", "hmm" })
+    assert.are.same({ "Company?" }, r[4])
+    assert.is_nil(state.context.entities.company)
+    assert.is_nil(state.switch_text)
+  end)
+
   it("speaks the session's language, English by default", function()
     local bot = bot_of{ ["bot.lua"] = [[
       return dialog.bot{ languages = { "en", "de" },
@@ -411,11 +451,34 @@ describe("amending, switching tasks and languages", function()
     assert.are.same({ { "How many?" }, { "Cancelled." } }, r)
     _, r = talk(bot, { "go" }, { state = dialog.new{ user = { id = "u", lang = "de" } } })
     assert.are.same({ { "Wie viele?" } }, r) -- the user context's language
-    assert.are.same({}, bot.warnings)
+    for _, w in ipairs(bot.warnings) do -- only the standard responses left in English
+      assert.matches("bot.lua: no 'de' standard response '[%w_]+' %(the default", w)
+      assert.not_matches("task_cancelled", w)
+    end
   end)
 end)
 
 describe("more of the model", function()
+  it("gives datetimes the session's zone: its own, the user context's or the host's", function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "meet" }, nodes = {
+        { name = "at", type = "entity", entity_type = "datetime", prompt = "When?",
+          next = "ok" },
+        { name = "ok", type = "message", text = "At {{context.entities.at}}." } } } ]] }
+    local function at(state, env_offset)
+      local env = { bot = bot, utc_offset = env_offset }
+      local _, msgs
+      state = dialog.turn(state, { text = "meet" }, env)
+      _, msgs = dialog.turn(state, { text = "2026-08-31 14:30" }, env)
+      return msgs[1].text
+    end
+    assert.are.equal("At 2026-08-31T14:30:00+01:00.", at(dialog.new{ utc_offset = 60 }, 0))
+    assert.are.equal("At 2026-08-31T14:30:00-03:30.",
+      at(dialog.new{ user = { id = "u", utc_offset = -210 } }, 0))
+    assert.are.equal("At 2026-08-31T14:30:00+09:00.", at(dialog.new(), 540))
+    assert.are.equal("At 2026-08-31T14:30:00Z.", at(dialog.new(), 0))
+  end)
+
   it("takes entity rules a script sets at context.entityRules", function()
     local bot = bot_of{ ["t.lua"] = [[
       return dialog.task{ name = "t", utterances = { "go" }, nodes = {

@@ -5,9 +5,9 @@ local helper = require "spec.helper"
 package.path = helper.source_dir .. "/scripts/?.lua;" .. package.path
 local entities = require "luaforce.dialog.entities"
 
--- Friday 7 August 2026, noon UTC
+-- Friday 7 August 2026, noon UTC, in a session on UTC
 local env = { now = function() return os.time{ year = 2026, month = 8, day = 7, hour = 12 }
-  - (os.time() - os.time(os.date("!*t"))) end }
+  - (os.time() - os.time(os.date("!*t"))) end, utc_offset = 0 }
 
 local function parse(ty, text, opts)
   opts = opts or {}
@@ -85,11 +85,27 @@ describe("entity type date", function()
 end)
 
 describe("entity types datetime, email, phone, url", function()
-  it("datetime", function()
-    ok("datetime", "2026-08-31T14:30", "2026-08-31T14:30:00")
-    ok("datetime", "tomorrow at 3pm", "2026-08-08T15:00:00")
-    ok("datetime", "today 14:05:09", "2026-08-07T14:05:09")
+  it("datetime, with the zone given or the session's", function()
+    env.utc_offset = 0
+    ok("datetime", "2026-08-31T14:30", "2026-08-31T14:30:00Z")
+    ok("datetime", "tomorrow at 3pm", "2026-08-08T15:00:00Z")
+    ok("datetime", "today 14:05:09", "2026-08-07T14:05:09Z")
     bad("datetime", "today 25:00")
+    env.utc_offset = 120 -- a session two hours east of UTC
+    ok("datetime", "2026-08-31 14:30", "2026-08-31T14:30:00+02:00")
+    ok("datetime", "2026-08-31T14:30Z", "2026-08-31T14:30:00Z")
+    ok("datetime", "2026-08-31T14:30 UTC", "2026-08-31T14:30:00Z")
+    ok("datetime", "2026-08-31T14:30-05:00", "2026-08-31T14:30:00-05:00")
+    ok("datetime", "31 Aug 2026 at 9am +0530", "2026-08-31T09:00:00+05:30")
+    bad("datetime", "2026-08-31T14:30+15:00", "not a valid time zone")
+    env.utc_offset = -300 -- "today" is the session's day: 07:00 there at noon UTC
+    ok("datetime", "today at noon", "2026-08-07T12:00:00-05:00")
+    env.utc_offset = 780 -- and 01:00 on the next day at +13:00
+    ok("datetime", "today at noon", "2026-08-08T12:00:00+13:00")
+    local v = select(3, entities.find({ entity_type = "datetime" },
+      "call me tomorrow at 3pm please", env))
+    assert.are.equal("2026-08-09T15:00:00+13:00", v) -- the session's tomorrow
+    env.utc_offset = 0
   end)
   it("email", function()
     ok("email", "Ada@Example.COM", "Ada@example.com")

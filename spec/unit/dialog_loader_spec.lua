@@ -118,10 +118,37 @@ describe("a bot folder", function()
         { name = "b", type = "message", text = "Bye" } } }]] }
     local bot = assert(loader.load(dir))
     assert.are.same({ dir .. "/t.lua:a: no 'de' prompt", dir .. "/t.lua:b: no 'de' text" },
-      bot.warnings)
+      { table.unpack(bot.warnings, 1, 2) })
     local _, err, status = helper.luaforce({ "dialog", "check", dir })
     assert.are.equal(1, status)
     assert.matches("t.lua:a: no 'de' prompt", err, 1, true)
+    helper.remove_tree(dir)
+  end)
+
+  it("reports the standard responses that lack a language the bot declares", function()
+    local dir = helper.bot_dir{
+      ["bot.lua"] = [[return dialog.bot{ languages = { "en", "de" },
+        welcome = { en = "Hi!", de = "Hallo!" },
+        responses = { task_failed = "Sorry.", task_cancelled = { en = "Cancelled.",
+          de = "Abgebrochen." }, which_task = { de = "Welche: {{tasks}}?" } } }]],
+      ["t.lua"] = [[return dialog.task{ name = "t", nodes = {
+        { name = "a", type = "message", text = { en = "Bye", de = "Tschüss" } } } }]] }
+    local bot = assert(loader.load(dir))
+    local want = {}
+    for _, k in ipairs{ "did_not_understand", "invalid_value", "needs_authorization",
+      "resume_task", "retries_exceeded", "switch_task" } do
+      want[k] = dir .. "/bot.lua: no 'de' standard response '" .. k
+        .. "' (the default is in English only)"
+    end
+    want.task_failed = dir .. "/bot.lua: no 'de' standard response 'task_failed'"
+    want.which_task = dir .. "/bot.lua: no 'en' standard response 'which_task'"
+    local got = {}
+    for _, w in ipairs(bot.warnings) do got[w:match("'([%w_]+)'[^']*$")] = w end
+    assert.are.same(want, got)
+    assert.are.equal(8, #bot.warnings)
+    local _, err, status = helper.luaforce({ "dialog", "check", dir })
+    assert.are.equal(1, status)
+    assert.matches("bot.lua: no 'de' standard response 'task_failed'\n", err)
     helper.remove_tree(dir)
   end)
 

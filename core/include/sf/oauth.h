@@ -72,10 +72,15 @@ typedef struct sf_oauth_app {
  * salesforce-sites.com, site.com, sfcrmapps.cn, sfcrmproducts.cn).
  * Loopback hosts (127.0.0.1, localhost, ::1) are refused unless
  * `allow_loopback` is set, and then accepted over http too (tests).
+ * With `loopback_listed` (an allow-list of hosts, such as a bot's), a
+ * loopback host is treated as any other: accepted only when it is one of
+ * `allowed_domains`, over https; `allow_loopback` then only lets it use
+ * http.
  */
 typedef struct sf_oauth_policy {
   const char *const *allowed_domains; /* NULL-terminated, or NULL */
   int allow_loopback;
+  int loopback_listed;
 } sf_oauth_policy;
 
 /*

@@ -205,10 +205,11 @@ local function run(rest, opts)
     save()
     show(messages)
   end
-  local terminal = not opts.answers and not opts.jsonl
+  -- on a terminal: line editing and history (libedit), Ctrl-D ends
+  local read = not opts.answers and not opts.jsonl and require("luaforce.terminal").reader()
   while true do
-    if terminal then io.stdout:write("> ") io.stdout:flush() end
-    local line = input:read("l")
+    local line
+    if read then line = read("> ") else line = input:read("l") end
     if line == nil then break end
     line = line:gsub("\r$", "")
     local turn_input

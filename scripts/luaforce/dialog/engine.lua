@@ -33,7 +33,9 @@ _M.copy = copy
 function _M.new(opts)
   opts = opts or {}
   local lang = opts.lang or (type(opts.user) == "table" and opts.user.lang) or "en"
+  local user_zone = type(opts.user) == "table" and opts.user.utc_offset or nil
   return { v = 1, lang = lang, seed = opts.seed or 1, retries = 0,
+    utc_offset = opts.utc_offset or (math.type(user_zone) == "integer" and user_zone or nil),
     context = { entities = {}, history = {} }, stack = {}, unused = {}, filled = {},
     user = copy(opts.user) or {} }
 end
@@ -223,7 +225,7 @@ end
 local function idle(S)
   S.task, S.node, S.await, S.retries, S.stack, S.unused = nil, nil, nil, 0, {}, {}
   S.filled = {}
-  S.held, S.switch_to = nil, nil
+  S.held, S.switch_to, S.switch_text = nil, nil, nil
 end
 
 -- Ends the running task: back to the task that called it, or idle.
@@ -268,7 +270,7 @@ local function volunteered(S, env, node)
 end
 
 local function entity_env(S, env, node)
-  local e = { now = env.now, utc_offset = env.utc_offset }
+  local e = { now = env.now, utc_offset = S.utc_offset or env.utc_offset }
   e.call = function(fn, text)
     return run_code(S, env, node, fn, nil, text, S.context)
   end
@@ -397,7 +399,7 @@ end
 
 enter.service = function(S, env, out, node)
   if node.pre then run_code(S, env, node, node.pre, nil, S.context) end
-  local req = { timeout_ms = (node.timeout or 20) * 1000 }
+  local req = { timeout_ms = math.floor((node.timeout or 20) * 1000) }
   if node.url then
     req.kind = "http"
     req.method = (node.method or "GET"):upper()
@@ -495,8 +497,8 @@ end
 -- its utterances: offers to switch (the current task is held). True when
 -- it did.
 local function offer_switch(S, env, out, text)
-  local other, _, how = routing.route(env.bot, text)
-  if other and other ~= S.task and how == "phrase" then
+  local other = routing.phrase(env.bot, text)
+  if other and other ~= S.task then
     S.switch_to, S.await = other, "switch"
     respond(out, S, env, "switch_task", { task = env.bot.tasks[other].display_name })
     return true
@@ -506,7 +508,25 @@ end
 
 local answer = {}
 
-answer.entity = function(S, env, out, node, text)
+-- A blank answer (Enter alone) is no attempt: the prompt again, no retry
+-- counted (an optional entity takes it as "skip").
+local function blank(S, out, node, text)
+  if text:match("%S") or node.mode == "optional" then return false end
+  say(out, S, node.prompt)
+  return true
+end
+
+-- Entity types that take any text: an answer that asks for another task
+-- by one of its utterances is not taken without asking.
+local FREE_TEXT = { string = true, description = true }
+
+answer.entity = function(S, env, out, node, text, as_is)
+  if blank(S, out, node, text) then return end
+  if not as_is and FREE_TEXT[node.entity_type or "string"] and offer_switch(S, env, out, text)
+  then
+    S.switch_text = text -- the value after all when the user says no
+    return
+  end
   local spec = with_values(S, env, node)
   local eenv = entity_env(S, env, node)
   local v, why = entities.parse(spec, text, eenv)
@@ -534,6 +554,7 @@ answer.entity = function(S, env, out, node, text)
 end
 
 answer.confirmation = function(S, env, out, node, text)
+  if blank(S, out, node, text) then return end
   local yn = entities.yes_no(text, node.synonyms)
   if not yn then
     record(S, node, "error")
@@ -718,8 +739,8 @@ local function step(S, input, env, out)
   end
   if S.task and S.await == "switch" then
     local yn = entities.yes_no(text)
-    local other = S.switch_to
-    S.switch_to, S.await = nil, "input"
+    local other, pending = S.switch_to, S.switch_text
+    S.switch_to, S.switch_text, S.await = nil, nil, "input"
     if yn == "yes" then
       if bot.hold_tasks ~= false then
         S.held = { task = S.task, node = S.node, context = S.context, stack = S.stack,
@@ -732,6 +753,7 @@ local function step(S, input, env, out)
       return run(S, env, out, S.node)
     end
     local node = bot.tasks[S.task].by_name[S.node]
+    if pending and yn == "no" then return answer.entity(S, env, out, node, pending, true) end
     return say(out, S, node.prompt)
   end
   local name, candidates = routing.route(bot, text)

@@ -170,10 +170,23 @@ local function civil(t)
   return { year = d.year, month = d.month, day = d.day, wday = d.wday }
 end
 
--- Today in the session's clock: env.now() seconds and env.utc_offset minutes.
+-- The host's zone at `t`: minutes east of UTC (daylight saving included).
+local function host_offset(t)
+  local l, u = os.date("*t", t), os.date("!*t", t)
+  u.isdst = l.isdst
+  return math.floor(os.difftime(os.time(l), os.time(u)) / 60)
+end
+
+-- The session's zone, in minutes east of UTC: env.utc_offset (the
+-- session's, else the host's as set by the caller), else the host's own.
+local function zone(env, now)
+  return env and env.utc_offset or host_offset(now)
+end
+
+-- Today in the session's clock: env.now() seconds in the session's zone.
 local function today(env)
   local now = env and env.now and env.now() or os.time()
-  local off = env and env.utc_offset or 0
+  local off = zone(env, now)
   return civil(now + off * 60), now + off * 60
 end
 
@@ -268,8 +281,16 @@ local time_p = (d12 * ":" * d2 * (":" * d2 + Cc(0)) * (ampm + Cc(nil))
   end
   + ci"noon" * Cc({ 12, 0, 0 }) + ci"midnight" * Cc({ 0, 0, 0 })
 
-local datetime_p = date_p * (S"Tt" + space * (ci"at" * space) ^ -1) * time_p
-  * (P"Z" + P"z") ^ -1
+-- A zone designator, in minutes east of UTC (false when none was given):
+-- Z, UTC, GMT, +02:00, -0500, +5.
+local zone_p = S"Zz" * Cc(0) + sp * (ci"utc" + ci"gmt") * -alnum * Cc(0)
+  + sp * (C(S"+-") * d12 * (P":" ^ -1 * d2 + Cc(0))) / function(pm, h, m)
+    if h > 14 or m > 59 then return math.huge end -- not a zone: refused below
+    return (pm == "-" and -1 or 1) * (h * 60 + m)
+  end
+  + Cc(false)
+
+local datetime_p = date_p * (S"Tt" + space * (ci"at" * space) ^ -1) * time_p * zone_p
 
 -- ---- the other grammars ------------------------------------------------------
 
@@ -487,11 +508,17 @@ local function date_value(fn, env, opts)
   return s
 end
 
-local function datetime_value(fn, tm, env, opts)
+-- ISO 8601 with a zone designator: the one given, else the session's.
+local function datetime_value(fn, tm, off, env, opts)
   local date, why = date_value(fn, env, opts)
   if not date then return nil, why end
   if not tm or tm[1] > 23 or tm[2] > 59 or tm[3] > 59 then return nil, "not a valid time" end
-  return string.format("%sT%02d:%02d:%02d", date, tm[1], tm[2], tm[3])
+  if off == math.huge then return nil, "not a valid time zone" end
+  if not off then off = zone(env, env and env.now and env.now() or os.time()) end
+  local designator = off == 0 and "Z"
+    or string.format("%s%02d:%02d", off < 0 and "-" or "+", math.abs(off) // 60,
+      math.abs(off) % 60)
+  return string.format("%sT%02d:%02d:%02d%s", date, tm[1], tm[2], tm[3], designator)
 end
 
 local function phone_value(s)
@@ -562,14 +589,14 @@ T.date = {
 
 T.datetime = {
   parse = function(text, opts, env)
-    local fn, tm = lpeg.match(whole(datetime_p), text)
+    local fn, tm, off = lpeg.match(whole(datetime_p), text)
     if not fn then return nil, "not a date and time" end
-    return datetime_value(fn, tm, env, opts)
+    return datetime_value(fn, tm, off, env, opts)
   end,
   find = function(text, opts, env)
-    local s, e, fn, tm = search_datetime(text)
+    local s, e, fn, tm, off = search_datetime(text)
     if not s then return nil end
-    local v = datetime_value(fn, tm, env, opts)
+    local v = datetime_value(fn, tm, off, env, opts)
     if v then return s, e, v end
   end,
 }

@@ -371,6 +371,7 @@ function _M.load(path, limits)
         problems[#problems + 1] = err
       elseif declared(b, "bot", botfile, BOT_FIELDS, problems) then
         bot.name = b.name or bot.name
+        bot.file = botfile
         for k, v in pairs(b.responses or {}) do
           if not _M.RESPONSES[k] then
             problems[#problems + 1] = botfile .. ": unknown standard response '" .. k .. "'"
@@ -417,8 +418,21 @@ end
 
 local TEXT_FIELDS = { "prompt", "error_prompts", "text" }
 
+-- The declared languages that text `v` lacks (a plain string or a list
+-- counts as the first language only).
+local function missing_langs(v, langs)
+  local out = {}
+  local by_lang = type(v) == "table" and v[1] == nil
+  for i, lang in ipairs(langs) do
+    if (by_lang and v[lang] == nil) or (not by_lang and i > 1) then out[#out + 1] = lang end
+  end
+  return out
+end
+
 --- The texts of a bot that lack a language the bot declares (a plain
--- string counts as the first language only): "file:node: ..." lines.
+-- string counts as the first language only): "file:node: ..." lines, then
+-- the standard responses (those not overridden are in English only) as
+-- "bot.lua: no 'de' standard response 'name'" lines.
 function _M.check_languages(bot)
   local out = {}
   local langs = bot.languages or { "en" }
@@ -429,15 +443,21 @@ function _M.check_languages(bot)
       for _, field in ipairs(TEXT_FIELDS) do
         local v = node[field]
         if v ~= nil and type(v) ~= "function" then
-          local by_lang = type(v) == "table" and v[1] == nil
-          for i, lang in ipairs(langs) do
-            if (by_lang and v[lang] == nil) or (not by_lang and i > 1) then
-              out[#out + 1] = task.file .. ":" .. node.name .. ": no '" .. lang .. "' "
-                .. field
-            end
+          for _, lang in ipairs(missing_langs(v, langs)) do
+            out[#out + 1] = task.file .. ":" .. node.name .. ": no '" .. lang .. "' " .. field
           end
         end
       end
+    end
+  end
+  local keys = {}
+  for k in pairs(bot.responses) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    local v = bot.responses[k]
+    for _, lang in ipairs(missing_langs(v, langs)) do
+      out[#out + 1] = (bot.file or "bot.lua") .. ": no '" .. lang .. "' standard response '"
+        .. k .. "'" .. (v == _M.RESPONSES[k] and " (the default is in English only)" or "")
     end
   end
   return out

@@ -4,7 +4,7 @@
 -- threshold ("overlap"); a tie is ambiguous.
 local entities = require "luaforce.dialog.entities"
 
-local ipairs, math, table = ipairs, math, table
+local ipairs, math, setmetatable, table = ipairs, math, setmetatable, table
 
 local _M = {}
 
@@ -14,20 +14,44 @@ local function words(text)
   return out
 end
 
---- The task an utterance asks for: name, or nil and the candidates when
--- it is ambiguous (a list) or matches nothing (nil).
-function _M.route(bot, text)
-  local norm = entities.normalise(text)
+-- A task's utterances normalised, made once per task (routing runs at
+-- every answer that may ask for another task).
+local normalised = setmetatable({}, { __mode = "k" })
+local function utterances_of(task)
+  local list = normalised[task]
+  if not list then
+    list = {}
+    for i, u in ipairs(task.utterances) do list[i] = entities.normalise(u) end
+    normalised[task] = list
+  end
+  return list
+end
+
+-- The tasks one of whose utterances is in the normalised text.
+local function phrase_matches(bot, norm)
   local phrase = {}
   for _, name in ipairs(bot.order) do
-    for _, u in ipairs(bot.tasks[name].utterances) do
-      local nu = entities.normalise(u)
-      if norm == nu or norm:find(nu, 1, true) then
+    for _, nu in ipairs(utterances_of(bot.tasks[name])) do
+      if norm:find(nu, 1, true) then
         phrase[#phrase + 1] = name
         break
       end
     end
   end
+  return phrase
+end
+
+--- The one task one of whose utterances is in `text`, or nil (none, or
+-- more than one).
+function _M.phrase(bot, text)
+  local phrase = phrase_matches(bot, entities.normalise(text))
+  return #phrase == 1 and phrase[1] or nil
+end
+
+--- The task an utterance asks for: name, or nil and the candidates when
+-- it is ambiguous (a list) or matches nothing (nil).
+function _M.route(bot, text)
+  local phrase = phrase_matches(bot, entities.normalise(text))
   if #phrase == 1 then return phrase[1], nil, "phrase" end
   if #phrase > 1 then return nil, phrase end
   local threshold = bot.routing.threshold or 0.6

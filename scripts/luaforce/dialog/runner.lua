@@ -10,10 +10,11 @@ local ipairs, os, require, table, tostring, type = ipairs, os, require, table, t
 
 local _M = {}
 
--- The response of a failed call: Salesforce's status and error list.
+-- The response of a failed call: Salesforce's status and error list (one
+-- made from the error when the answer had none, e.g. an empty 503).
 local function failure(err)
   local body = type(err) == "table" and err.errors or nil
-  if body == nil then
+  if type(body) ~= "table" or body[1] == nil then
     body = { { errorCode = type(err) == "table" and (err.error_code or err.kind) or "ERROR",
       message = tostring(type(err) == "table" and err.message or err) } }
   end
@@ -23,8 +24,8 @@ end
 
 -- The active values of a picklist field, from the sObject's describe
 -- (cached by the client): { {value, display} }; or nil and an error.
-local function picklist_values(sf, sobject, field)
-  local d, err = sf:describe(sobject)
+local function picklist_values(sf, sobject, field, timeout_ms)
+  local d, err = sf:describe(sobject, { timeout_ms = timeout_ms })
   if not d then return nil, err end
   for _, f in ipairs(d.fields or {}) do
     if f.name == field then
@@ -40,8 +41,9 @@ local function picklist_values(sf, sobject, field)
     { error_code = "INVALID_FIELD", errors = { { errorCode = "INVALID_FIELD", message = msg } } })
 end
 
--- A plain HTTP call to a host on the bot's allow_hosts (https; loopback
--- only when env.allow_loopback), on env.http (a runtime, or a function
+-- A plain HTTP call to a host on the bot's allow_hosts (https; a loopback
+-- host only when listed there too, and over http only when
+-- env.allow_loopback or LUAFORCE_ALLOW_LOOPBACK=1), on env.http (a runtime, or a function
 -- making one). Returns the decoded body (or text) and the status; or nil
 -- and an error, whose body is the answer's when there was one.
 local function http_call(env, req)
@@ -55,7 +57,7 @@ local function http_call(env, req)
   local loopback = env.allow_loopback
   if loopback == nil then loopback = os.getenv("LUAFORCE_ALLOW_LOOPBACK") == "1" end
   local ok, herr = core.oauth_check_url({ allowed_domains = hosts,
-    allow_loopback = loopback == true }, req.url, "url")
+    allow_loopback = loopback == true, loopback_listed = true }, req.url, "url")
   if not ok then
     return nil, require("salesforce.errors").new("untrusted_host", "not on the bot's "
       .. "allow_hosts: " .. tostring(herr.message or herr), { error_code = "HOST_NOT_ALLOWED" })
@@ -113,10 +115,10 @@ local function call(effect, sf, env, state)
     body, status = sf:request{ method = req.method, path = req.path, body = req.body,
       headers = req.headers, timeout_ms = req.timeout_ms }
   elseif req.kind == "query" then
-    body, status = sf:query(req.soql, req.binds)
+    body, status = sf:query(req.soql, req.binds, { timeout_ms = req.timeout_ms })
     if body then status = 200 end
   elseif req.kind == "describe" then
-    body, status = picklist_values(sf, req.sobject, req.field)
+    body, status = picklist_values(sf, req.sobject, req.field, req.timeout_ms)
   else
     local task = env.bot.tasks[effect.task]
     local node = task.by_name[effect.node]
