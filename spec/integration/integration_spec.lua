@@ -211,7 +211,7 @@ describe("luaforce integration", function()
 
     it("keeps two end users apart, each on their own tokens, with any ids", function()
       ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
-      local ann = "anne-" .. string.rep("é", 20) .. "@例え.jp"
+      local ann = "anne-" .. string.rep("é", 120) .. "@例え.jp" -- 255 bytes
       local out_a = talk(CREATE, "--user", ann, "--session", "s")
       local out_b = talk({ "new lead", "Lovelace", "Analytical", "skip", "yes" }, "--user",
         "bea", "--session", "s")
