@@ -17,16 +17,15 @@ local function fail(kind, message)
   return nil, require("salesforce.errors").new(kind, message)
 end
 
-local function check_name(name, fname)
+-- Raises, naming the caller of `fname`, unless ws is a workspace and
+-- name a known integration.
+local function check_args(ws, name, fname)
+  if type(ws) ~= "table" or type(ws.config) ~= "function" then
+    error(fname .. ": bad argument #1 (a workspace expected)", 3)
+  end
   if name ~= "salesforce" then
     error(fname .. ": bad argument #2 (unknown integration '" .. tostring(name)
       .. "'; known: salesforce)", 3)
-  end
-end
-
-local function check_ws(ws, fname)
-  if type(ws) ~= "table" or type(ws.config) ~= "function" then
-    error(fname .. ": bad argument #1 (a workspace expected)", 3)
   end
 end
 
@@ -53,8 +52,7 @@ end
 -- "disabled" or "error"), mode, app, org, edition, reason and fix (in the
 -- error state)}; or nil, err. Never a token or a secret.
 function _M.status(ws, name)
-  check_ws(ws, "status")
-  check_name(name, "status")
+  check_args(ws, name, "status")
   local r, e = record(ws, name)
   if r == nil then return nil, e end
   if not r then return { name = name, state = "available" } end
@@ -72,7 +70,9 @@ end
 
 --- The status of every integration (a list).
 function _M.list(ws)
-  check_ws(ws, "list")
+  if type(ws) ~= "table" or type(ws.config) ~= "function" then
+    error("list: bad argument #1 (a workspace expected)", 2)
+  end
   local out = {}
   for i, name in ipairs(_M.NAMES) do
     local st, e = _M.status(ws, name)
@@ -115,8 +115,7 @@ end
 -- profile. Pre-authorize needs a stored authorization of the app and a
 -- supported (non-Trial) org. Returns the status, or nil, err.
 function _M.enable(ws, name, opts)
-  check_ws(ws, "enable")
-  check_name(name, "enable")
+  check_args(ws, name, "enable")
   if type(opts) ~= "table" or not _M.MODES[opts.mode] then
     error("enable: bad argument #3 (mode is 'pre-authorize' or 'allow-users')", 2)
   end
@@ -165,16 +164,14 @@ end
 --- Disables `name`: authorizations are kept; tasks answer with the bot's
 -- "integration disabled" response. Returns the status, or nil, err.
 function _M.disable(ws, name)
-  check_ws(ws, "disable")
-  check_name(name, "disable")
+  check_args(ws, name, "disable")
   return set_state(ws, name, "disable", "disabled", "configured")
 end
 
 --- Records that the pre-authorization was found lost at run time
 -- (`reason`, no secret); the status is then "error" until an enable.
 function _M.mark_error(ws, name, reason)
-  check_ws(ws, "mark_error")
-  check_name(name, "mark_error")
+  check_args(ws, name, "mark_error")
   return ws:update(function(cfg)
     local r = type(cfg.integrations) == "table" and cfg.integrations[name]
     if type(r) ~= "table" then return nil end
@@ -187,8 +184,7 @@ end
 -- forgotten; the integration is available again. Returns the status, or
 -- nil, err (nothing forgotten when a revocation failed).
 function _M.delete(ws, name)
-  check_ws(ws, "delete")
-  check_name(name, "delete")
+  check_args(ws, name, "delete")
   local r, e = record(ws, name)
   if r == nil then return nil, e end
   if not r then return fail("state", "the " .. name .. " integration is not enabled") end
