@@ -1,28 +1,34 @@
 /*
  * store.c - the token store's API. File backend: one file per (profile,
- * user) named with libcurl's escape, replaced atomically and locked with
- * flock (store_fs.c), optionally sealed (store_crypto.c). Memory backend:
- * a list with the same contract.
+ * user) named with libcurl's escape, or with the SHA-256 of the user when
+ * that name would be too long (the user then kept in the file), replaced
+ * atomically and locked with flock (store_fs.c), optionally sealed
+ * (store_crypto.c). Memory backend: a list with the same contract.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "internal.h"
 #include "sf/store.h"
 
 #define PROFILE_MAX 64
-#define USER_MAX 256
+#define USER_MAX 1024
 #define VALUE_MAX ((size_t)16 * 1024 * 1024)
 /* Longest file name: NAME_MAX of ext4, xfs, btrfs, tmpfs and APFS. */
 #define FILE_NAME_MAX 255
 #define VALUE_SUFFIX ".tok"
 #define LOCK_SUFFIX ".lock"
+/* A hashed file starts with this, the user and a NUL, then the value. */
+#define USER_HEADER "SFUSER1 "
+#define USER_HEADER_LEN (sizeof USER_HEADER - 1)
 
 /*
  * One key of the store: a value (memory backend, `values` list) or a lock
@@ -83,7 +89,7 @@ static sf_code check_key(const sf_store *s, const char *profile,
   n = user ? strlen(user) : 0;
   if (n == 0 || n > USER_MAX)
     return sf__error_set(err, SF_E_INVALID_ARG,
-                         "invalid user name: use 1 to 256 bytes");
+                         "invalid user name: use 1 to 1024 bytes");
   return SF_OK;
 }
 
@@ -125,24 +131,34 @@ static void node_free(node *n) {
  * The path of a key's file: "<dir>/<profile>=<escaped user><suffix>". The
  * escape (libcurl's) leaves only [A-Za-z0-9._~-] and %XX, so no '=' and
  * no '/' can come from the user name and the name parses back uniquely.
+ * When that name would be over FILE_NAME_MAX bytes, the file is
+ * "<profile>#<hex SHA-256 of the user><suffix>" and *hashed is set: the
+ * user is then written inside the file (USER_HEADER).
  */
 static sf_code key_path(const sf_store *s, const char *profile,
                         const char *user, const char *suffix, char **out,
-                        sf_error *err) {
+                        int *hashed, sf_error *err) {
   char *esc = curl_easy_escape(NULL, user, (int)strlen(user));
   char *name = NULL;
+  char sep = '=';
   size_t elen, plen = strlen(profile);
   sf_code rc = SF_E_NOMEM;
   *out = NULL;
+  *hashed = 0;
   if (!esc)
     return sf__error_set(err, SF_E_NOMEM, NULL);
   elen = strlen(esc);
   if (plen + 1 + elen + sizeof LOCK_SUFFIX - 1 > FILE_NAME_MAX) {
-    rc = sf__error_set(err, SF_E_INVALID_ARG,
-                       "user name too long for the file store: its escaped "
-                       "form makes a file name over %d bytes",
-                       FILE_NAME_MAX);
-    goto done;
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)user, strlen(user), md);
+    /* fits: the escape was longer than the 64 hex digits and a NUL */
+    if (!OPENSSL_buf2hexstr_ex(esc, elen + 1, NULL, md, sizeof md, '\0')) {
+      sf__error_set(err, SF_E_INTERNAL, "cannot name the file of a user");
+      goto done;
+    }
+    elen = 2 * sizeof md;
+    sep = '#';
+    *hashed = 1;
   }
   name = malloc(plen + 1 + elen + strlen(suffix) + 1);
   if (!name) {
@@ -150,7 +166,7 @@ static sf_code key_path(const sf_store *s, const char *profile,
     goto done;
   }
   memcpy(name, profile, plen);
-  name[plen] = '=';
+  name[plen] = sep;
   memcpy(name + plen + 1, esc, elen);
   memcpy(name + plen + 1 + elen, suffix, strlen(suffix) + 1);
   *out = sf__store_join(s->dir, name);
@@ -229,16 +245,27 @@ static sf_code file_get(sf_store *s, const char *profile, const char *user,
                         char **data, size_t *len, sf_error *err) {
   char *path = NULL;
   unsigned char *raw = NULL, *plain = NULL;
-  size_t rawlen = 0, plainlen = 0;
-  int sealed;
-  sf_code rc = key_path(s, profile, user, VALUE_SUFFIX, &path, err);
+  size_t rawlen = 0, plainlen = 0, ulen = strlen(user);
+  int sealed, hashed;
+  sf_code rc = key_path(s, profile, user, VALUE_SUFFIX, &path, &hashed, err);
   if (rc != SF_OK)
     return rc;
-  rc = sf__store_read(path, VALUE_MAX + SF__SEAL_OVERHEAD, &raw, &rawlen, err);
+  rc = sf__store_read(path, VALUE_MAX + SF__SEAL_OVERHEAD + USER_MAX + 16, &raw,
+                      &rawlen, err);
   if (rc == SF_E_NOT_FOUND)
     not_found(err, profile, user);
   if (rc != SF_OK)
     goto done;
+  if (hashed) { /* the user written in the file must be this one */
+    if (rawlen < USER_HEADER_LEN + ulen + 1 ||
+        memcmp(raw, USER_HEADER, USER_HEADER_LEN) != 0 ||
+        memcmp(raw + USER_HEADER_LEN, user, ulen + 1) != 0) {
+      rc = not_found(err, profile, user);
+      goto done;
+    }
+    rawlen -= USER_HEADER_LEN + ulen + 1;
+    memmove(raw, raw + USER_HEADER_LEN + ulen + 1, rawlen);
+  }
   sealed = sf__seal_is_sealed(raw, rawlen);
   if (s->sealed && !sealed) {
     rc = sf__error_set(err, SF_E_CRYPTO,
@@ -320,30 +347,42 @@ sf_code sf_store_get(sf_store *store, const char *profile, const char *user,
 static sf_code file_put(sf_store *s, const char *profile, const char *user,
                         const unsigned char *data, size_t len, sf_error *err) {
   char *path = NULL;
-  unsigned char *sealed = NULL;
+  unsigned char *buf = NULL;
+  size_t hlen = 0, blen;
+  int hashed;
   sf_code rc;
   if (!s->sealed && sf__seal_is_sealed(data, len))
     return sf__error_set(err, SF_E_INVALID_ARG,
                          "a value that starts with \"" SF__SEAL_MAGIC
                          "\" cannot be stored unsealed");
-  rc = key_path(s, profile, user, VALUE_SUFFIX, &path, err);
+  rc = key_path(s, profile, user, VALUE_SUFFIX, &path, &hashed, err);
   if (rc != SF_OK)
     return rc;
+  if (hashed)
+    hlen = USER_HEADER_LEN + strlen(user) + 1;
+  blen = hlen + len + (s->sealed ? SF__SEAL_OVERHEAD : 0);
+  buf = malloc(blen ? blen : 1);
+  if (!buf) {
+    rc = sf__error_set(err, SF_E_NOMEM, NULL);
+    goto done;
+  }
+  if (hashed) {
+    memcpy(buf, USER_HEADER, USER_HEADER_LEN);
+    memcpy(buf + USER_HEADER_LEN, user, hlen - USER_HEADER_LEN);
+  }
   if (s->sealed) {
-    sealed = malloc(len + SF__SEAL_OVERHEAD);
-    if (!sealed) {
-      rc = sf__error_set(err, SF_E_NOMEM, NULL);
-      goto done;
-    }
-    rc = sf__seal(s->key, profile, user, data, len, sealed, err);
+    rc = sf__seal(s->key, profile, user, data, len, buf + hlen, err);
     if (rc != SF_OK)
       goto done;
-    rc = sf__store_replace(s->dir, path, sealed, len + SF__SEAL_OVERHEAD, err);
-  } else {
-    rc = sf__store_replace(s->dir, path, data, len, err);
+  } else if (len) {
+    memcpy(buf + hlen, data, len);
   }
+  rc = sf__store_replace(s->dir, path, buf, blen, err);
 done:
-  free(sealed);
+  if (buf) {
+    OPENSSL_cleanse(buf, blen);
+    free(buf);
+  }
   free(path);
   return rc;
 }
@@ -394,6 +433,7 @@ sf_code sf_store_delete(sf_store *store, const char *profile, const char *user,
                         sf_error *err) {
   node **link, *n;
   char *path = NULL;
+  int hashed;
   sf_code rc;
   sf_error_clear(err);
   rc = check_key(store, profile, user, err);
@@ -408,7 +448,7 @@ sf_code sf_store_delete(sf_store *store, const char *profile, const char *user,
     node_free(n);
     return SF_OK;
   }
-  rc = key_path(store, profile, user, VALUE_SUFFIX, &path, err);
+  rc = key_path(store, profile, user, VALUE_SUFFIX, &path, &hashed, err);
   if (rc != SF_OK)
     return rc;
   if (unlink(path) != 0) {
@@ -426,20 +466,78 @@ sf_code sf_store_delete(sf_store *store, const char *profile, const char *user,
 /* ---- listing ---------------------------------------------------------- */
 
 /*
- * The user encoded in a directory entry of `profile`, as a new string
- * (curl_free), or NULL when the entry is not one of the profile's values:
- * another profile, a lock or temp file, or a name this store would not
- * have written (not the canonical escape of a valid user name).
+ * The user written at the start of the hashed file `name` of `s` (as a
+ * new string, free), or NULL when the file does not start as file_put
+ * writes it.
  */
-static char *entry_user(const char *name, const char *profile, int *nomem) {
+static char *hashed_user(const sf_store *s, const char *name, int *nomem) {
+  char *path = sf__store_join(s->dir, name), *user = NULL;
+  unsigned char head[USER_HEADER_LEN + USER_MAX + 1];
+  size_t n = 0;
+  FILE *f;
+  if (!path) {
+    *nomem = 1;
+    return NULL;
+  }
+  f = fopen(path, "rb");
+  free(path);
+  if (!f)
+    return NULL;
+  n = fread(head, 1, sizeof head, f);
+  fclose(f);
+  if (n > USER_HEADER_LEN && memcmp(head, USER_HEADER, USER_HEADER_LEN) == 0) {
+    const unsigned char *end =
+        memchr(head + USER_HEADER_LEN, '\0', n - USER_HEADER_LEN);
+    if (end && end > head + USER_HEADER_LEN) {
+      user = strdup((const char *)head + USER_HEADER_LEN);
+      if (!user)
+        *nomem = 1;
+    }
+  }
+  return user;
+}
+
+/*
+ * The user of a directory entry of `profile`, as a new string (free), or
+ * NULL when the entry is not one of the profile's values: another
+ * profile, a lock or temp file, or a name this store would not have
+ * written (not the canonical escape of a valid user name, or a hashed
+ * name whose file names another user).
+ */
+static char *entry_user(const sf_store *s, const char *name,
+                        const char *profile, int *nomem) {
   size_t plen = strlen(profile), nlen = strlen(name);
   size_t slen = sizeof VALUE_SUFFIX - 1, mlen;
   const char *mid = name + plen + 1;
-  char *user, *esc;
-  int ulen = 0, ok;
+  char *user, *esc, *copy = NULL;
+  int ulen = 0, ok, hashed;
   if (nlen <= plen + 1 + slen || strncmp(name, profile, plen) != 0 ||
-      name[plen] != '=' || strcmp(name + nlen - slen, VALUE_SUFFIX) != 0)
+      (name[plen] != '=' && name[plen] != '#') ||
+      strcmp(name + nlen - slen, VALUE_SUFFIX) != 0)
     return NULL;
+  if (name[plen] == '#') {
+    /* the file's name must be the one its user gives */
+    char *path = NULL;
+    const char *base;
+    sf_error err;
+    user = hashed_user(s, name, nomem);
+    if (!user)
+      return NULL;
+    if (!valid_profile(profile) || strlen(user) > USER_MAX ||
+        key_path(s, profile, user, VALUE_SUFFIX, &path, &hashed, &err) !=
+            SF_OK) {
+      free(user);
+      return NULL;
+    }
+    base = strrchr(path, '/');
+    ok = hashed && strcmp(base ? base + 1 : path, name) == 0;
+    free(path);
+    if (!ok) {
+      free(user);
+      return NULL;
+    }
+    return user;
+  }
   mlen = nlen - plen - 1 - slen;
   user = curl_easy_unescape(NULL, mid, (int)mlen, &ulen);
   if (!user) {
@@ -454,11 +552,13 @@ static char *entry_user(const char *name, const char *profile, int *nomem) {
     ok = esc && strlen(esc) == mlen && memcmp(esc, mid, mlen) == 0;
     curl_free(esc);
   }
-  if (!ok) {
-    curl_free(user);
-    return NULL;
+  if (ok) {
+    copy = strdup(user);
+    if (!copy)
+      *nomem = 1;
   }
-  return user;
+  curl_free(user);
+  return copy;
 }
 
 static sf_code file_list(sf_store *s, const char *profile,
@@ -475,14 +575,14 @@ static sf_code file_list(sf_store *s, const char *profile,
     de = readdir(d);
     if (!de)
       break;
-    user = entry_user(de->d_name, profile, &nomem);
+    user = entry_user(s, de->d_name, profile, &nomem);
     if (nomem) {
       closedir(d);
       return sf__error_set(err, SF_E_NOMEM, NULL);
     }
     if (user) {
       stop = fn(user, ud);
-      curl_free(user);
+      free(user);
     }
   }
   e = stop ? 0 : errno;
@@ -537,7 +637,9 @@ sf_code sf_store_list(sf_store *store, const char *profile,
 /* Takes the flock of n's lock file, waiting at most `timeout_ms`. */
 static sf_code file_lock(sf_store *s, node *n, long timeout_ms, sf_error *err) {
   char *path = NULL;
-  sf_code rc = key_path(s, n->profile, n->user, LOCK_SUFFIX, &path, err);
+  int hashed;
+  sf_code rc =
+      key_path(s, n->profile, n->user, LOCK_SUFFIX, &path, &hashed, err);
   if (rc != SF_OK)
     return rc;
   rc = sf__store_flock(path, timeout_ms, &n->fd, err);

@@ -632,6 +632,7 @@ function Workspace:begin(profile, user, opts)
   local pending = {
     profile = profile, user = u, verifier = verifier,
     redirect_uri = app.redirect_uri, expires_at = os.time() + (opts.ttl or _M.STATE_TTL),
+    bind = opts.bind,
   }
   local ok
   ok, e = open_store(self):put(STATES, state, cjson.encode(pending))
@@ -662,8 +663,11 @@ end
 --- Completes an authorization from the redirect URL: checks the state
 -- (known, unexpired, used once, bound to its profile and user), exchanges
 -- the code with the PKCE verifier, checks the org and stores the tokens of
--- that user only. Returns the org facts or nil, err.
-function Workspace:complete(redirect_url)
+-- that user only. `opts.accept(bind, user)`, when given, is asked before
+-- the exchange about the plain data `bind` that begin() was given (a
+-- dialog session waiting for this link): nil and a message refuse the
+-- callback. Returns the org facts (with `bind`) or nil, err.
+function Workspace:complete(redirect_url, opts)
   check_arg(redirect_url, "string", 1, "complete", "redirect URL")
   local q = _M.parse_query(redirect_url)
   if not q.state or q.state == "" then
@@ -701,6 +705,10 @@ function Workspace:complete(redirect_url)
   if not q.code or q.code == "" then
     return err("state", "the redirect carries no authorization code")
   end
+  if opts and opts.accept then
+    local ok, why = opts.accept(pending.bind, pending.user)
+    if not ok then return err("state", "%s", tostring(why)) end
+  end
   app.redirect_uri = pending.redirect_uri
   local http
   http, e = self:runtime()
@@ -708,7 +716,10 @@ function Workspace:complete(redirect_url)
   local tokens
   tokens, e = core.oauth_exchange_code(http, app, self:policy(), q.code, pending.verifier)
   if not tokens then return nil, e end
-  return self:finish(pending.profile, pending.user, app, tokens)
+  local org
+  org, e = self:finish(pending.profile, pending.user, app, tokens)
+  if org then org.bind = pending.bind end
+  return org, e
 end
 
 --- Removes expired pending states; returns how many.

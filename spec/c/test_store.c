@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "internal.h"
 #include "sf/sf.h"
@@ -352,14 +355,14 @@ static void contract(sf_store *s) {
 static void bad_arguments(sf_store *s) {
   static const char *bad_profiles[] = {"",  "a b", "a/b",      "a=b", "..",
                                        ".", "a.b", "\xc3\xa9", "a%b", NULL};
-  char long_profile[66], long_user[258];
+  char long_profile[66], long_user[1026];
   char *data = (char *)"x";
   sf_error err;
   int i;
   memset(long_profile, 'p', 65);
   long_profile[65] = '\0';
-  memset(long_user, 'u', 257);
-  long_user[257] = '\0';
+  memset(long_user, 'u', 1025);
+  long_user[1025] = '\0';
   for (i = 0; bad_profiles[i]; i++) {
     CHECK_INT(put_str(s, bad_profiles[i], "u", "v"), SF_E_INVALID_ARG);
     CHECK_INT(sf_store_get(s, bad_profiles[i], "u", &data, NULL, &err),
@@ -603,15 +606,28 @@ static void relative_dir(void) {
   CHECK_INT(chdir(cwd), 0);
 }
 
+/* The hashed file of `user` in profile "p" of `dir` (its SHA-256 in hex). */
+static const char *hashed_file(const char *dir, const char *user) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  char name[80];
+  SHA256((const unsigned char *)user, strlen(user), md);
+  memcpy(name, "p#", 2);
+  OPENSSL_buf2hexstr_ex(name + 2, 65, NULL, md, sizeof md, '\0');
+  strcat(name, ".tok");
+  return file_in(dir, name);
+}
+
 static void long_user_names(void) {
-  char dir[512], user[257], profile[65];
+  char dir[512], user[257], profile[65], other[257];
+  unsigned char buf[1024];
+  long n;
   sf_store *s = open_dir(fresh_dir(dir, sizeof dir), NULL);
   sf_error err;
   if (!s) {
     CHECK(s != NULL);
     return;
   }
-  /* 64 + 1 + 185 + ".lock" is 255: the longest file name allowed */
+  /* 64 + 1 + 185 + ".lock" is 255: the longest escaped name */
   memset(profile, 'p', 64);
   profile[64] = '\0';
   memset(user, 'u', 185);
@@ -619,24 +635,43 @@ static void long_user_names(void) {
   CHECK_INT(put_str(s, profile, user, "v"), SF_OK);
   check_get(s, profile, user, "v", SF_OK);
   CHECK_INT(sf_store_lock(s, profile, user, 0, &err), SF_OK);
+  /* one byte more: the file is named by the user's hash */
   user[185] = 'u';
   user[186] = '\0';
-  CHECK_INT(sf_store_put(s, profile, user, "v", 1, &err), SF_E_INVALID_ARG);
-  CHECK(strstr(err.message, "too long") != NULL);
-  /* with a one-letter profile, 245 bytes that need no escape fit */
-  memset(user, 'u', 245);
-  user[245] = '\0';
-  CHECK_INT(put_str(s, "p", user, "v"), SF_OK);
-  check_get(s, "p", user, "v", SF_OK);
-  /* ... and escaping triples a byte */
-  memset(user, '@', 82);
-  user[82] = '\0';
-  CHECK_INT(put_str(s, "p", user, "v"), SF_OK);
-  check_get(s, "p", user, "v", SF_OK);
-  CHECK_INT(strlen(list_of(s, "p")), 245 + 1 + 82);
-  memset(user, '@', 83);
-  user[83] = '\0';
-  CHECK_INT(put_str(s, "p", user, "v"), SF_E_INVALID_ARG);
+  CHECK_INT(put_str(s, profile, user, "w"), SF_OK);
+  check_get(s, profile, user, "w", SF_OK);
+  CHECK_INT(sf_store_lock(s, profile, user, 0, &err), SF_OK);
+  CHECK_INT(sf_store_unlock(s, profile, user), SF_OK);
+  user[185] = '\0';
+  check_get(s, profile, user, "v", SF_OK); /* the other one is untouched */
+  /* 256 bytes that escaping triples, of another alphabet, list back */
+  memset(user, '@', 256);
+  user[256] = '\0';
+  CHECK_INT(put_str(s, "p", user, "at"), SF_OK);
+  check_get(s, "p", user, "at", SF_OK);
+  memcpy(other, user, sizeof other);
+  for (n = 0; n + 2 <= 256; n += 2)
+    memcpy(other + n, "\xc3\xa9", 2); /* e-acute, 128 times */
+  CHECK_INT(put_str(s, "p", other, "e"), SF_OK);
+  check_get(s, "p", other, "e", SF_OK);
+  CHECK_INT(strlen(list_of(s, "p")), 256 + 1 + 256);
+  CHECK(strstr(list_of(s, "p"), user) != NULL);
+  CHECK(strstr(list_of(s, "p"), other) != NULL);
+  /* the file keeps the user; a file whose user is another is not theirs */
+  n = slurp(hashed_file(dir, user), buf, sizeof buf);
+  CHECK_INT(n, 8 + 256 + 1 + 2);
+  CHECK(memcmp(buf, "SFUSER1 ", 8) == 0);
+  CHECK(memcmp(buf + 8, user, 257) == 0);
+  CHECK_INT(unlink(hashed_file(dir, other)), 0);
+  {
+    char from[1024];
+    snprintf(from, sizeof from, "%s", hashed_file(dir, user));
+    CHECK_INT(rename(from, hashed_file(dir, other)), 0);
+  }
+  check_get(s, "p", other, NULL, SF_E_NOT_FOUND);
+  CHECK_INT(strcmp(list_of(s, "p"), ""), 0);
+  CHECK_INT(sf_store_delete(s, "p", other, &err), SF_OK);
+  check_get(s, "p", user, NULL, SF_E_NOT_FOUND);
   sf_store_free(s);
 }
 

@@ -83,14 +83,15 @@ sf_code sf_store_key_decode(const char *text,
                             unsigned char key[SF_STORE_KEY_BYTES]);
 
 /*
- * Profile names: 1-64 of [A-Za-z0-9_-]. User names: 1-256 bytes, any
+ * Profile names: 1-64 of [A-Za-z0-9_-]. User names: 1-1024 bytes, any
  * text without NUL ("" is not allowed; the workspace's own token set uses
  * a fixed name chosen by the caller, such as "_workspace"). Anything else
  * is SF_E_INVALID_ARG.
- * The file backend also needs the file name to fit in 255 bytes:
- * strlen(profile) + escaped length of user <= 249, where a byte outside
- * A-Za-z0-9-._~ counts 3 (an e-mail address's '@' is "%40"). A longer
- * key is SF_E_INVALID_ARG ("user name too long for the file store").
+ * The file backend names a key's file "<profile>=<escaped user>.tok";
+ * when that name would be over 255 bytes, "<profile>#<SHA-256 of the
+ * user, hex>.tok" instead, with the user written at the start of the file
+ * (so sf_store_list still gives the real names). Files written by earlier
+ * versions keep their names and are read as before.
  */
 
 /*

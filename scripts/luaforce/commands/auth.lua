@@ -372,9 +372,13 @@ end
 
 function sub.callback(ws, rest)
   if #rest ~= 1 then return usage_error("callback needs the redirect URL") end
-  local org, e = ws:complete(rest[1])
+  -- a link sent in a dialog also resumes the session that waits for it
+  local org, e = require("luaforce.integration").callback(ws, rest[1],
+    { log = function(msg) io.stderr:write(msg, "\n") end })
   if not org then return fail(e) end
-  return authorized(org)
+  local status = authorized(org)
+  for _, m in ipairs(e or {}) do out:write("bot: ", m.text or "", "\n") end
+  return status
 end
 
 function sub.status(ws, rest)

@@ -6,8 +6,8 @@ local cjson = require "cjson"
 local dialog = require "luaforce.dialog"
 local runner = require "luaforce.dialog.runner"
 
-local io, ipairs, pcall, require, table, tostring, type =
-  io, ipairs, pcall, require, table, tostring, type
+local io, ipairs, pairs, pcall, require, table, tostring, type =
+  io, ipairs, pairs, pcall, require, table, tostring, type
 
 local USAGE = [=[
 luaforce dialog run BOT|TASK [--answers FILE | --jsonl] [--user ID] [--lang LANG]
@@ -146,16 +146,29 @@ local function run(rest, opts)
   local state = dialog.new{ lang = opts.lang, user = { id = opts.user,
     channel = opts.jsonl and "jsonl" or opts.answers and "answers" or "terminal" } }
   local store = require "luaforce.dialog.store"
+  local integration = require "luaforce.integration"
   local ws, saved_key, resumed
-  if opts.session then
+  local wsdir = require("salesforce.workspace").default_dir(opts.workspace)
+  if opts.session or require("lfs").attributes(wsdir, "mode") == "directory" then
     local e
     ws, e = require("salesforce.workspace").open{ dir = opts.workspace }
     if not ws then
       err(tostring(e))
       return 1
     end
+    -- the bot's Salesforce integration decides whose tokens calls use
+    local abs = path:sub(1, 1) == "/" and path or (require("lfs").currentdir() .. "/" .. path)
+    local fields
+    fields, e = integration.dialog_env(ws, abs, opts)
+    if not fields then
+      err(tostring(e))
+      return 1
+    end
+    for k, v in pairs(fields) do env[k] = v end
+  end
+  if opts.session then
     env.store = store.wrap(ws.store)
-    saved_key = bot.name .. "/" .. (opts.user or "anonymous") .. "/" .. opts.session
+    saved_key = integration.session_key(bot.name, opts.user, opts.session)
     local saved, serr = env.store:get("dialog-state", saved_key)
     if serr then
       err(tostring(serr))
@@ -228,6 +241,10 @@ local function run(rest, opts)
     else
       turn_input = { text = line }
       if opts.answers then io.stdout:write("user: ", line, "\n") end
+    end
+    if saved_key then -- a callback in another process may have resumed the session
+      local saved = env.store:get("dialog-state", saved_key)
+      if saved then state = saved end
     end
     state, messages = runner.turn(state, turn_input, env)
     if not save() then return 1 end

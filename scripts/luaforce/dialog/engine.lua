@@ -679,7 +679,18 @@ local function step(S, input, env, out)
     if input.unauthorized then
       S.await = "authorization"
       record(S, node, "pause")
-      return respond(out, S, env, "needs_authorization", { url = input.url or "" })
+      respond(out, S, env, "needs_authorization", { url = input.url or "" })
+      local m = out.messages[#out.messages]
+      if m and input.url then -- a button to the user's own authorization link
+        m.rich = { text = m.text, buttons = { { title = "Authorize", url = input.url } } }
+      end
+      return
+    end
+    if input.integration then -- disabled, or its pre-authorization lost
+      record(S, node, "error")
+      respond(out, S, env, "integration_" .. input.integration)
+      while S.task do end_task(S) end
+      return
     end
     local resp = copy(input.response) or {}
     if node.type == "entity" then -- the values of a picklist

@@ -101,12 +101,42 @@ local function http_call(env, req)
   return resp ~= "" and resp or cjson.null, status, is_json
 end
 
+-- "disabled" or "error" when env.integration (the bot's Salesforce
+-- integration, see luaforce.integration) stops Salesforce calls; else nil.
+local function gate(env)
+  local st = env.integration and env.integration.state
+  if st == "disabled" or st == "error" then return st end
+  return nil
+end
+
+-- An error that authorizing again cures: the tokens were revoked or cannot
+-- be refreshed.
+local function lost_authorization(err)
+  return type(err) == "table" and (err.kind == "oauth" or err.kind == "auth")
+end
+
+-- A call that met a lost authorization: in allow-users mode the end user
+-- authorizes again; a lost pre-authorization puts the integration in the
+-- error state (env.integration.lost records it).
+local function authorization_lost(effect, env, err)
+  local ig = env.integration
+  if ig.mode == "allow-users" then
+    return { event = "service_result", node = effect.node, unauthorized = true,
+      error = { kind = "auth", message = tostring(err.message or err) } }
+  end
+  ig.state = "error"
+  if ig.lost then ig.lost(tostring(err.message or err)) end
+  return { event = "service_result", node = effect.node, integration = "error" }
+end
+
 -- One service call, in a task: returns the service_result input.
 local function call(effect, sf, env, state)
   local req = effect.request
   local body, status
   if req.kind == "http" then
     body, status = http_call(env, req)
+  elseif gate(env) then -- the integration is disabled, or in error: no call
+    return { event = "service_result", node = effect.node, integration = gate(env) }
   elseif not sf then
     -- no authorization: the session waits for the user to authorize
     return { event = "service_result", node = effect.node, unauthorized = true,
@@ -134,6 +164,9 @@ local function call(effect, sf, env, state)
     end
     body, status = res[2], res[3]
     if body ~= nil and type(status) ~= "number" then status = 200 end
+  end
+  if body == nil and lost_authorization(status) and env.integration then
+    return authorization_lost(effect, env, status)
   end
   if body == nil then
     local response, why = failure(status)
@@ -203,26 +236,62 @@ function _M.turn(state, input, env)
     if failed then failures[#failures + 1] = failed end
     return s, effects
   end
+  if env.authorize and state and state.await == "authorization" and input.text then
+    -- what the user says while the session waits for their authorization:
+    -- unless they cancel, the node runs again (with the tokens that have
+    -- come meanwhile; else with a fresh link, the older one refused)
+    local s = engine.turn(state, input, env)
+    if s.await == "authorization" then input = { event = "authorized" } end
+  end
   local s, effects = take(engine.turn(state, input, env))
   effects = _M.apply_stores(effects, env, failures)
   while #effects > 0 do
     local sf = env.sf
     local needs_sf = false
     for _, e in ipairs(effects) do needs_sf = needs_sf or e.request.kind ~= "http" end
-    if type(sf) == "function" and needs_sf then
+    if type(sf) == "function" and needs_sf and not gate(env) then
       local c, err = sf()
       env.sf, env.connect_error = c, err -- a failed connection is not retried this run
       sf = c
+      if not c and env.integration and env.integration.mode == "pre-authorize"
+        and lost_authorization(err) then
+        authorization_lost({}, env, err)
+      end
     end
     local results = _M.run_effects(effects, sf, env, s)
     effects = {}
     for _, result in ipairs(results) do
       local more
+      if result.unauthorized and env.authorize then
+        -- a link for this user and this session only; a later callback of
+        -- it resumes the session (see _M.authorized)
+        local url, link = env.authorize(s)
+        if url then
+          s = engine.copy(s)
+          s.authorization = { link = link }
+          result.url = url
+        end
+      end
       s, more = take(engine.turn(s, result, env))
       for _, e in ipairs(_M.apply_stores(more, env, failures)) do effects[#effects + 1] = e end
     end
   end
   return s, messages, failures
+end
+
+--- Resumes a session paused for authorization once the callback of the
+-- link it was sent (`link`, the id env.authorize gave) has completed: the
+-- service node that waited runs again with the user's new tokens.
+-- Returns what turn() does; or nil and a reason when the session does not
+-- wait for that link (another session's, an older or a replayed one).
+function _M.authorized(state, link, env)
+  local a = type(state) == "table" and state.authorization
+  if state.await ~= "authorization" or type(a) ~= "table" or a.link ~= link then
+    return nil, "this authorization is not the one the session waits for"
+  end
+  local s = engine.copy(state)
+  s.authorization = nil
+  return _M.turn(s, { event = "authorized" }, env)
 end
 
 return _M

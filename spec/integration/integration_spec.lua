@@ -1,0 +1,235 @@
+-- `luaforce integration` and end-user authorization inside a dialog,
+-- against the HTTPS emulator: the lifecycle and its refusals, the disabled
+-- and error responses in a conversation, and the allow-users flow end to
+-- end (link, callback, resume at the same node, the record created once),
+-- with replayed and other-session callbacks refused and two end users
+-- interleaved, each on their own tokens.
+local helper = require "spec.helper"
+local cjson = require "cjson"
+package.cpath = helper.module_dir .. "/?.so;" .. package.cpath
+require "salesforce"
+
+local BOT = helper.source_dir .. "/scripts/examples/bot"
+local LEAD = "/services/data/v62.0/sobjects/Lead"
+
+describe("luaforce integration", function()
+  local emu, ws, env
+
+  before_each(function()
+    emu = emu or helper.emulator{ https = true }
+    env, ws = helper.authorized_workspace(emu)
+    emu.call("DELETE", "/log")
+  end)
+
+  after_each(function()
+    helper.run({ "rm", "-rf", ws })
+  end)
+
+  teardown(function()
+    if emu then emu.stop() end
+  end)
+
+  local function lf(args, opts)
+    opts = opts or {}
+    opts.env = env
+    local out, err, status = helper.luaforce(args, opts)
+    assert.is_nil((out .. err):find("luaforce-test-secret", 1, true), "a secret was printed")
+    return out, err, status
+  end
+
+  local function ok(args)
+    local out, err, status = lf(args)
+    assert.are.equal(0, status, err)
+    return out
+  end
+
+  local function status_json()
+    return cjson.decode(ok{ "integration", "status", "--json" })[1]
+  end
+
+  -- `dialog run BOT --answers` with these lines and more arguments.
+  local function talk(lines, ...)
+    local path = helper.tempfile(table.concat(lines, "\n") .. "\n", ".txt")
+    local out, err, status = lf({ "dialog", "run", BOT, "--answers", path, ... })
+    os.remove(path)
+    assert.are.equal(0, status, err)
+    return out
+  end
+
+  local CREATE = { "new lead", "O'Neil", "Orbit Labs", "skip", "yes" }
+
+  describe("lifecycle", function()
+    it("goes available -> configured <-> disabled -> deleted (available again)", function()
+      assert.are.same({ name = "salesforce", state = "available" }, status_json())
+      local _, err, st = lf{ "integration", "disable", "salesforce" }
+      assert.are.equal(1, st)
+      assert.matches("is not enabled", err)
+      local out = ok{ "integration", "enable", "salesforce", "--mode", "pre-authorize" }
+      assert.matches("salesforce  configured  mode=pre%-authorize  app=system  "
+        .. "org=Luaforce Dev  edition=Developer Edition", out)
+      out = ok{ "integration", "disable", "salesforce" }
+      assert.matches("salesforce  disabled  mode=pre%-authorize", out)
+      local s = status_json()
+      assert.are.same({ "disabled", "pre-authorize", "system", "Luaforce Dev",
+        "Developer Edition" }, { s.state, s.mode, s.app, s.org, s.edition })
+      ok{ "integration", "enable", "salesforce", "--mode", "pre-authorize" }
+      assert.are.equal("configured", status_json().state)
+      -- delete revokes the workspace's tokens at Salesforce
+      emu.call("DELETE", "/log")
+      out = ok{ "integration", "delete", "salesforce" }
+      assert.matches("salesforce  available", out)
+      assert.are.equal(1, #emu.sent("/services/oauth2/revoke"))
+      for _, t in ipairs(emu.control("GET", "/sessions").access_tokens) do
+        assert.is_false(t.active)
+      end
+      assert.matches("No stored authorizations", ok{ "auth", "status" })
+      _, err, st = lf{ "integration", "enable", "salesforce", "--mode", "pre-authorize" }
+      assert.are.equal(1, st)
+      assert.matches("needs a stored authorization of app 'system': run 'luaforce auth login' "
+        .. "first", err, 1, true)
+      -- allow-users needs only the app
+      assert.matches("configured  mode=allow%-users", ok{ "integration", "enable", "salesforce",
+        "--mode", "allow-users" })
+    end)
+
+    it("refuses a Trial org at enable, naming the supported editions", function()
+      emu.call("POST", "/org", { trial = true })
+      local _, err, st = lf{ "integration", "enable", "salesforce", "--mode", "pre-authorize" }
+      emu.call("POST", "/org", { trial = false })
+      assert.are.equal(1, st)
+      assert.matches("is a Trial org", err)
+      assert.matches("Developer Edition and Enterprise Edition", err)
+      assert.are.equal("available", status_json().state)
+    end)
+
+    it("refuses bad usage with a message naming it", function()
+      local _, err, st = lf{ "integration", "enable", "salesforce" }
+      assert.are.equal(2, st)
+      assert.matches("enable needs --mode pre-authorize or --mode allow-users", err, 1, true)
+      _, err, st = lf{ "integration", "enable", "slack", "--mode", "allow-users" }
+      assert.are.equal(2, st)
+      assert.matches("needs the integration's name: salesforce", err)
+      _, err, st = lf{ "integration", "enable", "salesforce", "--mode", "allow-users", "--app",
+        "nope" }
+      assert.are.equal(1, st)
+      assert.matches("nope", err)
+    end)
+
+    it("is in error when the pre-authorization is lost, saying how to fix it", function()
+      ok{ "integration", "enable", "salesforce", "--mode", "pre-authorize" }
+      ok{ "auth", "logout" }
+      local s = status_json()
+      assert.are.equal("error", s.state)
+      assert.matches("no stored authorization of app 'system'", s.reason)
+      assert.are.equal("luaforce auth login, then luaforce integration "
+        .. "enable salesforce --mode pre-authorize --app system", s.fix)
+      local out = talk(CREATE)
+      assert.matches("bot: Sorry, I cannot reach Salesforce: the bot's authorization was lost. "
+        .. "Please contact the bot's administrator.\n", out, 1, true)
+      assert.are.equal(0, #emu.sent(LEAD))
+    end)
+  end)
+
+  describe("in a conversation", function()
+    it("answers with the disabled response instead of calling Salesforce", function()
+      ok{ "integration", "enable", "salesforce", "--mode", "pre-authorize" }
+      ok{ "integration", "disable", "salesforce" }
+      local out = talk(CREATE)
+      assert.matches("bot: Sorry, the Salesforce integration is disabled", out)
+      assert.are.equal(0, #emu.sent(LEAD))
+      ok{ "integration", "enable", "salesforce", "--mode", "pre-authorize" }
+      out = talk(CREATE)
+      assert.matches("bot: Lead O'Neil created: 00Q", out)
+      assert.are.equal(1, #emu.sent(LEAD))
+    end)
+
+    it("marks the integration in error when the pre-authorization fails at run time", function()
+      ok{ "integration", "enable", "salesforce", "--mode", "pre-authorize" }
+      -- tokens of the client credentials flow cannot be renewed once the app refuses it
+      emu.call("POST", "/sessions/expire", { refresh_tokens = true })
+      emu.call("POST", "/app", { client_credentials_user = cjson.null })
+      local out = talk(CREATE)
+      emu.call("POST", "/app", { client_credentials_user = "dev@example.com" })
+      assert.matches("bot: Sorry, I cannot reach Salesforce", out)
+      local s = status_json()
+      assert.are.equal("error", s.state)
+    end)
+  end)
+
+  describe("allow-users", function()
+    -- The link in the bot's last "Authorize" button, and the callback URL
+    -- the emulator's authorize page sends the browser to.
+    local function link_of(out)
+      local url = out:match("%[Authorize%] (%S+)\n$")
+      assert.truthy(url, out)
+      return url, helper.browse(url, emu.ca)
+    end
+
+    local function lead_posts()
+      return emu.sent(LEAD)
+    end
+
+    it("pauses, then resumes at the service node once the user authorized", function()
+      ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+      local out = talk(CREATE, "--user", "alice", "--session", "s1")
+      assert.matches("bot: I need to be authorized to use Salesforce first.", out)
+      assert.are.equal(0, #lead_posts())
+      local _, callback = link_of(out)
+      local res = ok{ "auth", "callback", callback }
+      assert.matches("Authorized user alice with profile 'system'", res)
+      assert.matches("bot: Lead O'Neil created: 00Q%w+\n", res)
+      local posts = lead_posts()
+      assert.are.equal(1, #posts)
+      assert.are.same({ LastName = "O'Neil", Company = "Orbit Labs" }, posts[1].json)
+      -- a replayed callback resumes nothing and creates nothing
+      local _, err, st = lf{ "auth", "callback", callback }
+      assert.are.equal(1, st)
+      assert.matches("already used state", err)
+      assert.are.equal(1, #lead_posts())
+      -- the session is idle again: the user's next task uses their tokens at once
+      out = talk({ "new lead", "Hopper", "Navy", "skip", "yes" }, "--user", "alice", "--session",
+        "s1")
+      assert.matches("bot: Lead Hopper created", out)
+      assert.are.equal(2, #lead_posts())
+    end)
+
+    it("gives a fresh link on the next turn and refuses the older one", function()
+      ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+      local out = talk(CREATE, "--user", "bob", "--session", "s1")
+      local first, old_callback = link_of(out)
+      out = talk({ "hello?" }, "--user", "bob", "--session", "s1")
+      local second, callback = link_of(out)
+      assert.are_not.equal(first, second)
+      local _, err, st = lf{ "auth", "callback", old_callback }
+      assert.are.equal(1, st)
+      assert.matches("not the one the session waits for", err)
+      assert.is_nil(ok{ "auth", "status" }:find("bob", 1, true)) -- no tokens stored
+      assert.are.equal(0, #lead_posts())
+      assert.matches("bot: Lead O'Neil created", ok{ "auth", "callback", callback })
+      assert.are.equal(1, #lead_posts())
+    end)
+
+    it("keeps two end users apart, each on their own tokens, with any ids", function()
+      ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+      local ann = "anne-" .. string.rep("é", 120) .. "@例え.jp" -- 255 bytes
+      local out_a = talk(CREATE, "--user", ann, "--session", "s")
+      local out_b = talk({ "new lead", "Lovelace", "Analytical", "skip", "yes" }, "--user",
+        "bea", "--session", "s")
+      local _, cb_a = link_of(out_a)
+      local _, cb_b = link_of(out_b)
+      assert.matches("bot: Lead Lovelace created", ok{ "auth", "callback", cb_b })
+      assert.matches("bot: Lead O'Neil created", ok{ "auth", "callback", cb_a })
+      local posts = lead_posts()
+      assert.are.equal(2, #posts)
+      assert.are.equal("Lovelace", posts[1].json.LastName)
+      assert.are.equal("O'Neil", posts[2].json.LastName)
+      assert.are_not.equal(posts[1].headers.authorization, posts[2].headers.authorization)
+      -- neither used the workspace's pre-authorization
+      local sessions = emu.control("GET", "/sessions").access_tokens
+      local workspace_token = sessions[1].access_token
+      for _, p in ipairs(posts) do
+        assert.are_not.equal("Bearer " .. workspace_token, p.headers.authorization)
+      end
+    end)
+  end)
+end)
