@@ -10,6 +10,7 @@ import threading
 import time
 
 import ids
+import shapes
 
 UTC = datetime.timezone.utc
 
@@ -157,6 +158,7 @@ class State:
         self.log_seq = 0
         self.conn_seq = 0
         self.started = time.time()
+        self.base_shapes = shapes.normalize(schema, cfg.get("shapes"))
         self.reset()
 
     # ---- lifecycle -------------------------------------------------------
@@ -182,6 +184,8 @@ class State:
             self.fault_seq = 0
             self.latency = {"ms": 0, "rules": []}
             self.approvals = set()   # (user id, client id)
+            self.shapes = copy.deepcopy(self.base_shapes)
+            shapes.apply_picklists(self.schema, self.shapes)
             for org_cfg in self.cfg["orgs"]:
                 self._add_org(copy.deepcopy(org_cfg))
 
