@@ -8,6 +8,7 @@ import urllib.parse
 
 import ids
 import records
+import shapes
 import web
 from store import ApiError, Txn
 
@@ -285,7 +286,7 @@ def _collections(ctx, method, parts, query, body):
             return _coll_delete(ctx, query)
         data = _parse(body)
         return _coll_save(ctx, method, data, None)
-    obj = ctx.state.schema.get(parts[0])
+    obj = shapes.scoped_state(ctx).schema.get(parts[0])
     if obj is None:
         raise ApiError(404, "NOT_FOUND",
                        "The requested resource does not exist")

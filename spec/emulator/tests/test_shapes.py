@@ -373,6 +373,9 @@ class ObjectAccess(Base):
                                 {"Name": "x"})):
             self.assertError(r, 404, "NOT_FOUND",
                              "The requested resource does not exist")
+        r = self.emu.get("/composite/sobjects/Opportunity?ids=%s&fields=Name"
+                         % oid, self.token)
+        self.assertError(r, 404, "NOT_FOUND")
         names = [o["name"] for o in self.emu.get(
             "/sobjects/", self.token).json["sobjects"]]
         self.assertNotIn("Opportunity", names)
