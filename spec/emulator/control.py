@@ -401,6 +401,7 @@ def _set_shapes(state, req, data, ca_path):
     given = shapes.normalize(state.schema, data)
     state.shapes = shapes.merge(state.shapes, given)
     shapes.apply_picklists(state.schema, state.shapes)
+    state.metadata_changed()
     return state.shapes
 
 
@@ -411,6 +412,7 @@ def _get_shapes(state, req, data, ca_path):
 def _clear_shapes(state, req, data, ca_path):
     state.shapes = copy.deepcopy(state.base_shapes)
     shapes.apply_picklists(state.schema, state.shapes)
+    state.metadata_changed()
     return state.shapes
 
 
@@ -427,6 +429,7 @@ def _set_user(state, req, data, ca_path):
                                  data.get("object_access") or {})
     user = state.user_cfg(org, uid)
     user["object_access"] = dict(user.get("object_access") or {}, **access)
+    state.metadata_changed()
     return dict(user, id=uid)
 
 

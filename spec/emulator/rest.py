@@ -210,7 +210,7 @@ def _describe_global(ctx):
                 ctx, schema.objects[n],
                 schema.objects[n].global_entry(ctx.version))
                 for n in schema.names()]}
-    return _not_modified(ctx, ctx.state.started) or \
+    return _not_modified(ctx, ctx.state.metadata_modified) or \
         web.json_response(200, body)
 
 
@@ -369,7 +369,7 @@ def _sobject(ctx, method, parts, query, body):
         return _basic_info(ctx, obj)
     if n == 3 and parts[2].lower() == "describe":
         _allow(method, "GET")
-        return _not_modified(ctx, ctx.state.started) or web.json_response(
+        return _not_modified(ctx, ctx.state.metadata_modified) or web.json_response(
             200, shapes.describe_flags(
                 ctx, obj, obj.describe(ctx.version, ctx.state.schema)))
     if n == 3 and method == "POST" and parts[2].lower() == "id":

@@ -6,11 +6,13 @@ describe and queries), an org with the API disabled; each set through
 --config and through the control API, and undone by a reset."""
 
 import base64
+import email.utils
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import urllib.parse
 
@@ -313,6 +315,18 @@ class Picklists(Base):
         source = self.field("Lead", "LeadSource")
         self.assertEqual((source["controllerName"],
                           source["dependentPicklist"]), (None, False))
+
+    def test_describe_is_modified_by_a_change(self):
+        now = email.utils.formatdate(time.time(), usegmt=True)
+        ims = {"If-Modified-Since": now}
+        for path in ("/sobjects/", "/sobjects/Lead/describe/"):
+            r = self.emu.get(path, self.token, headers=ims)
+            self.assertEqual(r.status, 304, r)
+        self.emu.control("POST", "/clock", {"advance": 3600})
+        self.shapes(STATUSES)
+        for path in ("/sobjects/", "/sobjects/Lead/describe/"):
+            r = self.emu.get(path, self.token, headers=ims)
+            self.assertEqual(r.status, 200, r)
 
     def test_bad_picklists_are_refused(self):
         for bad in ({"picklists": {"Lead": {"LastName": ["a"]}}},
