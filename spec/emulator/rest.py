@@ -369,8 +369,8 @@ def _sobject(ctx, method, parts, query, body):
         return _basic_info(ctx, obj)
     if n == 3 and parts[2].lower() == "describe":
         _allow(method, "GET")
-        return _not_modified(ctx, ctx.state.metadata_modified) or web.json_response(
-            200, shapes.describe_flags(
+        return _not_modified(ctx, ctx.state.metadata_modified) or \
+            web.json_response(200, shapes.describe_flags(
                 ctx, obj, obj.describe(ctx.version, ctx.state.schema)))
     if n == 3 and method == "POST" and parts[2].lower() == "id":
         # POST /sobjects/Obj/Id (v37+): insert, Id treated as external id.
