@@ -24,20 +24,34 @@ ACCESS_LEVELS = ("none", "read", "edit")
 OPS = ("blank", "equals", "not_equals", "in", "not_in", "matches",
        "not_matches", "less_than", "greater_than")
 KINDS = ("picklists", "validation_rules", "duplicate_rules")
+# An Opportunity stage may also say what it implies (records.stage_values).
+ENTRY_KEYS = ("value", "label", "active", "default", "valid_for",
+              "probability", "closed", "won", "forecast_category")
+FORECASTS = (None, "Omitted", "Pipeline", "BestCase", "MostLikely",
+             "Forecast", "Closed")
 
 
 # ---- configuration ----------------------------------------------------------
 def _check_entry(where, e):
     if isinstance(e, str):
         e = {"value": e}
-    unknown = set(e) - {"value", "label", "active", "default", "valid_for"}
+    unknown = set(e) - set(ENTRY_KEYS)
     if unknown or not isinstance(e.get("value"), str):
-        raise ValueError("%s: a value is {value, label, active, default, "
-                         "valid_for}" % where)
-    return {"value": e["value"], "label": e.get("label", e["value"]),
-            "active": bool(e.get("active", True)),
-            "default": bool(e.get("default", False)),
-            "valid_for": e.get("valid_for")}
+        raise ValueError("%s: a value is {%s}" % (where,
+                                                  ", ".join(ENTRY_KEYS)))
+    out = {"value": e["value"], "label": e.get("label", e["value"]),
+           "active": bool(e.get("active", True)),
+           "default": bool(e.get("default", False)),
+           "valid_for": e.get("valid_for")}
+    if e.get("probability") is not None:
+        if not isinstance(e["probability"], (int, float)) or \
+                e.get("forecast_category") not in FORECASTS:
+            raise ValueError("%s: probability is a number; forecast_category"
+                             " one of %s" % (where, FORECASTS[1:]))
+        out.update(probability=float(e["probability"]),
+                   closed=bool(e.get("closed")), won=bool(e.get("won")),
+                   forecast_category=e.get("forecast_category"))
+    return out
 
 
 def _check_picklist(schema, obj_name, fname, spec):

@@ -290,6 +290,36 @@ class Picklists(Base):
         self.assertEqual(self.field("Lead", "Status")["picklistValues"][0][
             "label"], "Open - Not Contacted")
 
+    def test_configured_stages_set_probability_and_forecast(self):
+        self.shapes({"picklists": {"Opportunity": {"StageName": [
+            {"value": "Discovery", "probability": 15},
+            {"value": "Signed", "label": "Won", "probability": 100,
+             "closed": True, "won": True},
+            {"value": "Lost", "probability": 0, "closed": True},
+            {"value": "Commit", "probability": 80,
+             "forecast_category": "Forecast"},
+            "Parked"]}}})
+        got = {}
+        for stage in ("Discovery", "Signed", "Lost", "Commit", "Parked"):
+            r = self.emu.post("/sobjects/Opportunity/", self.token, {
+                "Name": stage, "StageName": stage, "Amount": 1000,
+                "CloseDate": "2026-12-31"})
+            self.assertEqual(r.status, 201, r)
+            rec = self.emu.control("GET", "/records/" + r.json["id"])[
+                "record"]
+            got[stage] = tuple(rec.get(k) for k in (
+                "Probability", "ForecastCategory", "ForecastCategoryName",
+                "IsClosed", "IsWon", "ExpectedRevenue"))
+        self.assertEqual(got, {
+            "Discovery": (15.0, "Pipeline", "Pipeline", False, False, 150.0),
+            "Signed": (100.0, "Closed", "Closed", True, True, 1000.0),
+            "Lost": (0.0, "Omitted", "Omitted", True, False, 0.0),
+            "Commit": (80.0, "Forecast", "Commit", False, False, 800.0),
+            "Parked": (None, None, None, False, False, None)})
+        bad = {"picklists": {"Opportunity": {"StageName": [
+            {"value": "X", "probability": "high"}]}}}
+        self.assertIn("error", self.shapes(bad, expect=400))
+
     def test_dependent_picklists_carry_valid_for(self):
         self.shapes({"picklists": {"Lead": {
             "Industry": {"controller": "LeadSource", "values": [
