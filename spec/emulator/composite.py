@@ -425,7 +425,13 @@ def _coll_delete(ctx, query):
                 "statusCode": "ENTITY_IS_DELETED",
                 "message": "entity is deleted", "fields": []}]})
             continue
-        rest.delete(ctx, obj, rec)
+        try:
+            rest.delete(ctx, obj, rec)
+        except ApiError as e:       # e.g. a user with read access only
+            any_failed = True
+            results.append({"id": norm, "success": False,
+                            "errors": e.save_errors()})
+            continue
         results.append({"id": norm, "success": True, "errors": []})
     txn, ctx.txn = ctx.txn, outer
     if any_failed and all_or_none:

@@ -386,6 +386,11 @@ class ObjectAccess(Base):
                   self.emu.delete("/sobjects/Lead/" + rid, self.token)):
             self.assertError(r, 400, "INSUFFICIENT_ACCESS_OR_READONLY",
                              "insufficient access rights on object id")
+        r = self.emu.delete("/composite/sobjects?ids=" + rid, self.token)
+        self.assertEqual(r.json, [{"id": rid, "success": False, "errors": [{
+            "statusCode": "INSUFFICIENT_ACCESS_OR_READONLY",
+            "message": "insufficient access rights on object id",
+            "fields": []}]}])
         self.assertEqual(len(self.stored()), 1)
         self.assertEqual(self.emu.get("/sobjects/Lead/" + rid,
                                       self.token).status, 200)
