@@ -120,6 +120,10 @@ static void push_tokens(lua_State *L, const sf_tokens *t) {
   set_str(L, "id_token", t->id_token);
   lua_pushinteger(L, t->obtained_at);
   lua_setfield(L, -2, "obtained_at");
+  if (t->expires_in > 0) {
+    lua_pushinteger(L, t->expires_in);
+    lua_setfield(L, -2, "expires_in");
+  }
   lua_pushboolean(L, t->signature_verified);
   lua_setfield(L, -2, "signature_verified");
 }
@@ -137,6 +141,7 @@ static void read_tokens(lua_State *L, int idx, sf_tokens *t) {
   t->token_type = (char *)lsf_opt_string(L, idx, "token_type");
   t->id_token = (char *)lsf_opt_string(L, idx, "id_token");
   t->obtained_at = lsf_opt_int(L, idx, "obtained_at", 0);
+  t->expires_in = lsf_opt_int(L, idx, "expires_in", 0);
   lua_getfield(L, idx, "signature_verified");
   t->signature_verified = lua_toboolean(L, -1);
   lua_pop(L, 1);
@@ -144,6 +149,11 @@ static void read_tokens(lua_State *L, int idx, sf_tokens *t) {
 
 /* ---- apps and policies ------------------------------------------------------
  */
+
+/* Profile kinds and client authentication methods, in enum order. */
+static const char *const kinds[] = {"salesforce", "oauth2", NULL};
+static const char *const auths[] = {"client_secret_post", "client_secret_basic",
+                                    "none", NULL};
 
 static void read_app(lua_State *L, int idx, sf_oauth_app *app) {
   luaL_checktype(L, idx, LUA_TTABLE);
@@ -158,6 +168,12 @@ static void read_app(lua_State *L, int idx, sf_oauth_app *app) {
   app->scope = lsf_opt_string(L, idx, "scope");
   if (!app->client_id || !app->token_url)
     luaL_error(L, "an OAuth app needs client_id and token_url");
+  lua_getfield(L, idx, "kind");
+  app->kind = (sf_oauth_kind)luaL_checkoption(L, -1, "salesforce", kinds);
+  lua_getfield(L, idx, "client_auth");
+  app->client_auth =
+      (sf_client_auth)luaL_checkoption(L, -1, "client_secret_post", auths);
+  lua_pop(L, 2);
 }
 
 #define MAX_DOMAINS 32
@@ -248,10 +264,14 @@ static int lsf_oauth_exchange_code(lua_State *L) {
 static int lsf_oauth_refresh(lua_State *L) {
   grant g;
   const char *rt;
+  sf_code rc;
   begin_grant(L, &g, 4);
   rt = lsf_check_cstring(L, 4);
-  return finish_grant(
-      L, sf_oauth_refresh(g.http, &g.app, g.policy, rt, &g.box->t, &g.err), &g);
+  rc = sf_oauth_refresh(g.http, &g.app, g.policy, rt, &g.box->t, &g.err);
+  /* tokens issued but refused come back; the caller gets none of them */
+  if (rc != SF_OK)
+    sf_oauth_revoke_refused(g.http, &g.app, &g.box->t, &g.err);
+  return finish_grant(L, rc, &g);
 }
 
 /* (http, app, policy) */
@@ -420,6 +440,15 @@ static int lsf_oauth_verify_signature(lua_State *L) {
                          lsf_check_cstring(L, 1), lsf_check_cstring(L, 2),
                          lsf_check_cstring(L, 3),
                          lsf_check_cstring(L, 4)) == SF_OK);
+  return 1;
+}
+
+/* bearer_error(www_authenticate) -> the RFC 6750 error | nil */
+static int lsf_oauth_bearer_error(lua_State *L) {
+  char code[64];
+  if (!sf_oauth_bearer_error(luaL_optstring(L, 1, NULL), code, sizeof code))
+    return 0;
+  lua_pushstring(L, code);
   return 1;
 }
 
@@ -610,7 +639,8 @@ static int lsf_session_request(lua_State *L) {
                                             : lsf_check_cstring(L, 5);
   lsf_req_box *b = lua_newuserdatauv(L, sizeof *b, 0);
   static const char *const hdrs[] = {"Sforce-Limit-Info", "Retry-After",
-                                     "Location", "Content-Type", NULL};
+                                     "Location",          "Content-Type",
+                                     "WWW-Authenticate",  NULL};
   sf_error err;
   int n;
   size_t len;
@@ -680,6 +710,7 @@ static const luaL_Reg auth_funcs[] = {
     {"oauth_authorize_url", lsf_oauth_authorize_url},
     {"oauth_check_url", lsf_oauth_check_url},
     {"oauth_verify_signature", lsf_oauth_verify_signature},
+    {"oauth_bearer_error", lsf_oauth_bearer_error},
     {NULL, NULL}};
 
 void lsf_open_auth(lua_State *L) {

@@ -14,6 +14,7 @@
 #include <lua.h>
 
 #include "lsf_internal.h"
+#include "sf/oauth.h"
 #include "sf/sf.h"
 
 #define HTTP_MT "salesforce.Http"
@@ -426,6 +427,16 @@ static int lsf_request_done(lua_State *L) {
   return 1;
 }
 
+/* Pushes the error of the Bearer challenge of a 401, if it has one. */
+static int push_bearer_error(lua_State *L, sf_http_request *req) {
+  char code[64];
+  if (!sf_oauth_bearer_error(sf_http_response_header(req, "WWW-Authenticate"),
+                             code, sizeof code))
+    return 0;
+  lua_pushstring(L, code);
+  return 1;
+}
+
 /* Pushes the outcome of the completed `req`: status, body, is_json, why,
  * header, retry_after_ms (see http:call); or nil, err. */
 static int push_outcome(lua_State *L, sf_http_request *req, int decode,
@@ -464,6 +475,9 @@ static int push_outcome(lua_State *L, sf_http_request *req, int decode,
     lua_pushinteger(L, retry_after);
   else
     lua_pushnil(L);
+  /* a 401's RFC 6750 error ("invalid_token"), for the refresh decision */
+  if (status == 401 && push_bearer_error(L, req))
+    return 7;
   return 6;
 }
 
@@ -501,15 +515,17 @@ static void on_call_done(sf_http_request *r, void *ud) {
  * http:call(method, url [, authorization [, body [, content_type
  *           [, headers [, idempotent [, timeout_ms [, decode
  *           [, header]]]]]]]]])
- *   -> status, body, is_json, why, header_value, retry_after_ms | nil, err
+ *   -> status, body, is_json, why, header_value, retry_after_ms
+ *      [, bearer_error] | nil, err
  * Starts a request as http:start does and drives the runtime until it is
  * done (the blocking call, outside the scheduler's tasks; completions of
  * other requests stay queued for http:step). With `decode` the JSON body
  * comes decoded (is_json true) straight from the transport's buffer; a body
  * that is empty or not JSON comes as text, with `why`. `header` names a
  * response header to return; retry_after_ms is the Retry-After of a status
- * of 300 or more. Without a Request object: the request is freed before
- * this returns.
+ * of 300 or more; bearer_error, on a 401 only, the `error` of its
+ * WWW-Authenticate Bearer challenge (RFC 6750). Without a Request object: the
+ * request is freed before this returns.
  */
 static int lsf_http_call(lua_State *L) {
   lsf_http *h = check_http(L, 1);

@@ -137,9 +137,12 @@ static int open_listener(int family, int port) {
 }
 
 /* Reads one request head from `fd`; returns its target when it is a GET of
- * `path` with a query (pushed on the Lua stack), answering it; otherwise
- * answers 404 and returns 0. */
-static int serve_one(lua_State *L, int fd, const char *path, const char *html) {
+ * `path` with a query (pushed on the Lua stack), answering it with `html`,
+ * or, when the value at `respond` is a function, with what it returns for
+ * the target (called protected while the browser waits; pushed after the
+ * target, an error included); otherwise answers 404 and returns 0. */
+static int serve_one(lua_State *L, int fd, const char *path, const char *html,
+                     int respond) {
   char buf[REQ_MAX + 1], *sp1, *sp2;
   size_t len = 0, plen = strlen(path);
   /* read the request head (a browser sends it in one go) */
@@ -161,8 +164,21 @@ static int serve_one(lua_State *L, int fd, const char *path, const char *html) {
   sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
   if (sp1 && sp2 && strncmp(buf, "GET ", 4) == 0 &&
       strncmp(sp1 + 1, path, plen) == 0 && sp1[1 + plen] == '?') {
-    reply(fd, "200 OK", html);
     lua_pushlstring(L, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+    if (!respond) {
+      reply(fd, "200 OK", html);
+      return 1;
+    }
+    lua_pushvalue(L, respond);
+    lua_pushvalue(L, -2);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+      reply(fd, "500 Internal Server Error",
+            "<html><body><p>luaforce: the redirect could not be handled; "
+            "see the terminal.</p></body></html>");
+      return 2; /* the target and the error */
+    }
+    reply(fd, "200 OK", lua_isstring(L, -1) ? lua_tostring(L, -1) : html);
+    lua_pop(L, 1);
     return 1;
   }
   reply(fd, "404 Not Found", "<html><body>not found</body></html>");
@@ -170,11 +186,15 @@ static int serve_one(lua_State *L, int fd, const char *path, const char *html) {
 }
 
 /*
- * listen_once(port, path, timeout_ms [, html]) -> target | nil, message
+ * listen_once(port, path, timeout_ms [, html | respond]) -> target
+ *   | nil, message
  * Listens on 127.0.0.1:port and, where the machine has IPv6, [::1]:port
  * (a browser may resolve "localhost" to either), and answers requests
  * until one for `path` carries a query (the OAuth redirect: code and
- * state, or an error); that one gets `html` and its request target is
+ * state, or an error); that one gets `html`, or the page that
+ * respond(target) returns (it runs while the browser waits, so the page
+ * can tell how the authorization ended; an error it raises is raised
+ * again once the sockets are closed), and its request target is
  * returned. Other requests get 404. port 0 is not allowed: the redirect
  * URI names a fixed port.
  */
@@ -182,10 +202,13 @@ static int lsf_listen_once(lua_State *L) {
   lua_Integer port = luaL_checkinteger(L, 1);
   const char *path = luaL_checkstring(L, 2);
   lua_Integer timeout = luaL_checkinteger(L, 3);
+  int respond = lua_isfunction(L, 4) ? 4 : 0;
   const char *html =
-      luaL_optstring(L, 4,
-                     "<html><body><p>luaforce: authorization received; you may "
-                     "close this window.</p></body></html>");
+      respond ? "<html><body><p>luaforce: done.</p></body></html>"
+              : luaL_optstring(L, 4,
+                               "<html><body><p>luaforce: authorization "
+                               "received; you may close this window.</p>"
+                               "</body></html>");
   long long deadline = now_ms() + timeout;
   struct pollfd p[2];
   int n = 0, i, got = 0;
@@ -212,12 +235,14 @@ static int lsf_listen_once(lua_State *L) {
       fd = accept(p[i].fd, NULL, NULL);
       if (fd < 0)
         continue;
-      got = serve_one(L, fd, path, html);
+      got = serve_one(L, fd, path, html, respond);
       close(fd);
     }
   }
   for (i = 0; i < n; i++)
     close(p[i].fd);
+  if (got == 2)
+    return lua_error(L);
   if (got)
     return 1;
   luaL_pushfail(L);

@@ -178,6 +178,11 @@ function salesforce.quote(v) end
 ---@field login_url? string
 ---Flow mode: the token endpoint; default login_url .. "/services/oauth2/token".
 ---@field token_url? string
+---Flow mode: where tokens refused after they were issued (a bad signature,
+---an instance URL off the allow-list) are revoked (RFC 7009, with the
+---client authentication); default login_url .. "/services/oauth2/revoke",
+---none when token_url is given without login_url (then nothing is revoked).
+---@field revoke_url? string
 ---Flow "jwt": path of the PEM RSA private key.
 ---@field key_file? string
 ---Flow "jwt" and "password": the Salesforce username.
@@ -217,13 +222,14 @@ function salesforce.quote(v) end
 ---@class salesforce.Tokens
 ---@field access_token string
 ---@field refresh_token? string absent for client_credentials and JWT bearer
----@field instance_url string
+---@field instance_url? string the Salesforce instance (absent from an oauth2 server's tokens)
 ---@field id? string the identity URL
 ---@field issued_at? string milliseconds since the epoch, as text
 ---@field scope? string
 ---@field token_type? string
 ---@field id_token? string
 ---@field obtained_at integer seconds since the epoch when luaforce got it
+---@field expires_in? integer the access token's lifetime in seconds, when the server sent it
 ---@field signature_verified boolean true when the response signature was checked
 
 -- ---- the client --------------------------------------------------------------
@@ -232,12 +238,16 @@ function salesforce.quote(v) end
 ---or nil and a salesforce.Error; misuse raises (a closed client: "attempt
 ---to use a closed Salesforce client"). A call made inside a task
 ---(salesforce.spawn) yields until its answer comes; elsewhere it blocks.
----A 401 INVALID_SESSION_ID is refreshed once and the request replayed; a
----client made from an access token alone cannot refresh and returns it as
----an error of kind "auth" keeping Salesforce's error_code, message and
----errors. With an empty access_token no Authorization header is sent (the
----versions list and public endpoints need none; others answer 401
----INVALID_AUTH_HEADER, which is never refreshed).
+---A 401 INVALID_SESSION_ID (or a 401 whose `WWW-Authenticate: Bearer`
+---challenge says error="invalid_token", RFC 6750) is refreshed once and the
+---request replayed; a token whose expires_in is known is renewed
+---salesforce.client.REFRESH_SKEW seconds before it runs out, by the same
+---single-flight renewal. A client made from an access token alone cannot
+---refresh and returns the 401 as an error of kind "auth" keeping
+---Salesforce's error_code, message and errors. With an empty access_token
+---no Authorization header is sent (the versions list and public endpoints
+---need none; others answer 401 INVALID_AUTH_HEADER, which is never
+---refreshed).
 ---Closed by close(), by a to-be-closed variable (`local sf <close> = ...`)
 ---or by the garbage collector.
 ---@class salesforce.Client

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "internal.h"
 #include "oauth_internal.h"
@@ -51,6 +52,7 @@ sf_code sf_tokens_copy(sf_tokens *dst, const sf_tokens *src) {
   COPY(id_token)
 #undef COPY
   t.obtained_at = src->obtained_at;
+  t.expires_in = src->expires_in;
   t.signature_verified = src->signature_verified;
   sf_tokens_clear(dst);
   *dst = t;
@@ -85,6 +87,9 @@ sf_code sf_tokens_to_json(const sf_tokens *t, char **json) {
     if (v && json_object_set_new(o, token_fields[i], json_string(v)))
       goto nomem;
   }
+  if (t->expires_in > 0 &&
+      json_object_set_new(o, "expires_in", json_integer(t->expires_in)))
+    goto nomem;
   if (json_object_set_new(o, "obtained_at", json_integer(t->obtained_at)) ||
       json_object_set_new(o, "signature_verified",
                           json_boolean(t->signature_verified)))
@@ -97,9 +102,29 @@ nomem:
   return SF_E_NOMEM;
 }
 
-/* Fills t from the string members of o; unknown members are ignored. */
+/* expires_in as a positive number of seconds: RFC 6749 says a number,
+ * some servers send a string of digits; anything else is 0 (not sent). */
+static long long expires_in_of(json_t *o) {
+  json_t *v = json_object_get(o, "expires_in");
+  long long n = 0;
+  const char *p;
+  if (json_is_integer(v))
+    n = (long long)json_integer_value(v);
+  else if (json_is_string(v)) {
+    for (p = json_string_value(v); *p >= '0' && *p <= '9' && n < 1000000000;
+         p++)
+      n = n * 10 + (*p - '0');
+    if (*p)
+      n = 0;
+  }
+  return n > 0 ? n : 0;
+}
+
+/* Fills t from the string members of o (and expires_in); unknown members
+ * are ignored. */
 static sf_code tokens_from_object(json_t *o, sf_tokens *t) {
   int i;
+  t->expires_in = expires_in_of(o);
   for (i = 0; i < 8; i++) {
     json_t *v = json_object_get(o, token_fields[i]);
     if (json_is_string(v)) {
@@ -136,13 +161,21 @@ sf_code sf_tokens_from_json(const char *json, size_t len, sf_tokens *t,
     sf_tokens_clear(t);
     return sf__error_set(err, rc, NULL);
   }
-  if (!t->access_token || !t->instance_url) {
+  if (!t->access_token) {
     sf_tokens_clear(t);
     return sf__error_set(err, SF_E_STORE,
-                         "stored token set lacks access_token or "
-                         "instance_url");
+                         "stored token set lacks "
+                         "access_token");
   }
   return SF_OK;
+}
+
+int sf_tokens_expiring(const sf_tokens *t, long long skew_s, long long now) {
+  if (!t || t->expires_in <= 0)
+    return 0;
+  if (skew_s > t->expires_in / 2)
+    skew_s = t->expires_in / 2;
+  return t->obtained_at + t->expires_in - skew_s <= now;
 }
 
 sf_code sf_tokens_ids(const sf_tokens *t, char org[19], char user[19]) {
@@ -403,8 +436,43 @@ static sf_code oauth_error(sf_http_request *req, sf_error *err) {
   return rc;
 }
 
-/* POSTs `f` to `url`; on 200 leaves the parsed object in *obj. */
-static sf_code post_form(sf_http *http, const char *url, form *f, json_t **obj,
+/* The Authorization header of client_secret_basic: "Basic " and the
+ * base64 (OpenSSL) of form-urlencoded (libcurl) id ":" secret, as RFC 6749
+ * section 2.3.1 says. Added to req; the buffers are wiped. */
+static sf_code add_basic_auth(sf_http_request *req, const sf_oauth_app *app) {
+  char *id = curl_easy_escape(NULL, app->client_id, 0);
+  char *secret = curl_easy_escape(NULL, app->client_secret, 0);
+  char *plain = NULL, *header = NULL;
+  size_t n, hn;
+  sf_code rc = SF_E_NOMEM;
+  if (!id || !secret)
+    goto done;
+  n = strlen(id) + 1 + strlen(secret);
+  hn = 6 + 4 * ((n + 2) / 3) + 1;
+  plain = malloc(n + 1);
+  header = malloc(hn);
+  if (!plain || !header)
+    goto done;
+  snprintf(plain, n + 1, "%s:%s", id, secret);
+  memcpy(header, "Basic ", 6);
+  EVP_EncodeBlock((unsigned char *)header + 6, (unsigned char *)plain, (int)n);
+  rc = sf_http_request_add_header(req, "Authorization", header);
+done:
+  if (id)
+    OPENSSL_cleanse(id, strlen(id));
+  if (secret)
+    OPENSSL_cleanse(secret, strlen(secret));
+  curl_free(id);
+  curl_free(secret);
+  sf__free_secret(plain);
+  sf__free_secret(header);
+  return rc;
+}
+
+/* POSTs `f` to `url` (with HTTP Basic client authentication when the
+ * app asks for it); on 200 leaves the parsed object in *obj. */
+static sf_code post_form(sf_http *http, const sf_oauth_app *app,
+                         const char *url, form *f, json_t **obj,
                          sf_error *err) {
   sf_http_request *req = NULL;
   sf_code rc;
@@ -417,6 +485,11 @@ static sf_code post_form(sf_http *http, const char *url, form *f, json_t **obj,
   rc = sf_http_request_new(&req, http, "POST", url);
   if (rc != SF_OK)
     return sf__error_set(err, rc, "bad token endpoint URL");
+  if (app && app->client_auth == SF_CLIENT_SECRET_BASIC && app->client_secret &&
+      (rc = add_basic_auth(req, app)) != SF_OK) {
+    sf_http_request_free(req);
+    return sf__error_set(err, rc, NULL);
+  }
   if ((rc = sf_http_request_add_header(req, "Accept", "application/json")) !=
           SF_OK ||
       (rc = sf_http_request_set_body(req, f->buf, f->len,
@@ -447,21 +520,41 @@ static sf_code post_form(sf_http *http, const char *url, form *f, json_t **obj,
 
 enum { SIG_REQUIRED = 1, SIG_OPTIONAL = 0, KEEP_REFUSED = 2 };
 
+static sf_code revoke_with(sf_http *http, const sf_oauth_app *app,
+                           const char *token, sf_error *err);
+
+void sf_oauth_revoke_refused(sf_http *http, const sf_oauth_app *app,
+                             const sf_tokens *t, sf_error *err) {
+  size_t n;
+  if (!http || !app || !t || (!t->access_token && !t->refresh_token))
+    return;
+  if (!app->revoke_url || !app->client_id) {
+    if (err && (n = strlen(err->message)) < sizeof err->message)
+      snprintf(err->message + n, sizeof err->message - n,
+               "; not revoked: no revocation URL");
+    return;
+  }
+  if (t->access_token)
+    revoke_with(http, app, t->access_token, NULL);
+  if (t->refresh_token)
+    revoke_with(http, app, t->refresh_token, NULL);
+}
+
 /*
- * Tokens issued but refused by a check (signature, instance or identity
- * URL): with KEEP_REFUSED they go to *out for the caller (a refresh keeps
- * the rotated refresh token and revokes the rest); otherwise they are
- * revoked here, so that nothing issued stays alive unknown to anyone.
+ * Tokens issued but refused by a check (a missing field, the signature,
+ * the instance or identity URL): with KEEP_REFUSED they go to *out for the
+ * caller (a refresh keeps the rotated refresh token and revokes the rest);
+ * otherwise they are revoked here, so that nothing issued stays alive
+ * unknown to anyone.
  */
 static void refused(sf_http *http, const sf_oauth_app *app, int flags,
-                    sf_tokens *t, sf_tokens *out) {
+                    sf_tokens *t, sf_tokens *out, sf_error *err) {
   if (flags & KEEP_REFUSED) {
     sf_tokens_clear(out);
     *out = *t;
     memset(t, 0, sizeof *t);
   } else {
-    sf_oauth_revoke(
-        http, app, t->refresh_token ? t->refresh_token : t->access_token, NULL);
+    sf_oauth_revoke_refused(http, app, t, err);
   }
 }
 
@@ -473,8 +566,9 @@ static sf_code grant(sf_http *http, const sf_oauth_app *app,
   json_t *sigv;
   sf_tokens t;
   sf_code rc;
+  int salesforce = app->kind != SF_OAUTH_GENERIC, issued = 0;
   memset(&t, 0, sizeof t);
-  rc = post_form(http, url, f, &o, err);
+  rc = post_form(http, app, url, f, &o, err);
   form_free(f);
   if (rc != SF_OK)
     return rc;
@@ -483,14 +577,22 @@ static sf_code grant(sf_http *http, const sf_oauth_app *app,
     sf__error_set(err, rc, NULL);
     goto done;
   }
-  if (!t.access_token || !t.instance_url) {
+  issued = 1;
+  if (!t.access_token) {
     rc = sf__error_set(err, SF_E_PROTOCOL,
-                       "the token response lacks access_token or "
-                       "instance_url");
+                       "the token response lacks access_token");
     goto done;
   }
-  if ((rc = sf_oauth_check_url(policy, t.instance_url, "instance_url", err)) !=
-      SF_OK)
+  if (salesforce && !t.instance_url) {
+    rc = sf__error_set(err, SF_E_PROTOCOL,
+                       "the token response lacks instance_url, which a "
+                       "Salesforce token endpoint always sends (for "
+                       "another OAuth 2.0 server use the oauth2 profile "
+                       "kind); tokens refused");
+    goto done;
+  }
+  if (t.instance_url && (rc = sf_oauth_check_url(policy, t.instance_url,
+                                                 "instance_url", err)) != SF_OK)
     goto done;
   if (t.id &&
       (rc = sf_oauth_check_url(policy, t.id, "identity URL", err)) != SF_OK)
@@ -506,7 +608,8 @@ static sf_code grant(sf_http *http, const sf_oauth_app *app,
       goto done;
     }
     t.signature_verified = 1;
-  } else if (app->client_secret && (sig & SIG_REQUIRED)) {
+  } else if (salesforce && app->client_secret &&
+             app->client_auth != SF_CLIENT_NONE && (sig & SIG_REQUIRED)) {
     rc = sf__error_set(err, SF_E_SIGNATURE,
                        "the token response carries no signature; tokens "
                        "refused");
@@ -517,8 +620,8 @@ static sf_code grant(sf_http *http, const sf_oauth_app *app,
   *out = t;
   memset(&t, 0, sizeof t);
 done:
-  if (rc == SF_E_SIGNATURE || rc == SF_E_UNTRUSTED_HOST)
-    refused(http, app, sig, &t, out);
+  if (rc != SF_OK && issued)
+    refused(http, app, sig, &t, out, err);
   sf_tokens_clear(&t);
   json_decref(o);
   return rc;
@@ -532,9 +635,13 @@ static sf_code check_app(const sf_oauth_app *app, sf_tokens *out,
   return SF_OK;
 }
 
+/* Client authentication in the form body: client_id unless HTTP Basic
+ * carries it, client_secret only with client_secret_post. */
 static void add_client(form *f, const sf_oauth_app *app) {
-  form_add(f, "client_id", app->client_id);
-  form_add(f, "client_secret", app->client_secret);
+  if (app->client_auth != SF_CLIENT_SECRET_BASIC || !app->client_secret)
+    form_add(f, "client_id", app->client_id);
+  if (app->client_auth == SF_CLIENT_SECRET_POST)
+    form_add(f, "client_secret", app->client_secret);
 }
 
 sf_code sf_oauth_exchange_code(sf_http *http, const sf_oauth_app *app,
@@ -590,10 +697,10 @@ sf_code sf_oauth_client_credentials(sf_http *http, const sf_oauth_app *app,
   sf_code rc = check_app(app, out, err);
   if (rc != SF_OK)
     return rc;
-  if (!app->client_secret)
+  if (!app->client_secret || app->client_auth == SF_CLIENT_NONE)
     return sf__error_set(err, SF_E_INVALID_ARG,
                          "the client credentials flow needs a client "
-                         "secret");
+                         "secret (not a public client)");
   form_add(&f, "grant_type", "client_credentials");
   add_client(&f, app);
   form_add(&f, "scope", app->scope);
@@ -689,7 +796,7 @@ sf_code sf_oauth_device_start(sf_http *http, const sf_oauth_app *app,
   form_add(&f, "response_type", "device_code");
   form_add(&f, "client_id", app->client_id);
   form_add(&f, "scope", app->scope);
-  rc = post_form(http, app->token_url, &f, &o, err);
+  rc = post_form(http, NULL, app->token_url, &f, &o, err);
   form_free(&f);
   if (rc != SF_OK)
     return rc;
@@ -722,38 +829,95 @@ sf_code sf_oauth_device_poll(sf_http *http, const sf_oauth_app *app,
   if (!device_code)
     return sf__error_set(err, SF_E_INVALID_ARG, "no device code");
   form_add(&f, "grant_type", "device");
-  form_add(&f, "client_id", app->client_id);
-  form_add(&f, "client_secret", app->client_secret);
+  add_client(&f, app);
   form_add(&f, "code", device_code);
   return grant(http, app, policy, app->token_url, &f, SIG_REQUIRED, out, err);
 }
 
+/* POSTs token= to the app's revoke_url with client authentication. */
+static sf_code revoke_with(sf_http *http, const sf_oauth_app *app,
+                           const char *token, sf_error *err) {
+  form f = {0};
+  sf_code rc;
+  form_add(&f, "token", token);
+  add_client(&f, app);
+  rc = post_form(http, app, app->revoke_url, &f, NULL, err);
+  form_free(&f);
+  return rc;
+}
+
 sf_code sf_oauth_revoke(sf_http *http, const sf_oauth_app *app,
                         const char *token, sf_error *err) {
-  form f = {0};
-  char *url = NULL;
-  const char *tok;
-  sf_code rc;
-  if (!app || !token || (!app->revoke_url && !app->token_url))
+  if (!app || !token || !app->client_id)
     return sf__error_set(err, SF_E_INVALID_ARG, NULL);
-  if (!app->revoke_url) {
-    size_t n = strlen(app->token_url);
-    tok = n >= 6 ? app->token_url + n - 6 : NULL;
-    if (!tok || strcmp(tok, "/token") != 0)
-      return sf__error_set(err, SF_E_INVALID_ARG,
-                           "cannot derive the revoke URL from the token "
-                           "URL; set revoke_url");
-    url = malloc(n + 2);
-    if (!url)
-      return sf__error_set(err, SF_E_NOMEM, NULL);
-    memcpy(url, app->token_url, n - 6);
-    memcpy(url + n - 6, "/revoke", 8);
+  if (!app->revoke_url)
+    return sf__error_set(err, SF_E_INVALID_ARG,
+                         "no revocation URL (revoke_url): the server "
+                         "offers no token revocation that we know of");
+  return revoke_with(http, app, token, err);
+}
+
+/* ---- RFC 6750 challenges ------------------------------------------------ */
+
+static int is_tchar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static const char *skip_ows(const char *p) {
+  while (*p == ' ' || *p == '\t' || *p == ',')
+    p++;
+  return p;
+}
+
+int sf_oauth_bearer_error(const char *challenge, char *out, size_t size) {
+  const char *p = challenge, *name;
+  size_t nlen, n;
+  int bearer = 0;
+  if (!out || size == 0)
+    return 0;
+  out[0] = '\0';
+  if (!p)
+    return 0;
+  for (p = skip_ows(p); *p; p = skip_ows(p)) {
+    for (name = p; is_tchar(*p); p++)
+      ;
+    nlen = (size_t)(p - name);
+    if (nlen == 0)
+      return 0; /* not a challenge list */
+    while (*p == ' ' || *p == '\t')
+      p++;
+    if (*p != '=') { /* an auth-scheme starts a challenge */
+      bearer = nlen == 6 && strncasecmp(name, "Bearer", 6) == 0;
+      continue;
+    }
+    p++; /* an auth-param: name = token / quoted-string */
+    while (*p == ' ' || *p == '\t')
+      p++;
+    n = 0;
+    if (*p == '"') {
+      for (p++; *p && *p != '"'; p++) {
+        if (*p == '\\' && p[1])
+          p++;
+        if (bearer && nlen == 5 && strncasecmp(name, "error", 5) == 0 &&
+            n + 1 < size)
+          out[n++] = *p;
+      }
+      if (*p != '"')
+        return (out[0] = '\0', 0); /* unterminated */
+      p++;
+    } else {
+      for (; is_tchar(*p); p++)
+        if (bearer && nlen == 5 && strncasecmp(name, "error", 5) == 0 &&
+            n + 1 < size)
+          out[n++] = *p;
+    }
+    if (bearer && nlen == 5 && strncasecmp(name, "error", 5) == 0) {
+      out[n] = '\0';
+      return n > 0;
+    }
   }
-  form_add(&f, "token", token);
-  rc = post_form(http, url ? url : app->revoke_url, &f, NULL, err);
-  form_free(&f);
-  free(url);
-  return rc;
+  return 0;
 }
 
 sf_code sf_oauth_get(sf_http *http, const char *url, const char *token,

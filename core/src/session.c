@@ -44,6 +44,8 @@ sf_code sf_session_new(sf_session **out, sf_http *http, sf_store *store,
   s->http = http;
   s->store = store;
   s->policy = policy;
+  s->app.kind = app->kind;
+  s->app.client_auth = app->client_auth;
   src[0] = app->client_id;
   src[1] = app->client_secret;
   src[2] = app->authorize_url;
@@ -222,8 +224,11 @@ static sf_code write_stored(sf_session *s, const sf_tokens *t,
 sf_code sf_session_save(sf_session *s, const sf_tokens *t, sf_error *err) {
   sf_tokens copy = {0};
   sf_code rc;
-  if (!s || !t || !t->access_token || !t->instance_url)
-    return sf__error_set(err, SF_E_INVALID_ARG, NULL);
+  if (!s || !t || !t->access_token)
+    return sf__error_set(err, SF_E_INVALID_ARG, "no access_token to save");
+  if (!t->instance_url && s->app.kind != SF_OAUTH_GENERIC)
+    return sf__error_set(err, SF_E_INVALID_ARG,
+                         "no instance_url to save (a Salesforce profile)");
   rc = sf_tokens_copy(&copy, t);
   if (rc != SF_OK)
     return sf__error_set(err, rc, NULL);
@@ -244,10 +249,11 @@ sf_code sf_session_save(sf_session *s, const sf_tokens *t, sf_error *err) {
  * Records why the stored refresh token must not be sent again, after the
  * token endpoint refused it (invalid_grant), its answer was lost once the
  * request had left (with rotation, the server may have spent it; a
- * second use would revoke the whole chain), or the tokens it `issued`
- * were refused by a check. Not after an answer was lost when the app is
- * known not to rotate: the token is still good. The caller's error
- * becomes the recorded one, the same for every process.
+ * second use would revoke the whole chain), or the tokens it issued
+ * were refused by a check (`issued`, from keep_refused: 2 when their
+ * access token could not be revoked). Not after an answer was lost when
+ * the app is known not to rotate: the token is still good. The caller's
+ * error becomes the recorded one, the same for every process.
  */
 static void record_failure(sf_session *s, const sf_tokens *stored,
                            stored_extra *x, int issued, sf_error *err) {
@@ -266,10 +272,11 @@ static void record_failure(sf_session *s, const sf_tokens *stored,
   else if (issued)
     sf__error_set(&e, err->code,
                   "the tokens a refresh of profile '%s' gave were refused "
-                  "(%s); its access token was revoked and its refresh token "
+                  "(%s); its access token was %s and its refresh token "
                   "kept, so that revoking the authorization reaches it: "
                   "authorize again",
-                  s->profile, err->message);
+                  s->profile, err->message,
+                  issued == 2 ? "not revoked (no revocation URL)" : "revoked");
   else
     return;
   e.http_status = err->http_status;
@@ -295,16 +302,22 @@ static sf_code check_same_org(const sf_tokens *stored, const sf_tokens *fresh,
 
 /*
  * Tokens a refresh issued that were then refused: the access token is
- * revoked; a rotated refresh token replaces the spent one in *stored
- * (written by record_failure), so that the chain is not lost but can be
- * revoked with it.
+ * revoked (when the app has a revocation URL); a rotated refresh token
+ * replaces the spent one in *stored (written by record_failure), so that
+ * the chain is not lost but can be revoked with it. Returns 0 when no
+ * access token was issued, 1 when it was revoked, 2 when it could not be
+ * (no revocation URL).
  */
 static int keep_refused(sf_session *s, sf_tokens *stored, sf_tokens *fresh,
                         stored_extra *x) {
   char *spent;
+  int kept = 1;
   if (!fresh->access_token)
     return 0;
-  sf_oauth_revoke(s->http, &s->app, fresh->access_token, NULL);
+  if (!s->app.revoke_url)
+    kept = 2;
+  else
+    sf_oauth_revoke(s->http, &s->app, fresh->access_token, NULL);
   if (fresh->refresh_token &&
       strcmp(fresh->refresh_token, stored->refresh_token) != 0) {
     spent = stored->refresh_token;
@@ -312,7 +325,7 @@ static int keep_refused(sf_session *s, sf_tokens *stored, sf_tokens *fresh,
     fresh->refresh_token = spent;
     x->rotates = 1;
   }
-  return 1;
+  return kept;
 }
 
 sf_code sf_session_renew(sf_session *s, const char *stale_token,
@@ -361,10 +374,14 @@ sf_code sf_session_renew(sf_session *s, const char *stale_token,
     x.rotates = strcmp(fresh.refresh_token, stored.refresh_token) != 0;
   } else if (regrant) {
     rc = regrant(ud, &fresh, err);
-    if (rc == SF_OK && (!fresh.access_token || !fresh.instance_url))
+    if (rc == SF_OK && !fresh.access_token)
       rc = sf__error_set(err, SF_E_PROTOCOL,
-                         "the renewal of profile '%s' gave no access_token "
-                         "or instance_url",
+                         "the renewal of profile '%s' gave no access_token",
+                         s->profile);
+    else if (rc == SF_OK && !fresh.instance_url &&
+             s->app.kind != SF_OAUTH_GENERIC)
+      rc = sf__error_set(err, SF_E_PROTOCOL,
+                         "the renewal of profile '%s' gave no instance_url",
                          s->profile);
     if (rc != SF_OK)
       goto done;
@@ -378,6 +395,12 @@ sf_code sf_session_renew(sf_session *s, const char *stale_token,
   }
   if (renewed)
     *renewed = 1;
+  /* a generic provider names no instance: the API base stays the same */
+  if (!fresh.instance_url && stored.instance_url &&
+      !(fresh.instance_url = sf__strdup(stored.instance_url))) {
+    rc = sf__error_set(err, SF_E_NOMEM, NULL);
+    goto done;
+  }
   /* durable before anyone uses the new (possibly rotated) refresh token */
   rc = write_stored(s, &fresh, &x, err);
   if (rc != SF_OK)
@@ -408,8 +431,14 @@ static int session_expired(sf_http_request *req) {
   const char *body;
   json_t *o, *first, *code, *msg;
   int expired = 0;
+  char bearer[32];
   if (sf_http_response_status(req) != 401)
     return 0;
+  /* RFC 6750: a standard resource server says so in the challenge */
+  if (sf_oauth_bearer_error(sf_http_response_header(req, "WWW-Authenticate"),
+                            bearer, sizeof bearer) &&
+      strcmp(bearer, "invalid_token") == 0)
+    return 1;
   body = sf_http_response_body(req, &len);
   o = json_loadb(body, len, 0, NULL);
   first = json_is_array(o) ? json_array_get(o, 0) : o;
@@ -473,6 +502,23 @@ sf_code sf_session_request(sf_session *s, const char *method, const char *path,
     return sf__error_set(err, SF_E_INVALID_ARG, NULL);
   if (!s->loaded && (rc = sf_session_load(s, err)) != SF_OK)
     return rc;
+  if (!s->tokens.instance_url)
+    return sf__error_set(err, SF_E_INVALID_ARG,
+                         "the tokens of profile '%s' name no instance "
+                         "(not a Salesforce authorization)",
+                         s->profile);
+  /* renewed shortly before it expires, single-flight as after a 401 */
+  if (sf_tokens_expiring(&s->tokens, SF_TOKEN_REFRESH_SKEW,
+                         (long long)time(NULL)) &&
+      s->tokens.refresh_token) {
+    if (!(stale = sf__strdup(s->tokens.access_token)))
+      return sf__error_set(err, SF_E_NOMEM, NULL);
+    rc = sf_session_refresh(s, stale, 30000, NULL, err);
+    sf__free_secret(stale);
+    stale = NULL;
+    if (rc != SF_OK)
+      return rc;
+  }
   if (strncmp(path, "https://", 8) == 0 || strncmp(path, "http://", 7) == 0) {
     url = sf__strdup(path);
   } else {

@@ -5,6 +5,9 @@
 
 ---@class salesforce.client
 ---@field Client salesforce.Client the class table shared by every client
+---Seconds before expiry (obtained_at + expires_in) at which a token is
+---renewed before use, single-flight (at most half its lifetime): 60.
+---@field REFRESH_SKEW integer
 local client = {}
 
 ---@class salesforce.ClientNewOptions
@@ -21,7 +24,8 @@ local client = {}
 ---@field owns_http? boolean
 
 ---(advanced) Builds a client over an HTTP runtime and a token set (at least
----access_token and instance_url). Without opts.version, looks the newest API
+---access_token and instance_url: tokens without an instance give nil, err
+---of kind "config"). Without opts.version, looks the newest API
 ---version up (and on failure closes what it owns and returns nil, err).
 ---Raises for a malformed version (like "62.0").
 ---@param http salesforce.Http

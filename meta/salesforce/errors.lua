@@ -38,13 +38,16 @@ function errors.new(kind, message, extra) end
 function errors.from_response(status, body, retry_after_ms) end
 
 ---True when a 401 answer means an expired or invalid session that a refresh
----may cure (INVALID_SESSION_ID), not a token refused for lack of the api
----scope. `body` is the text or the decoded list.
+---may cure (INVALID_SESSION_ID, not a token refused for lack of the api
+---scope; or `bearer_error` "invalid_token", the error of the answer's
+---`WWW-Authenticate: Bearer` challenge, RFC 6750). `body` is the text or the
+---decoded list.
 ---Never raises.
 ---@param status integer
 ---@param body table|string|nil
+---@param bearer_error? string
 ---@return boolean
-function errors.session_expired(status, body) end
+function errors.session_expired(status, body, bearer_error) end
 
 ---(advanced) Marks a transport error from the core: "outcome_unknown" is
 ---made not retryable and its message says to check before retrying.

@@ -26,13 +26,28 @@ local oauth = {}
 ---@field allow_loopback? boolean allow http and loopback hosts (the emulator)
 ---@field allowed_domains? string[] domains allowed instead (at most 32)
 
----A connected app as the core sees it.
+---"salesforce" (a connected app: instance_url required, signature checked
+---and, with a secret, required) or "oauth2" (a standard OAuth 2.0 server:
+---only access_token required; a signature that comes is still checked).
+---@alias salesforce.ProfileKind "salesforce"|"oauth2"
+
+---How the client authenticates at the token and revocation endpoints:
+---id and secret in the form (the default), HTTP Basic of the
+---form-urlencoded id and secret (RFC 6749 2.3.1), or a public client
+---(client_id only; the secret is never sent).
+---@alias salesforce.ClientAuth "client_secret_post"|"client_secret_basic"|"none"
+
+---A connected app as the core sees it. A kind or client_auth not in the
+---lists raises ("bad argument ... invalid option").
 ---@class salesforce.OAuthApp
+---@field kind? salesforce.ProfileKind default "salesforce"
+---@field client_auth? salesforce.ClientAuth default "client_secret_post"
 ---@field client_id string
 ---@field client_secret? string
 ---@field authorize_url? string
 ---@field token_url string
 ---@field refresh_url? string
+---RFC 7009 endpoint; none: revoke fails with nothing sent (never guessed)
 ---@field revoke_url? string
 ---@field redirect_uri? string
 ---@field scope? string
@@ -48,8 +63,10 @@ local oauth = {}
 ---@field authorize_url? string
 ---@field token_url? string
 ---Default login_url .. "/services/oauth2/revoke"; with a custom token_url,
----token_url with its "/token" replaced by "/revoke" (else revoke() fails).
+---none (then revoke() fails with kind "invalid_arg": no revocation URL).
 ---@field revoke_url? string
+---@field kind? salesforce.ProfileKind default "salesforce"
+---@field client_auth? salesforce.ClientAuth default "client_secret_post"
 ---@field refresh_url? string token endpoint for refreshes, if not token_url
 ---@field redirect_uri? string the callback URL (web-server flow)
 ---@field scope? string e.g. "api refresh_token"
@@ -170,7 +187,8 @@ function Client:device_start() end
 ---@return salesforce.Error? err
 function Client:device_poll(device_code) end
 
----Revokes a token (a refresh token revokes its access tokens too).
+---Revokes a token (a refresh token revokes its access tokens too) at
+---revoke_url (RFC 7009), authenticating the client as the token endpoint does.
 ---nil, err when the server refuses it.
 ---@param token string
 ---@return true|nil ok

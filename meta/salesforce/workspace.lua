@@ -29,12 +29,25 @@ local workspace = {}
 ---The fields of a custom OAuth v2 profile (the seed's authorization
 ---profile). URLs are https, or http on a loopback host.
 ---@class salesforce.ProfileFields
+---@field kind? salesforce.ProfileKind default "salesforce"
 ---@field identity_provider string required, at most 255 characters
 ---@field client_id string required
----@field client_secret? string
+---@field client_secret? string (not with client_auth "none")
+---@field client_auth? salesforce.ClientAuth default "client_secret_post"
 ---@field authorization_url string required
 ---@field token_url string required
 ---@field refresh_url? string
+---RFC 7009 endpoint. Default for the salesforce kind: /services/oauth2/revoke
+---on the token URL's host; for oauth2 none (never guessed): nothing can be
+---revoked
+---@field revocation_url? string
+---The server's issuer: a redirect whose `iss` (RFC 9207) differs is
+---refused; default the token URL's origin (for the Salesforce kind also
+---any host an instance URL may be on).
+---@field issuer? string
+---"login", "consent" or "select_account" (space-separated combinations
+---too), sent as `prompt` with the authorization request.
+---@field prompt? string
 ---@field callback_url? string default DEFAULT_CALLBACK
 ---@field scope? string
 ---@field description? string
@@ -238,14 +251,17 @@ function Workspace:runtime() end
 function Workspace:policy() end
 
 ---Reads the Organization of freshly issued tokens; refuses Trial orgs
----(nil, err of kind "unsupported_org").
+---(nil, err of kind "unsupported_org"). A failing read is nil, err whose
+---message names the URL called and what failed.
 ---@param tokens salesforce.Tokens
 ---@return salesforce.OrgInfo|nil org
 ---@return salesforce.Error? err
 function Workspace:check_org(tokens) end
 
 ---(advanced) Checks the org and stores the tokens of (profile, user); a
----refused org's tokens are revoked. The login methods end with it.
+---refused org's tokens are revoked. The login methods end with it. For an
+---oauth2 profile nothing is read: the tokens are stored and the result is
+---{ kind = "oauth2", profile, user, authorized_at, flow, scope }.
 ---nil, err as check_org, or when the store cannot write.
 ---@param profile string
 ---@param user string
@@ -296,8 +312,10 @@ function Workspace:session(profile, user) end
 function Workspace:begin(profile, user, opts) end
 
 ---Completes an authorization from the redirect URL: checks the state
----(known, unexpired, used once, bound to its profile and user), exchanges
----the code, checks the org and stores the tokens of that user only.
+---(known, unexpired, used once, bound to its profile and user) and the
+---redirect's `iss` when present (RFC 9207: kind "state" when it names
+---another server than the profile's issuer), exchanges the code, checks
+---the org (Salesforce kind) and stores the tokens of that user only.
 ---nil, err (kind "state", "oauth", "unsupported_org", ...) on failure.
 ---Raises when redirect_url is not a string.
 ---@param redirect_url string
@@ -362,13 +380,21 @@ function Workspace:status() end
 ---@return salesforce.Error? err
 function Workspace:logout(profile, user) end
 
----Revokes the tokens of (profile, user) at Salesforce, then forgets them
----(an already invalid token is not an error).
----nil, err when nothing is stored or the server refuses.
+---Revokes the tokens of (profile, user) at the profile's revocation URL
+---(with client authentication), then forgets them (an already invalid token
+---is not an error).
+---nil, err when nothing is stored, the server refuses, or the profile has
+---no revocation URL (kind "unsupported"; nothing is revoked or forgotten).
 ---@param profile? string
 ---@param user? string
 ---@return true|nil ok
 ---@return salesforce.Error? err
 function Workspace:revoke(profile, user) end
+
+---Whether the tokens of `profile` can be revoked at the server (it names a
+---revocation URL).
+---@param profile? string default "system"
+---@return boolean
+function Workspace:can_revoke(profile) end
 
 return workspace

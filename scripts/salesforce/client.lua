@@ -136,6 +136,18 @@ end
 
 -- ---- construction ------------------------------------------------------------
 
+--- Seconds before an access token's expiry (its expires_in) at which it
+-- is renewed before use (at most half its lifetime), as the core's
+-- SF_TOKEN_REFRESH_SKEW.
+_M.REFRESH_SKEW = 60
+
+-- When the token of `t` should be renewed, or nil (no expires_in sent).
+local function expires_at(t)
+  local n = tonumber(t.expires_in)
+  if not n or n <= 0 then return nil end
+  return (tonumber(t.obtained_at) or os.time()) + n - math.min(_M.REFRESH_SKEW, n // 2)
+end
+
 --- Builds a client over `http` (a runtime) and an auth source: `session`
 -- (a core session: stored tokens, single-flight refresh) and/or a
 -- `reauth` function that runs a flow again (flows without a refresh
@@ -143,10 +155,15 @@ end
 -- owns_http (close the runtime with the client).
 function _M.new(http, tokens, opts)
   opts = opts or {}
+  if type(tokens.instance_url) ~= "string" then
+    return nil, errors.new("config", "these tokens name no Salesforce instance (an oauth2 "
+      .. "profile's tokens are for its own API, not for a Salesforce client)")
+  end
   local self = setmetatable({
     http = http, session = opts.session, reauth = opts.reauth,
     access_token = tokens.access_token, instance_url = tokens.instance_url:gsub("/+$", ""),
     describe_cache = {}, limit = nil, owns_http = opts.owns_http,
+    expires_at = expires_at(tokens),
   }, Client)
   local version = opts.version
   if version then
@@ -199,6 +216,7 @@ function Client:refresh(stale)
   if t then
     self.access_token = t.access_token
     self.instance_url = t.instance_url:gsub("/+$", "")
+    self.expires_at = expires_at(t)
     return true
   end
   if err then
@@ -225,6 +243,12 @@ local function call_url(self, method, url, text, ctype, opts)
         .. "sent%s", #url, opts.too_long_hint or ""), { length = #url })
   end
   local replayed = false
+  -- renewed shortly before it expires, by the same single-flight refresh
+  local renew_at = self.expires_at
+  if renew_at and (self.session or self.reauth) and os.time() >= renew_at then
+    local ok, rerr = self:refresh(self.access_token)
+    if not ok then return nil, rerr end
+  end
   while true do
     local token = self.access_token
     local auth = self.auth_header
@@ -238,16 +262,16 @@ local function call_url(self, method, url, text, ctype, opts)
     local http = self.http
     if not http then error("attempt to use a closed Salesforce client", 3) end
     -- decoded straight from the transport's buffer unless raw is asked for
-    local status, resp, is_json, why, limit, retry_after
+    local status, resp, is_json, why, limit, retry_after, bearer
     if live_tasks.n == 0 or not in_task() then
-      status, resp, is_json, why, limit, retry_after = http:call(method, url, auth, text, ctype,
-        opts.headers, opts.idempotent, opts.timeout_ms, not opts.raw, "Sforce-Limit-Info")
+      status, resp, is_json, why, limit, retry_after, bearer = http:call(method, url, auth, text,
+        ctype, opts.headers, opts.idempotent, opts.timeout_ms, not opts.raw, "Sforce-Limit-Info")
     else
       local req, err = http:start(method, url, auth, text, ctype, opts.headers, opts.idempotent,
         opts.timeout_ms)
       if not req then return nil, err end
       scheduler.await(req, http)
-      status, resp, is_json, why, limit, retry_after = req:finish(not opts.raw,
+      status, resp, is_json, why, limit, retry_after, bearer = req:finish(not opts.raw,
         "Sforce-Limit-Info")
     end
     if not status then return nil, errors.transport(resp) end
@@ -256,7 +280,7 @@ local function call_url(self, method, url, text, ctype, opts)
       if not last or last.header ~= limit then self.limit = parse_limit_info(limit) or last end
     end
     if status < 300 and is_json then return resp, status end -- the common case
-    if status == 401 and not replayed and errors.session_expired(status, resp) then
+    if status == 401 and not replayed and errors.session_expired(status, resp, bearer) then
       -- (a client made from a token alone keeps Salesforce's answer)
       if not (self.session or self.reauth) then return nil, errors.session_lost(status, resp) end
       local ok, rerr = self:refresh(token)

@@ -94,9 +94,13 @@ function _M.session_lost(status, body)
 end
 
 --- True when a 401 answer means an expired or invalid session that a
--- refresh may cure (not the refusal of a token without the api scope).
-function _M.session_expired(status, body)
+-- refresh may cure: Salesforce's INVALID_SESSION_ID (not the refusal of a
+-- token without the api scope), or a standard resource server's
+-- `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 3.1), whose
+-- error `bearer_error` is (see core.oauth_bearer_error).
+function _M.session_expired(status, body, bearer_error)
   if status ~= 401 then return false end
+  if bearer_error == "invalid_token" then return true end
   local list = type(body) == "string" and cjson.decode(body) or body
   local first = type(list) == "table" and (list[1] or list) or nil
   if type(first) ~= "table" or first.errorCode ~= "INVALID_SESSION_ID" then return false end

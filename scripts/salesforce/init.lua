@@ -65,7 +65,9 @@ end
 --   { flow = "client_credentials"|"jwt"|"password"|"refresh_token",
 --     client_id, client_secret, login_url, key_file, username, password,
 --     refresh_token }                                   a non-interactive flow
---     (also token_url, audience for jwt)
+--     (also token_url, audience for jwt; revoke_url, where tokens refused
+--     after they were issued are revoked: default login_url's
+--     /services/oauth2/revoke, none when only token_url is given)
 -- Common options: version ("62.0"; default: the newest the org offers),
 -- ca_file, allow_loopback, allowed_domains (override a workspace's
 -- settings), store_key (a workspace's key; default $LUAFORCE_STORE_KEY),
@@ -91,8 +93,12 @@ function _M.connect(opts)
   if opts.flow then
     if type(opts.client_id) ~= "string" then error("a flow needs client_id", 2) end
     local login = (opts.login_url or "https://login.salesforce.com"):gsub("/+$", "")
+    -- a Salesforce app: it revokes at its login host (known when the token
+    -- URL is not given alone), as salesforce.oauth.new does; no URL is guessed
     local app = { client_id = opts.client_id, client_secret = opts.client_secret,
-      token_url = opts.token_url or (login .. "/services/oauth2/token"), login_url = login }
+      token_url = opts.token_url or (login .. "/services/oauth2/token"), login_url = login,
+      revoke_url = opts.revoke_url or ((opts.login_url or not opts.token_url)
+        and login .. "/services/oauth2/revoke" or nil) }
     local http, herr = core.http_new(http_options(opts))
     if not http then return nil, herr end
     local run = flow_runner(http, app, policy, opts)

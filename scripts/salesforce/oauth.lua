@@ -1,7 +1,8 @@
--- salesforce.oauth: Salesforce OAuth 2.0 from Lua, over the C core. Every
--- grant checks the token response (signature when the secret is known,
--- instance_url on an allowed Salesforce domain) and returns a token table,
--- or nil and a structured error. The workspace model (profiles, stored
+-- salesforce.oauth: Salesforce (and standard) OAuth 2.0 from Lua, over the
+-- C core. Every grant checks the token response (for the Salesforce kind:
+-- instance_url on an allowed Salesforce domain, the signature when the
+-- secret is known) and returns a token table, or nil and a structured
+-- error. The workspace model (profiles, stored
 -- authorizations, end-user links) is salesforce.workspace, built on this.
 --
 --   local oauth = require "salesforce.oauth"
@@ -23,7 +24,11 @@ Client.__index = Client
 
 --- A client of one connected app. opts: client_id (required),
 -- client_secret, login_url (default https://login.salesforce.com) or
--- authorize_url/token_url/revoke_url, refresh_url, redirect_uri, scope;
+-- authorize_url/token_url/revoke_url (no revoke_url with token_url: the
+-- server offers no revocation, and revoke() says so), refresh_url,
+-- redirect_uri, scope; kind ("salesforce", the default, or "oauth2": any
+-- standard OAuth 2.0 server, no Salesforce field demanded); client_auth
+-- ("client_secret_post", the default, "client_secret_basic" or "none");
 -- policy {allow_loopback, allowed_domains}; http (options for the
 -- transport: ca_file, timeout_ms, log_level, ...).
 function _M.new(opts)
@@ -39,6 +44,7 @@ function _M.new(opts)
     revoke_url = opts.revoke_url or (not opts.token_url and (login .. "/services/oauth2/revoke")
       or nil),
     redirect_uri = opts.redirect_uri, scope = opts.scope,
+    kind = opts.kind, client_auth = opts.client_auth,
   }
   local http, err = core.http_new(opts.http)
   if not http then return nil, err end

@@ -46,19 +46,46 @@ end
 
 -- ---- field validation (the seed's OAuth v2 profile fields) --------------
 
+-- The profile kinds, client authentication methods and prompt values.
+_M.KINDS = { "salesforce", "oauth2" }
+_M.CLIENT_AUTH = { "client_secret_post", "client_secret_basic", "none" }
+_M.PROMPTS = { "login", "consent", "select_account" }
+
 local FIELDS = {
-  -- name, required, max length, kind
+  -- name, required, max length, kind (text, secret, url or a list of choices)
+  { "kind", false, 16, _M.KINDS },
   { "identity_provider", true, 255, "text" },
   { "client_id", true, 255, "text" },
   { "client_secret", false, 255, "secret" },
+  { "client_auth", false, 32, _M.CLIENT_AUTH },
   { "authorization_url", true, 3000, "url" },
   { "token_url", true, 3000, "url" },
   { "refresh_url", false, 3000, "url" },
+  { "revocation_url", false, 3000, "url" },
   { "callback_url", false, 3000, "url" },
   { "scope", false, 1000, "text" },
+  { "issuer", false, 3000, "url" },
+  { "prompt", false, 64, _M.PROMPTS },
   { "description", false, 1000, "text" },
 }
 _M.PROFILE_FIELDS = FIELDS
+
+-- The choice list as "a, b or c".
+local function choices(list)
+  return table.concat(list, ", ", 1, #list - 1) .. " or " .. list[#list]
+end
+
+-- Is every space-separated word of v in list (prompt takes several)?
+local function chosen(v, list, several)
+  local n = 0
+  for word in v:gmatch("%S+") do
+    local ok = false
+    for _, c in ipairs(list) do ok = ok or c == word end
+    if not ok then return false end
+    n = n + 1
+  end
+  return n == 1 or (several and n > 1)
+end
 
 local LOOPBACK = { ["127.0.0.1"] = true, localhost = true, ["[::1]"] = true }
 
@@ -94,6 +121,7 @@ function _M.validate_profile(name, fields)
   if name == _M.SYSTEM then
     return nil, "'system' is the system app; set it with 'luaforce auth system set'"
   end
+  if type(fields) ~= "table" then return nil, "profile fields must be a table" end
   local out = {}
   for _, f in ipairs(FIELDS) do
     local key, required, max, kind = f[1], f[2], f[3], f[4]
@@ -104,13 +132,16 @@ function _M.validate_profile(name, fields)
     end
     if v ~= nil then
       if type(v) ~= "string" then return nil, key .. " must be a string" end
-      if #v > max then
+      if #v > max and type(kind) ~= "table" then
         return nil, string.format("%s is longer than %d characters", key:gsub("_", " "), max)
       end
       if v:find("[%c]") then return nil, key .. " contains control characters" end
       if kind == "url" then
         local ok, msg = check_url(key:gsub("_", " "), v)
         if not ok then return nil, msg end
+      elseif type(kind) == "table" and not chosen(v, kind, key == "prompt") then
+        return nil, string.format("%s must be %s, not '%s'", key:gsub("_", " "),
+          choices(kind), v)
       end
       out[key] = v
     end
@@ -119,6 +150,9 @@ function _M.validate_profile(name, fields)
     local known = false
     for _, f in ipairs(FIELDS) do known = known or f[1] == key end
     if not known then return nil, "unknown profile field " .. tostring(key) end
+  end
+  if out.client_auth == "none" and out.client_secret then
+    return nil, "a public client (client auth none) has no client secret"
   end
   return out
 end
@@ -361,12 +395,24 @@ function Workspace:app(profile)
   if not p then return err("not_found", "no profile named '%s'", profile) end
   local scheme, host, port = _M.parse_url(p.token_url)
   return {
+    kind = p.kind or "salesforce", client_auth = p.client_auth,
     client_id = p.client_id, client_secret = p.client_secret,
     authorize_url = p.authorization_url, token_url = p.token_url,
-    refresh_url = p.refresh_url, redirect_uri = p.callback_url or _M.DEFAULT_CALLBACK,
-    scope = p.scope,
+    refresh_url = p.refresh_url, revoke_url = p.revocation_url or _M.default_revocation_url(p),
+    redirect_uri = p.callback_url or _M.DEFAULT_CALLBACK,
+    scope = p.scope, issuer = p.issuer, prompt = p.prompt,
     login_url = scheme .. "://" .. host .. (port and (":" .. port) or ""),
   }
+end
+
+--- The revocation URL of a profile (its fields, `p`) that names none: for
+-- the salesforce kind, Salesforce's revoke endpoint on the token URL's host
+-- (its login host); for oauth2 none (nil), since a standard server's is
+-- not guessable: nothing is then revoked.
+function _M.default_revocation_url(p)
+  if (p.kind or "salesforce") ~= "salesforce" then return nil end
+  local scheme, host, port = _M.parse_url(p.token_url)
+  return scheme .. "://" .. host .. (port and (":" .. port) or "") .. "/services/oauth2/revoke"
 end
 
 -- ---- runtime pieces --------------------------------------------------------
@@ -425,13 +471,16 @@ function Workspace:check_org(tokens)
   end
   local soql = "SELECT Id, Name, OrganizationType, IsSandbox, TrialExpirationDate, "
     .. "InstanceName FROM Organization"
-  body, e = core.oauth_get(http, query_url(tokens.instance_url, version, soql),
-    tokens.access_token)
-  if not body then return nil, e end
+  local url = query_url(tokens.instance_url, version, soql)
+  body, e = core.oauth_get(http, url, tokens.access_token)
+  if not body then
+    e.message = string.format("the org check (GET %s) failed: %s", url, e.message)
+    return nil, e
+  end
   local res = cjson.decode(body)
   local org = type(res) == "table" and type(res.records) == "table" and res.records[1]
   if type(org) ~= "table" then
-    return err("protocol", "could not read the Organization record of the authorized org")
+    return err("protocol", "the org check (GET %s) answered no Organization record", url)
   end
   local trial = org.TrialExpirationDate
   if trial ~= nil and trial ~= cjson.null and not org.IsSandbox then
@@ -463,6 +512,7 @@ end
 -- flows renew() can run again). A refused org's tokens are revoked, not
 -- stored.
 function Workspace:finish(profile, user, app, tokens, how)
+  if app.kind == "oauth2" then return self:finish_oauth2(profile, user, tokens, how) end
   local org, e = self:check_org(tokens)
   if not org then
     if e.kind == "unsupported_org" then
@@ -481,6 +531,16 @@ function Workspace:finish(profile, user, app, tokens, how)
   if how and how.flow == "jwt" then org.key_file, org.jwt_user = how.key_file, how.username end
   open_store(self):put(META, profile .. "/" .. user, cjson.encode(org))
   return org
+end
+
+-- An oauth2 profile's tokens: no org to check, no identity URL to read.
+function Workspace:finish_oauth2(profile, user, tokens, how)
+  local ok, e = self:save_tokens(profile, user, tokens)
+  if not ok then return nil, e end
+  local meta = { kind = "oauth2", profile = profile, user = user, authorized_at = os.time(),
+    flow = how and how.flow or "web", scope = tokens.scope }
+  open_store(self):put(META, profile .. "/" .. user, cjson.encode(meta))
+  return meta
 end
 
 --- Runs again the flow the tokens of (profile, user) were obtained with,
@@ -562,6 +622,11 @@ function Workspace:begin(profile, user, opts)
   if not app.authorize_url then
     return err("config", "profile '%s' has no authorization URL", profile)
   end
+  local extra = opts.extra
+  if app.prompt then
+    local p = "prompt=" .. core.url_escape(app.prompt)
+    extra = extra and (extra .. "&" .. p) or p
+  end
   local verifier, challenge = core.oauth_pkce()
   local state = core.oauth_random_state()
   local pending = {
@@ -571,7 +636,7 @@ function Workspace:begin(profile, user, opts)
   local ok
   ok, e = open_store(self):put(STATES, state, cjson.encode(pending))
   if not ok then return nil, e end
-  return core.oauth_authorize_url(app, state, challenge, opts.extra), state
+  return core.oauth_authorize_url(app, state, challenge, extra), state
 end
 
 --- Parses the query of a redirect URL (or of a request target).
@@ -583,6 +648,15 @@ function _M.parse_query(url)
     out[core.url_unescape(k, true)] = core.url_unescape(v, true)
   end
   return out
+end
+
+-- Whether `iss` names the profile's server: its issuer when set, else the
+-- token URL's origin; for the Salesforce kind also a host the instance
+-- policy allows (a My Domain host may answer for login.salesforce.com).
+local function issuer_ok(self, app, iss)
+  if app.issuer then return iss == app.issuer end
+  if iss == app.login_url then return true end
+  return app.kind ~= "oauth2" and core.oauth_check_url(self:policy(), iss, "issuer") == true
 end
 
 --- Completes an authorization from the redirect URL: checks the state
@@ -612,6 +686,14 @@ function Workspace:complete(redirect_url)
   if os.time() > (pending.expires_at or 0) then
     return err("state", "the authorization link expired; start again")
   end
+  local app, e = self:app(pending.profile)
+  if not app then return nil, e end
+  -- RFC 9207: a response naming another server is a mix-up attack
+  if q.iss and not issuer_ok(self, app, q.iss) then
+    return err("state", "the redirect names issuer '%s', but profile '%s' expects '%s': "
+      .. "refused (another server answered; check the profile's issuer)", q.iss,
+      pending.profile, app.issuer or app.login_url)
+  end
   if q.error then
     return err("oauth", "authorization refused: %s%s", q.error,
       q.error_description and (" (" .. q.error_description .. ")") or "")
@@ -619,8 +701,6 @@ function Workspace:complete(redirect_url)
   if not q.code or q.code == "" then
     return err("state", "the redirect carries no authorization code")
   end
-  local app, e = self:app(pending.profile)
-  if not app then return nil, e end
   app.redirect_uri = pending.redirect_uri
   local http
   http, e = self:runtime()
@@ -761,10 +841,22 @@ function Workspace:revoke(profile, user)
   local http
   http, e = self:runtime()
   if not http then return nil, e end
+  if not app.revoke_url then
+    return err("unsupported", "profile '%s' names no revocation URL: the server offers no "
+      .. "token revocation, so nothing was revoked; 'luaforce auth logout' forgets the "
+      .. "tokens here (they stay valid at the server until they expire)", profile)
+  end
   local ok
   ok, e = core.oauth_revoke(http, app, t.refresh_token or t.access_token or "")
   if not ok and e.remote_code ~= "invalid_token" then return nil, e end
   return self:logout(profile, user)
+end
+
+--- Whether tokens of `profile` can be revoked at the server (it has a
+-- revocation URL).
+function Workspace:can_revoke(profile)
+  local app = self:app(profile or _M.SYSTEM)
+  return app ~= nil and app.revoke_url ~= nil
 end
 
 _M.Workspace = Workspace

@@ -39,6 +39,8 @@
 #define SECRET "s3cr3t/value+="
 #define SECRET_ENC "s3cr3t%2Fvalue%2B%3D"
 #define CLIENT "3MVG9.cid_x"
+/* base64("3MVG9.cid_x:" SECRET_ENC), computed apart (RFC 6749 2.3.1) */
+#define BASIC_CREDENTIALS "M01WRzkuY2lkX3g6czNjcjN0JTJGdmFsdWUlMkIlM0Q="
 #define REDIRECT "http://127.0.0.1:8765/callback"
 #define REDIRECT_ENC "http%3A%2F%2F127.0.0.1%3A8765%2Fcallback"
 #define RFC_VERIFIER "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
@@ -53,6 +55,7 @@ typedef struct fixture {
   sf_http *h;
   log_capture log;
   char token_url[128];
+  char revoke_url[128];
   char instance[64];
   char id[192];
   sf_oauth_app app;
@@ -77,6 +80,8 @@ static int setup(void) {
     return -1;
   snprintf(F.token_url, sizeof F.token_url, "%s/services/oauth2/token",
            ts_url(F.s));
+  snprintf(F.revoke_url, sizeof F.revoke_url, "%s/services/oauth2/revoke",
+           ts_url(F.s));
   snprintf(F.instance, sizeof F.instance, "%s", ts_url(F.s));
   snprintf(F.id, sizeof F.id, "%s/id/" ORG18 "/" USER18, ts_url(F.s));
   F.app.client_id = CLIENT;
@@ -84,6 +89,7 @@ static int setup(void) {
   F.app.authorize_url =
       "https://login.salesforce.com/services/oauth2/authorize";
   F.app.token_url = F.token_url;
+  F.app.revoke_url = F.revoke_url;
   F.app.redirect_uri = REDIRECT;
   F.app.scope = "api refresh_token";
   F.policy.allow_loopback = 1;
@@ -143,9 +149,11 @@ static ts_request last_request(void) {
   return q;
 }
 
-/* Checks that `q` is a token-endpoint POST of exactly `body`. */
-static void check_form_post(const ts_request *q, const char *path,
-                            const char *body) {
+/* Checks that `q` is a token-endpoint POST of exactly `body`, with the
+ * client authenticated by HTTP Basic of `basic` (or, NULL, not with a
+ * header). */
+static void check_form_post_auth(const ts_request *q, const char *path,
+                                 const char *body, const char *basic) {
   char v[256];
   CHECK_STR(q->method, "POST");
   CHECK_STR(q->target, path);
@@ -154,8 +162,19 @@ static void check_form_post(const ts_request *q, const char *path,
   CHECK_STR(v, FORM_CT);
   CHECK_INT(ts_header(q, "Accept", v, sizeof v), 0);
   CHECK_STR(v, "application/json");
-  /* the client authenticates in the form, never with a header */
-  CHECK(ts_header(q, "Authorization", v, sizeof v) != 0);
+  if (basic) {
+    CHECK_INT(ts_header(q, "Authorization", v, sizeof v), 0);
+    CHECK_STR(v, basic);
+  } else {
+    CHECK(ts_header(q, "Authorization", v, sizeof v) != 0);
+  }
+}
+
+/* The same, the client authenticated in the form (client_secret_post) or
+ * not at all. */
+static void check_form_post(const ts_request *q, const char *path,
+                            const char *body) {
+  check_form_post_auth(q, path, body, NULL);
 }
 
 static int contains(const char *hay, const char *needle) {
@@ -601,7 +620,6 @@ static void tokens_from_json_errors(void) {
       "null",
       "{\"access_token\":\"A\"", /* truncated */
       "{\"instance_url\":\"https://i\"}",
-      "{\"access_token\":\"A\"}",
       "{\"access_token\":7,\"instance_url\":\"https://i\"}",
       NULL};
   sf_tokens t = {0};
@@ -1012,33 +1030,41 @@ static void device_flow_sends_exact_forms(void) {
   teardown();
 }
 
-static void revoke_posts_to_the_derived_url(void) {
+static void revoke_sends_client_authentication(void) {
   sf_oauth_app app;
   sf_error err;
   ts_request q;
-  char url[160];
   CHECK_INT(setup(), 0);
+  /* client_secret_post: the client authenticates in the body (RFC 7009) */
   push(200, NULL, "");
   sf_error_clear(&err);
   CHECK_INT(sf_oauth_revoke(F.h, &F.app, "5Aep861.rt+/=", &err), SF_OK);
   CHECK_INT(err.code, SF_OK);
   q = last_request();
-  check_form_post(&q, "/services/oauth2/revoke", "token=5Aep861.rt%2B%2F%3D");
-  /* an explicit revoke_url wins */
+  check_form_post(&q, "/services/oauth2/revoke",
+                  "token=5Aep861.rt%2B%2F%3D&client_id=3MVG9.cid_x"
+                  "&client_secret=" SECRET_ENC);
+  /* client_secret_basic: in the Authorization header, not the body */
   app = F.app;
-  snprintf(url, sizeof url, "%s/elsewhere/revoke", F.instance);
-  app.revoke_url = url;
+  app.client_auth = SF_CLIENT_SECRET_BASIC;
   push(200, NULL, "");
   CHECK_INT(sf_oauth_revoke(F.h, &app, "tok", &err), SF_OK);
   q = last_request();
-  check_form_post(&q, "/elsewhere/revoke", "token=tok");
-  /* a token URL that does not end in /token cannot be derived from */
+  check_form_post_auth(&q, "/services/oauth2/revoke", "token=tok",
+                       "Basic " BASIC_CREDENTIALS);
+  /* a public client names itself, and never sends a secret */
+  app.client_auth = SF_CLIENT_NONE;
+  push(200, NULL, "");
+  CHECK_INT(sf_oauth_revoke(F.h, &app, "tok", &err), SF_OK);
+  q = last_request();
+  check_form_post(&q, "/services/oauth2/revoke",
+                  "token=tok&client_id=3MVG9.cid_x");
+  /* no revocation URL: refused with nothing sent, never guessed */
   app = F.app;
-  snprintf(url, sizeof url, "%s/services/oauth2/tokens", F.instance);
-  app.token_url = url;
+  app.revoke_url = NULL;
   CHECK_INT(sf_oauth_revoke(F.h, &app, "tok", &err), SF_E_INVALID_ARG);
-  CHECK(contains(err.message, "revoke_url"));
-  CHECK_INT(ts_request_count(F.s), 2);
+  CHECK(contains(err.message, "no revocation URL"));
+  CHECK_INT(ts_request_count(F.s), 3);
   /* refusals */
   push(400, JSON_CT,
        "{\"error\":\"invalid_token\",\"error_description\":\"Token was "
@@ -1050,6 +1076,204 @@ static void revoke_posts_to_the_derived_url(void) {
   CHECK_INT(sf_oauth_revoke(F.h, &F.app, "t", &err), SF_E_HTTP);
   CHECK_INT(err.http_status, 500);
   teardown();
+}
+
+/* client_secret_basic at the token endpoint: HTTP Basic of the
+ * form-urlencoded id and secret (RFC 6749 2.3.1), neither in the body. */
+static void grant_with_client_secret_basic(void) {
+  sf_oauth_app app;
+  sf_tokens t = {0};
+  sf_error err;
+  ts_request q;
+  CHECK_INT(setup(), 0);
+  app = F.app;
+  app.client_auth = SF_CLIENT_SECRET_BASIC;
+  push_tokens("00Dx!AQ.basic", "5Aep861.basic", SECRET);
+  sf_error_clear(&err);
+  CHECK_INT(sf_oauth_refresh(F.h, &app, &F.policy, "5Aep861.old", &t, &err),
+            SF_OK);
+  q = last_request();
+  check_form_post_auth(&q, "/services/oauth2/token",
+                       "grant_type=refresh_token&refresh_token=5Aep861.old",
+                       "Basic " BASIC_CREDENTIALS);
+  CHECK_STR(t.access_token, "00Dx!AQ.basic");
+  /* the header is a secret: never in the log */
+  CHECK(!contains(F.log.text, BASIC_CREDENTIALS));
+  /* a public client sends client_id alone, even when a secret is set */
+  app.client_auth = SF_CLIENT_NONE;
+  push_tokens("00Dx!AQ.public", NULL, NULL);
+  CHECK_INT(sf_oauth_exchange_code(F.h, &app, &F.policy, "c0de", "v", &t, &err),
+            SF_OK);
+  q = last_request();
+  check_form_post(&q, "/services/oauth2/token",
+                  "grant_type=authorization_code&code=c0de"
+                  "&client_id=3MVG9.cid_x&redirect_uri=" REDIRECT_ENC
+                  "&code_verifier=v");
+  CHECK_INT(sf_oauth_client_credentials(F.h, &app, &F.policy, &t, &err),
+            SF_E_INVALID_ARG);
+  CHECK_INT(ts_request_count(F.s), 2);
+  sf_tokens_clear(&t);
+  teardown();
+}
+
+/* A standard OAuth 2.0 server: no instance_url, id or signature; only
+ * access_token is required, and expires_in is kept. */
+static void generic_kind_token_response(void) {
+  sf_oauth_app app;
+  sf_tokens t = {0}, back = {0};
+  sf_error err;
+  char *json = NULL;
+  CHECK_INT(setup(), 0);
+  app = F.app;
+  app.kind = SF_OAUTH_GENERIC;
+  push(200, JSON_CT,
+       "{\"access_token\":\"gen-access\",\"token_type\":\"Bearer\","
+       "\"expires_in\":3600,\"refresh_token\":\"gen-refresh\"}");
+  sf_error_clear(&err);
+  CHECK_INT(sf_oauth_exchange_code(F.h, &app, &F.policy, "c", NULL, &t, &err),
+            SF_OK);
+  CHECK_STR(t.access_token, "gen-access");
+  CHECK(t.instance_url == NULL);
+  CHECK_INT(t.expires_in, 3600);
+  CHECK_INT(t.signature_verified, 0);
+  /* expires_in survives the store */
+  CHECK_INT(sf_tokens_to_json(&t, &json), SF_OK);
+  CHECK_INT(sf_tokens_from_json(json, strlen(json), &back, &err), SF_OK);
+  CHECK_INT(back.expires_in, 3600);
+  free(json);
+  /* a string of digits is read too; anything else is "not sent" */
+  push(200, JSON_CT, "{\"access_token\":\"a\",\"expires_in\":\"120\"}");
+  CHECK_INT(sf_oauth_client_credentials(F.h, &app, &F.policy, &t, &err), SF_OK);
+  CHECK_INT(t.expires_in, 120);
+  push(200, JSON_CT, "{\"access_token\":\"a\",\"expires_in\":\"12x\"}");
+  CHECK_INT(sf_oauth_client_credentials(F.h, &app, &F.policy, &t, &err), SF_OK);
+  CHECK_INT(t.expires_in, 0);
+  /* a signature that does come is still verified */
+  push(200, JSON_CT,
+       "{\"access_token\":\"a\",\"issued_at\":\"1\","
+       "\"signature\":\"AAAA\"}");
+  CHECK_INT(sf_oauth_client_credentials(F.h, &app, &F.policy, &t, &err),
+            SF_E_SIGNATURE);
+  /* the message names the missing field */
+  push(200, JSON_CT, "{\"token_type\":\"Bearer\"}");
+  CHECK_INT(sf_oauth_client_credentials(F.h, &app, &F.policy, &t, &err),
+            SF_E_PROTOCOL);
+  CHECK_STR(err.message, "the token response lacks access_token");
+  sf_tokens_clear(&t);
+  sf_tokens_clear(&back);
+  teardown();
+}
+
+/* The Salesforce kind demands instance_url and, with a secret, the
+ * signature; tokens it refuses after they were issued are revoked, the
+ * access token and then the refresh token, with the client authentication
+ * of the token endpoint (refused(): a missing field counts); a refresh
+ * hands them back instead (its caller keeps a rotated refresh token). */
+static void salesforce_kind_refusals_revoke(void) {
+  sf_oauth_app app;
+  sf_tokens t = {0};
+  sf_error err;
+  ts_request q;
+  CHECK_INT(setup(), 0);
+  push(200, JSON_CT,
+       "{\"access_token\":\"sf-access\",\"refresh_token\":\"sf-refresh\"}");
+  push(200, NULL, "");
+  push(200, NULL, "");
+  sf_error_clear(&err);
+  CHECK_INT(sf_oauth_exchange_code(F.h, &F.app, &F.policy, "c", NULL, &t, &err),
+            SF_E_PROTOCOL);
+  CHECK(contains(err.message, "lacks instance_url"));
+  CHECK(!contains(err.message, "access_token"));
+  CHECK(!contains(err.message, "not revoked"));
+  CHECK(t.access_token == NULL);
+  CHECK_INT(ts_request_count(F.s), 3);
+  CHECK_INT(ts_request_at(F.s, 1, &q), 0);
+  check_form_post(&q, "/services/oauth2/revoke",
+                  "token=sf-access&client_id=3MVG9.cid_x"
+                  "&client_secret=" SECRET_ENC);
+  CHECK_INT(ts_request_at(F.s, 2, &q), 0);
+  check_form_post(&q, "/services/oauth2/revoke",
+                  "token=sf-refresh&client_id=3MVG9.cid_x"
+                  "&client_secret=" SECRET_ENC);
+  /* a refresh without a signature (a known secret): handed back, nothing
+   * revoked here */
+  push_tokens("00Dx!AQ.unsigned", NULL, NULL);
+  CHECK_INT(sf_oauth_refresh(F.h, &F.app, &F.policy, "5Aep861.r", &t, &err),
+            SF_E_SIGNATURE);
+  CHECK_STR(t.access_token, "00Dx!AQ.unsigned");
+  CHECK(t.refresh_token == NULL); /* none came: the old one is not spent */
+  CHECK_INT(ts_request_count(F.s), 4);
+  sf_tokens_clear(&t);
+  /* client_secret_basic: the refused tokens are revoked with HTTP Basic */
+  app = F.app;
+  app.client_auth = SF_CLIENT_SECRET_BASIC;
+  push_tokens("00Dx!AQ.unsigned2", "5Aep861.u2", NULL);
+  push(200, NULL, "");
+  push(200, NULL, "");
+  CHECK_INT(sf_oauth_exchange_code(F.h, &app, &F.policy, "c", NULL, &t, &err),
+            SF_E_SIGNATURE);
+  CHECK_INT(ts_request_count(F.s), 7);
+  CHECK_INT(ts_request_at(F.s, 5, &q), 0);
+  check_form_post_auth(&q, "/services/oauth2/revoke",
+                       "token=00Dx%21AQ.unsigned2", "Basic " BASIC_CREDENTIALS);
+  CHECK_INT(ts_request_at(F.s, 6, &q), 0);
+  check_form_post_auth(&q, "/services/oauth2/revoke", "token=5Aep861.u2",
+                       "Basic " BASIC_CREDENTIALS);
+  /* an oauth2 app without a revocation URL revokes nothing, and says so */
+  app.kind = SF_OAUTH_GENERIC;
+  app.revoke_url = NULL;
+  push(200, JSON_CT,
+       "{\"access_token\":\"gen-a\",\"refresh_token\":\"gen-r\","
+       "\"instance_url\":\"https://evil.example.com\"}");
+  CHECK_INT(sf_oauth_exchange_code(F.h, &app, &F.policy, "c", NULL, &t, &err),
+            SF_E_UNTRUSTED_HOST);
+  CHECK(contains(err.message, "; not revoked: no revocation URL"));
+  CHECK_INT(ts_request_count(F.s), 8);
+  CHECK(t.access_token == NULL);
+  sf_tokens_clear(&t);
+  teardown();
+}
+
+static void tokens_expiring_and_bearer_challenges(void) {
+  sf_tokens t = {0};
+  char e[32];
+  CHECK_INT(sf_tokens_expiring(NULL, 60, 0), 0);
+  t.obtained_at = 1000;
+  CHECK_INT(sf_tokens_expiring(&t, 60, 999999), 0); /* no expires_in */
+  t.expires_in = 3600;
+  CHECK_INT(sf_tokens_expiring(&t, 60, 1000 + 3600 - 61), 0);
+  CHECK_INT(sf_tokens_expiring(&t, 60, 1000 + 3600 - 60), 1);
+  /* the skew is at most half the lifetime */
+  t.expires_in = 30;
+  CHECK_INT(sf_tokens_expiring(&t, 60, 1014), 0);
+  CHECK_INT(sf_tokens_expiring(&t, 60, 1015), 1);
+  CHECK_INT(sf_oauth_bearer_error(
+                "Bearer realm=\"example\", error=\"invalid_token\", "
+                "error_description=\"The access token expired\"",
+                e, sizeof e),
+            1);
+  CHECK_STR(e, "invalid_token");
+  CHECK_INT(
+      sf_oauth_bearer_error("bearer error=insufficient_scope", e, sizeof e), 1);
+  CHECK_STR(e, "insufficient_scope");
+  /* another scheme's error is not the Bearer one */
+  CHECK_INT(sf_oauth_bearer_error("Basic realm=\"x\", error=\"invalid_token\"",
+                                  e, sizeof e),
+            0);
+  CHECK_INT(sf_oauth_bearer_error("Basic realm=\"x\", Bearer "
+                                  "error=\"in\\\"valid\"",
+                                  e, sizeof e),
+            1);
+  CHECK_STR(e, "in\"valid");
+  CHECK_INT(sf_oauth_bearer_error("Bearer realm=\"x\"", e, sizeof e), 0);
+  CHECK_INT(sf_oauth_bearer_error("Bearer error=\"unterminated", e, sizeof e),
+            0);
+  CHECK_STR(e, "");
+  CHECK_INT(sf_oauth_bearer_error(NULL, e, sizeof e), 0);
+  CHECK_INT(
+      sf_oauth_bearer_error("Bearer error=\"invalid_token_and_more\"", e, 8),
+      1);
+  CHECK_STR(e, "invalid");
 }
 
 /* A revoke whose answer cannot be read must not claim the token is gone:
@@ -1869,6 +2093,87 @@ static void session_refreshes_once_and_replays(void) {
   teardown();
 }
 
+/* An oauth2 app's session: tokens without an instance are stored (not for
+ * a Salesforce app); a request renews a token about to expire before it
+ * goes out, refreshes on an RFC 6750 invalid_token challenge, and keeps
+ * the instance a generic provider does not name. */
+static void session_generic_provider(void) {
+  sf_store *st = NULL;
+  sf_session *s = NULL;
+  sf_http_request *req = NULL;
+  sf_oauth_app app;
+  sf_tokens t = {0};
+  sf_error err;
+  ts_request q;
+  char v[256];
+  CHECK_INT(setup(), 0);
+  app = F.app;
+  app.kind = SF_OAUTH_GENERIC;
+  app.client_auth = SF_CLIENT_SECRET_BASIC;
+  CHECK_INT(sf_store_open_memory(&st), SF_OK);
+  /* a Salesforce app's session wants an instance; an oauth2 one does not */
+  CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "sf", "u"), SF_OK);
+  t.access_token = "gen-A";
+  CHECK_INT(sf_session_save(s, &t, &err), SF_E_INVALID_ARG);
+  CHECK(contains(err.message, "instance_url"));
+  sf_session_free(s);
+  CHECK_INT(sf_session_new(&s, F.h, st, &app, &F.policy, "gen", "u"), SF_OK);
+  CHECK_INT(sf_session_save(s, &t, &err), SF_OK);
+  CHECK_INT(sf_session_request(s, "GET", "/x", NULL, NULL, 0, &req, &err),
+            SF_E_INVALID_ARG);
+  CHECK(contains(err.message, "name no instance"));
+  CHECK_INT(ts_request_count(F.s), 0);
+  /* 30 s of 3600 left: renewed (HTTP Basic) before the request */
+  t.refresh_token = "gen-R";
+  t.instance_url = F.instance;
+  t.expires_in = 3600;
+  t.obtained_at = (long long)time(NULL) - 3600 + 30;
+  CHECK_INT(sf_session_save(s, &t, &err), SF_OK);
+  push(200, JSON_CT,
+       "{\"access_token\":\"gen-B\",\"token_type\":\"Bearer\","
+       "\"expires_in\":3600}");
+  push(200, JSON_CT, "{}");
+  CHECK_INT(sf_session_request(s, "GET", "/api/x", NULL, NULL, 0, &req, &err),
+            SF_OK);
+  sf_http_request_free(req);
+  CHECK_INT(ts_request_count(F.s), 2);
+  ts_request_at(F.s, 0, &q);
+  check_form_post_auth(&q, "/services/oauth2/token",
+                       "grant_type=refresh_token&refresh_token=gen-R",
+                       "Basic " BASIC_CREDENTIALS);
+  ts_request_at(F.s, 1, &q);
+  CHECK_STR(q.target, "/api/x");
+  CHECK_INT(ts_header(&q, "Authorization", v, sizeof v), 0);
+  CHECK_STR(v, "Bearer gen-B");
+  /* the instance is kept although the provider named none */
+  CHECK_STR(sf_session_tokens(s)->instance_url, F.instance);
+  CHECK_INT(sf_session_tokens(s)->expires_in, 3600);
+  /* an RFC 6750 challenge: refreshed once and replayed */
+  push(401,
+       "WWW-Authenticate: Bearer realm=\"api\", error=\"invalid_token\"\r\n",
+       "{\"error\":\"invalid_token\"}");
+  push(200, JSON_CT, "{\"access_token\":\"gen-C\"}");
+  push(200, JSON_CT, "{}");
+  CHECK_INT(sf_session_request(s, "GET", "/api/y", NULL, NULL, 0, &req, &err),
+            SF_OK);
+  CHECK_INT(req ? sf_http_response_status(req) : 0, 200);
+  sf_http_request_free(req);
+  CHECK_INT(ts_request_count(F.s), 5);
+  q = last_request();
+  CHECK_INT(ts_header(&q, "Authorization", v, sizeof v), 0);
+  CHECK_STR(v, "Bearer gen-C");
+  /* another Bearer error is not cured by a refresh */
+  push(401, "WWW-Authenticate: Bearer error=\"insufficient_scope\"\r\n", "");
+  CHECK_INT(sf_session_request(s, "GET", "/api/z", NULL, NULL, 0, &req, &err),
+            SF_OK);
+  CHECK_INT(req ? sf_http_response_status(req) : 0, 401);
+  sf_http_request_free(req);
+  CHECK_INT(ts_request_count(F.s), 6);
+  sf_session_free(s);
+  sf_store_free(st);
+  teardown();
+}
+
 static void session_scope_refusal_is_not_refreshed(void) {
   sf_store *st = NULL;
   sf_session *s = NULL;
@@ -2080,6 +2385,7 @@ typedef struct regrant_state {
   int calls;
   const char *access;
   sf_code fail;
+  int no_instance; /* 1: the answer names no instance (a generic server) */
 } regrant_state;
 
 static sf_code test_regrant(void *ud, sf_tokens *out, sf_error *err) {
@@ -2091,8 +2397,10 @@ static sf_code test_regrant(void *ud, sf_tokens *out, sf_error *err) {
   }
   sf_tokens_clear(out);
   out->access_token = strdup(r->access);
-  out->instance_url = strdup(F.instance);
-  return out->access_token && out->instance_url ? SF_OK : SF_E_NOMEM;
+  out->instance_url = r->no_instance ? NULL : strdup(F.instance);
+  return out->access_token && (r->no_instance || out->instance_url)
+             ? SF_OK
+             : SF_E_NOMEM;
 }
 
 /* A set without a refresh token is renewed by the regrant, under the
@@ -2102,7 +2410,7 @@ static void session_renew_runs_the_regrant_once(void) {
   sf_session *s = NULL, *s2 = NULL;
   sf_error err;
   int renewed = -1;
-  regrant_state r = {0, "00Dx!AQ.again", SF_OK};
+  regrant_state r = {0, "00Dx!AQ.again", SF_OK, 0};
   CHECK_INT(setup(), 0);
   CHECK_INT(sf_store_open_memory(&st), SF_OK);
   CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "dev", "u"), SF_OK);
@@ -2136,6 +2444,85 @@ static void session_renew_runs_the_regrant_once(void) {
   CHECK_INT(ts_request_count(F.s), 0);
   sf_session_free(s);
   sf_session_free(s2);
+  sf_store_free(st);
+  teardown();
+}
+
+/* An oauth2 app's session (HTTP Basic): the tokens of a refresh that are
+ * refused have their access token revoked with the client's
+ * authentication (the rotated refresh token kept), or, without a
+ * revocation URL, nothing is sent and the error says so; a regrant that
+ * names no instance keeps the stored one, which the Salesforce kind
+ * refuses. */
+static void session_generic_refusals_and_regrant(void) {
+  sf_store *st = NULL;
+  sf_session *s = NULL;
+  sf_oauth_app app;
+  sf_tokens t = {0};
+  sf_error err;
+  ts_request q;
+  char *json = NULL;
+  const char *refused = "{\"access_token\":\"gen-B\",\"refresh_token\":"
+                        "\"gen-R2\",\"instance_url\":"
+                        "\"https://evil.example.com\"}";
+  regrant_state r = {0, "gen-again", SF_OK, 1};
+  int renewed = 0;
+  CHECK_INT(setup(), 0);
+  app = F.app;
+  app.kind = SF_OAUTH_GENERIC;
+  app.client_auth = SF_CLIENT_SECRET_BASIC;
+  CHECK_INT(sf_store_open_memory(&st), SF_OK);
+  CHECK_INT(sf_session_new(&s, F.h, st, &app, &F.policy, "gen", "u"), SF_OK);
+  t.access_token = "gen-A";
+  t.refresh_token = "gen-R";
+  t.instance_url = F.instance;
+  CHECK_INT(sf_session_save(s, &t, &err), SF_OK);
+  push(200, JSON_CT, refused);
+  push(200, NULL, "");
+  sf_error_clear(&err);
+  CHECK_INT(sf_session_refresh(s, "gen-A", 1000, NULL, &err),
+            SF_E_UNTRUSTED_HOST);
+  CHECK(contains(err.message, "its access token was revoked"));
+  CHECK_INT(ts_request_count(F.s), 2);
+  ts_request_at(F.s, 1, &q);
+  check_form_post_auth(&q, "/services/oauth2/revoke", "token=gen-B",
+                       "Basic " BASIC_CREDENTIALS);
+  CHECK_INT(sf_store_get(st, "gen", "u", &json, NULL, &err), SF_OK);
+  CHECK(contains(json, "gen-R2"));
+  free(json);
+  sf_session_free(s);
+  /* no revocation URL */
+  app.revoke_url = NULL;
+  CHECK_INT(sf_session_new(&s, F.h, st, &app, &F.policy, "norv", "u"), SF_OK);
+  CHECK_INT(sf_session_save(s, &t, &err), SF_OK);
+  push(200, JSON_CT, refused);
+  CHECK_INT(sf_session_refresh(s, "gen-A", 1000, NULL, &err),
+            SF_E_UNTRUSTED_HOST);
+  CHECK(contains(err.message,
+                 "its access token was not revoked (no revocation URL)"));
+  CHECK_INT(ts_request_count(F.s), 3);
+  sf_session_free(s);
+  /* a regrant (client credentials) without an instance */
+  CHECK_INT(sf_session_new(&s, F.h, st, &app, &F.policy, "cc", "u"), SF_OK);
+  t.refresh_token = NULL;
+  CHECK_INT(sf_session_save(s, &t, &err), SF_OK);
+  CHECK_INT(
+      sf_session_renew(s, "gen-A", 1000, test_regrant, &r, &renewed, &err),
+      SF_OK);
+  CHECK_INT(renewed, 1);
+  CHECK_STR(sf_session_tokens(s)->access_token, "gen-again");
+  CHECK_STR(sf_session_tokens(s)->instance_url, F.instance);
+  sf_session_free(s);
+  CHECK_INT(sf_session_new(&s, F.h, st, &F.app, &F.policy, "sf", "u"), SF_OK);
+  save_initial(s, "00Dx!AQ.cc", NULL);
+  CHECK_INT(
+      sf_session_renew(s, "00Dx!AQ.cc", 1000, test_regrant, &r, &renewed, &err),
+      SF_E_PROTOCOL);
+  CHECK(contains(err.message, "gave no instance_url"));
+  CHECK_STR(sf_session_tokens(s)->access_token, "00Dx!AQ.cc");
+  CHECK_INT(r.calls, 2);
+  CHECK_INT(ts_request_count(F.s), 3);
+  sf_session_free(s);
   sf_store_free(st);
   teardown();
 }
@@ -2255,7 +2642,11 @@ int main(void) {
   TEST(client_credentials_sends_exact_form);
   TEST(password_sends_exact_form_and_warns);
   TEST(device_flow_sends_exact_forms);
-  TEST(revoke_posts_to_the_derived_url);
+  TEST(revoke_sends_client_authentication);
+  TEST(grant_with_client_secret_basic);
+  TEST(generic_kind_token_response);
+  TEST(salesforce_kind_refusals_revoke);
+  TEST(tokens_expiring_and_bearer_challenges);
   TEST(revoke_unreadable_answer_is_not_success);
   TEST(get_sends_the_bearer_token);
   TEST(oauth_refusal_maps_to_remote_code);
@@ -2270,10 +2661,12 @@ int main(void) {
   TEST(secrets_never_logged);
   TEST(session_contract);
   TEST(session_refreshes_once_and_replays);
+  TEST(session_generic_provider);
   TEST(session_scope_refusal_is_not_refreshed);
   TEST(session_adopts_a_newer_stored_set);
   TEST(session_refresh_failure_keeps_the_store);
   TEST(session_renew_runs_the_regrant_once);
+  TEST(session_generic_refusals_and_regrant);
   TEST(session_long_refusal_is_recorded);
   TEST(session_refused_refresh_keeps_the_rotated_token);
   TEST(session_refresh_waits_for_the_lock);

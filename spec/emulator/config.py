@@ -82,8 +82,20 @@ Default configuration (used when --config is not given):
     "device_interval": 5,               seconds between device polls
     "device_code_lifetime": 600,
     "name": "luaforce-test-app",       the app's name in Sforce-Limit-Info
-    "api_limit": null                   per-app API allocation (daily
+    "api_limit": null,                  per-app API allocation (daily
                                         calls), null = none
+    "provider": "salesforce",           "oauth2": a generic OAuth 2.0 server
+                                        (RFC 6749/6750/7009/9207): token
+                                        responses without instance_url,
+                                        id, signature, issued_at, with
+                                        expires_in; REST 401s as RFC 6750
+                                        Bearer challenges; revocation needs
+                                        client authentication; iss on the
+                                        authorization redirect
+    "client_auth": "any"                how the client must authenticate:
+                                        "any" (form or HTTP Basic),
+                                        "client_secret_basic" or
+                                        "client_secret_post"
   }],
   "custom_fields": {"Lead": [{"name": "Score__c", "type": "double",
                               "external_id": false}]},
@@ -128,7 +140,8 @@ def default_app():
             "jwt_audiences": None,
             "client_credentials_user": "dev@example.com",
             "device_interval": 5, "device_code_lifetime": 600,
-            "name": "luaforce-test-app", "api_limit": None}
+            "name": "luaforce-test-app", "api_limit": None,
+            "provider": "salesforce", "client_auth": "any"}
 
 
 def _merge(defaults, given, where):
@@ -178,6 +191,13 @@ def normalize(raw, base_dir="."):
             base["client_credentials_user"] = None
             base["jwt_certificate"] = None
         app = _merge(base, a, "apps[%d]" % i)
+        if app["provider"] not in ("salesforce", "oauth2"):
+            raise ValueError("apps[%d].provider: salesforce or oauth2" % i)
+        if app["client_auth"] not in ("any", "client_secret_basic",
+                                      "client_secret_post"):
+            raise ValueError("apps[%d].client_auth: any, "
+                             "client_secret_basic or client_secret_post"
+                             % i)
         cert = app["jwt_certificate"]
         if cert not in (None, "generated"):
             app["jwt_certificate"] = os.path.join(base_dir, cert)

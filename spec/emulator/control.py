@@ -27,7 +27,8 @@ APP_KEYS = ("client_secret", "callback_urls", "scopes",
             "refresh_token_rotation", "code_lifetime", "require_secret",
             "require_pkce", "auto_approve", "jwt_audiences",
             "client_credentials_user", "device_interval",
-            "device_code_lifetime", "name", "api_limit")
+            "device_code_lifetime", "name", "api_limit", "provider",
+            "client_auth")
 
 
 class ControlError(Exception):

@@ -24,10 +24,30 @@ def _forbidden(text):
 
 
 def revoke(state, req):
-    token = req.form().get("token") if req.method == "POST" else None
-    token = token or req.arg("token")
+    form = req.form() if req.method == "POST" else {}
+    token = form.get("token") or req.arg("token")
     s = state.access_tokens.get(token or "")
     rt = state.refresh_tokens.get(token or "")
+    owner = state.apps.get((s or rt).client_id) if (s or rt) else None
+    try:
+        named = state.apps.get(oauth._client_auth(req, form)[0] or "")
+    except oauth.OAuthError:
+        named = None
+    generic = any(a is not None and a.get("provider") == "oauth2"
+                  for a in (owner, named))
+    if generic:
+        # RFC 7009 2.1: the client authenticates, and may revoke only its
+        # own tokens; an unknown token is still a 200 (2.2)
+        try:
+            cid, secret = oauth._client_auth(req, form, state)
+            oauth._app(state, cid, secret, require_secret=True)
+        except oauth.OAuthError as e:
+            if e.error == "invalid_client_id":
+                e = oauth.OAuthError("invalid_client",
+                                     "client authentication failed", 401)
+            return e.response()
+        if owner is None or cid != owner["client_id"]:
+            return web.empty(200, oauth.NO_CACHE)
     if s is not None and not s.revoked:
         s.revoked = True
     elif rt is not None and rt.state != "revoked":

@@ -35,7 +35,9 @@ class OAuthError(Exception):
         body = {"error": self.error}
         if self.description is not None:
             body["error_description"] = self.description
-        return web.json_response(self.status, body, NO_CACHE)
+        extra = [("WWW-Authenticate", 'Basic realm="emulator"')] \
+            if self.status == 401 else []
+        return web.json_response(self.status, body, NO_CACHE + extra)
 
 
 def _bad_token():
@@ -59,10 +61,27 @@ def signature(secret, identity, issued_at):
     return base64.b64encode(mac.digest()).decode("ascii")
 
 
-def _client_auth(req, form):
-    """(client_id, client_secret) from HTTP Basic or the form body."""
+def _client_auth(req, form, state=None):
+    """(client_id, client_secret) from HTTP Basic or the form body; with
+    `state`, the method the app requires (its client_auth) is enforced."""
     auth = req.header("authorization", "")
-    if auth[:6].lower() == "basic ":
+    basic = auth[:6].lower() == "basic "
+    if state is not None:
+        cid = form.get("client_id")
+        if basic:
+            try:
+                raw = base64.b64decode(auth[6:].strip()).decode("utf-8")
+                cid = urllib.parse.unquote_plus(raw.partition(":")[0])
+            except (ValueError, UnicodeDecodeError):
+                pass
+        need = state.apps.get(cid or "", {}).get("client_auth", "any")
+        if (need == "client_secret_basic" and (
+                not basic or "client_secret" in form)) or (
+                need == "client_secret_post" and basic):
+            # RFC 6749 5.2: 401 with a challenge for the method to use
+            raise OAuthError("invalid_client", "client authentication "
+                             "must use %s" % need, status=401)
+    if basic:
         try:
             raw = base64.b64decode(auth[6:].strip()).decode("utf-8")
             cid, _, secret = raw.partition(":")
@@ -181,6 +200,17 @@ def issue(state, org, uid, app, scopes, refresh=None, family=None,
     state.add_to_family(family, access)
     state.approvals.add((uid, app["client_id"]))
     identity = state.identity_url(org.id, uid)
+    if app.get("provider") == "oauth2":
+        # a standard OAuth 2.0 server (RFC 6749 5.1): no Salesforce fields
+        body = {"access_token": access, "token_type": "Bearer"}
+        if lifetime:
+            body["expires_in"] = int(lifetime)
+        if isinstance(refresh, str):
+            body["refresh_token"] = refresh
+        body["scope"] = " ".join(scopes)
+        if with_id_token and "openid" in scopes:
+            body["id_token"] = _id_token(state, org, uid, app, nonce, access)
+        return body
     if minimal:         # JWT bearer: exactly these five keys (reference 1.5)
         return {"access_token": access, "scope": " ".join(scopes),
                 "instance_url": state.base_url, "id": identity,
@@ -250,7 +280,7 @@ def token_endpoint(state, req):
 
 
 def _grant_code(state, req, form):
-    cid, secret = _client_auth(req, form)
+    cid, secret = _client_auth(req, form, state)
     app = _app(state, cid, secret, state.apps.get(cid or "", {}).get(
         "require_secret", False))
     code = state.codes.get(form.get("code") or "")
@@ -280,7 +310,7 @@ def _grant_code(state, req, form):
 
 
 def _grant_refresh(state, req, form):
-    cid, secret = _client_auth(req, form)
+    cid, secret = _client_auth(req, form, state)
     app = _app(state, cid, secret)
     rt = state.refresh_tokens.get(form.get("refresh_token") or "")
     if rt is None or rt.client_id != cid:
@@ -303,7 +333,7 @@ def _grant_refresh(state, req, form):
 
 
 def _grant_password(state, req, form):
-    cid, secret = _client_auth(req, form)
+    cid, secret = _client_auth(req, form, state)
     app = _app(state, cid, secret, require_secret=True)
     org, uid = state.find_user(form.get("username"))
     if org is None or not org.cfg.get("allow_password_flow", True):
@@ -319,7 +349,7 @@ def _grant_password(state, req, form):
 
 
 def _grant_client_credentials(state, req, form):
-    cid, secret = _client_auth(req, form)
+    cid, secret = _client_auth(req, form, state)
     app = _app(state, cid, secret, require_secret=True)
     # Salesforce only allows this flow on the My Domain host; here the
     # login host and the My Domain host are the same origin, so it is
@@ -415,7 +445,7 @@ def _device_start(state, req, form):
 
 
 def _grant_device(state, req, form):
-    cid, secret = _client_auth(req, form)
+    cid, secret = _client_auth(req, form, state)
     app = _app(state, cid, secret)
     dev = state.device_codes.get(form.get("code") or
                                  form.get("device_code") or "")
@@ -569,7 +599,10 @@ def authorize(state, req):
                          "expires": state.now() + app["code_lifetime"],
                          "used": False}
     state.approvals.add((uid, app["client_id"]))
-    return _redirect_with(uri, {"code": code, "state": st})
+    params = {"code": code, "state": st}
+    if app.get("provider") == "oauth2":
+        params["iss"] = state.base_url     # RFC 9207
+    return _redirect_with(uri, params)
 
 
 def _authorize_user(state, req, p, app):

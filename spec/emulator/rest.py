@@ -79,6 +79,8 @@ def handle(state, req):
             "Version %s of the API is no longer supported." % version))
     try:
         session = authenticate(state, req)
+    except BearerError as e:
+        return e.response()
     except ApiError as e:
         return web.error_response(e)
     org = state.orgs[session.org_id]
@@ -116,6 +118,23 @@ def handle(state, req):
     return resp
 
 
+class BearerError(Exception):
+    """RFC 6750 3.1: a 401 whose challenge says invalid_token, as a
+    resource server behind a generic OAuth 2.0 provider answers."""
+
+    def __init__(self, description):
+        super().__init__(description)
+        self.description = description
+
+    def response(self):
+        challenge = 'Bearer realm="emulator", error="invalid_token", ' \
+            'error_description="%s"' % self.description
+        return web.json_response(401, {"error": "invalid_token",
+                                       "error_description":
+                                       self.description},
+                                 [("WWW-Authenticate", challenge)])
+
+
 def authenticate(state, req):
     auth = req.header("authorization")
     if not auth:
@@ -128,6 +147,10 @@ def authenticate(state, req):
         raise ApiError(401, "INVALID_AUTH_HEADER", "INVALID_HEADER_TYPE")
     session = state.session(token.strip())
     if session is None:
+        known = state.access_tokens.get(token.strip())
+        app = state.apps.get(known.client_id) if known else None
+        if app is not None and app.get("provider") == "oauth2":
+            raise BearerError("The access token expired or was revoked")
         raise ApiError(401, "INVALID_SESSION_ID", INVALID_SESSION)
     if not {"api", "full"} & set(session.scopes):
         raise ApiError(401, "INVALID_SESSION_ID", NOT_REST_SESSION)

@@ -428,6 +428,209 @@ describe("luaforce auth", function()
     end)
   end)
 
+  describe("profile kinds: a generic OAuth 2.0 provider", function()
+    -- The emulator's app as a standard OAuth 2.0 server.
+    local function generic_provider()
+      emu.call("POST", "/app", { provider = "oauth2", client_auth = "client_secret_basic" })
+    end
+
+    local function add_profile(name, port, extra)
+      local args = { "auth", "profile", "add", name, "--kind", "oauth2",
+        "--identity-provider", "Acme IdP", "--client-id", "luaforce-test-client",
+        "--client-secret", "-", "--client-auth", "client_secret_basic",
+        "--authorization-url", emu.url .. "/services/oauth2/authorize",
+        "--token-url", emu.url .. "/services/oauth2/token",
+        "--callback-url", "http://127.0.0.1:" .. port .. "/callback" }
+      for _, a in ipairs(extra or {}) do args[#args + 1] = a end
+      local out, err, status = lf(args, { stdin = "luaforce-test-secret\n" })
+      assert.are.equal(0, status, err)
+      return out
+    end
+
+    -- Adds profile "gen" on a fresh port and starts its web login; returns
+    -- the authorization URL (once the listener waits) and finish().
+    local function start_login(extra)
+      generic_provider()
+      add_profile("gen", helper.random_port(), extra)
+      local wait_for, finish = background({ "auth", "login", "--profile", "gen" })
+      local url = wait_for("(https://%S+/services/oauth2/authorize%?%S+)")
+      wait_for("Waiting for the redirect")
+      return url, finish
+    end
+
+    local function basic_header()
+      local out = helper.run({ "python3", "-c", "import base64;print(base64.b64encode("
+        .. "b'luaforce-test-client:luaforce-test-secret').decode())" })
+      return "Basic " .. out:gsub("%s+$", "")
+    end
+
+    it("profile add takes every field; show masks the secret; bad values are named", function()
+      add_profile("gen", 1717, { "--revocation-url", emu.url .. "/services/oauth2/revoke",
+        "--issuer", "https://idp.example.com", "--prompt", "login consent" })
+      local out = lf({ "auth", "profile", "show", "gen" })
+      assert.matches("kind:%s+oauth2\n", out)
+      assert.matches("client secret:%s+%*%*%*%*%*%*%*%*\n", out)
+      assert.matches("client auth:%s+client_secret_basic\n", out)
+      local revocation = emu.url:gsub("%p", "%%%0") .. "/services/oauth2/revoke\n"
+      assert.matches("revocation url:%s+" .. revocation, out)
+      assert.matches("issuer:%s+https://idp.example.com\n", out)
+      assert.matches("prompt:%s+login consent\n", out)
+      -- the defaults say what they are
+      lf({ "auth", "profile", "add", "plain", "--client-id", "x", "--authorization-url",
+        "https://a.example.com/auth", "--token-url", "https://a.example.com/token" })
+      out = lf({ "auth", "profile", "show", "plain" })
+      assert.matches("kind:%s+salesforce %(default%)\n", out)
+      assert.matches("client auth:%s+none %(no secret%)\n", out)
+      assert.matches("revocation url:%s+https://a%.example%.com/services/oauth2/revoke "
+        .. "%(Salesforce's, on the token URL's host%)\n", out)
+      lf({ "auth", "profile", "add", "plain2", "--kind", "oauth2", "--client-id", "x",
+        "--authorization-url", "https://a.example.com/auth", "--token-url",
+        "https://a.example.com/token" })
+      out = lf({ "auth", "profile", "show", "plain2" })
+      assert.matches("revocation url:%s+%(none: tokens cannot be revoked at the server%)\n", out)
+      assert.matches("issuer:%s+https://a.example.com %(the token URL's origin%)\n", out)
+      for _, bad in ipairs({
+        { { "--kind", "oidc" }, "kind must be salesforce or oauth2, not 'oidc'" },
+        { { "--client-auth", "private_key_jwt" }, "client auth must be client_secret_post, "
+          .. "client_secret_basic or none, not 'private_key_jwt'" },
+        { { "--prompt", "none" }, "prompt must be login, consent or select_account, not 'none'" },
+        { { "--revocation-url", "http://evil.example.com/revoke" },
+          "revocation url must use https" },
+        { { "--client-auth", "none", "--client-secret", "s" }, "a public client %(client auth "
+          .. "none%) has no client secret" },
+      }) do
+        local args = { "auth", "profile", "add", "bad", "--client-id", "x", "--authorization-url",
+          "https://a.example.com/auth", "--token-url", "https://a.example.com/token" }
+        for _, a in ipairs(bad[1]) do args[#args + 1] = a end
+        local _, err, status = lf(args)
+        assert.are.equal(1, status)
+        assert.matches(bad[2], err)
+      end
+    end)
+
+    it("web login: basic client authentication, prompt, iss checked, no org check", function()
+      local url, finish = start_login({ "--prompt", "consent", "--revocation-url",
+        emu.url .. "/services/oauth2/revoke" })
+      assert.matches("&prompt=consent$", url)
+      local location, body = helper.browse(url, emu.ca, true)
+      assert.matches("[?&]iss=", location)
+      assert.matches("authorization received", body)
+      local status, out = finish()
+      assert.are.equal(0, status, out)
+      assert.matches("Authorized the workspace with profile 'gen' %(OAuth 2.0, scope ", out)
+      local sent = token_requests()
+      assert.are.equal(1, #sent)
+      assert.are.equal(basic_header(), sent[1].headers.authorization)
+      assert.is_nil(sent[1].form.client_secret)
+      assert.is_nil(sent[1].form.client_id)
+      -- the tokens are kept with expires_in; Salesforce's fields are not asked for
+      local tokens = cjson.decode(stored("gen", "_workspace"))
+      assert.are.equal(7200, tokens.expires_in)
+      assert.is_nil(tokens.instance_url)
+      assert.are.same({}, emu.call("GET", "/log?path=/services/data").requests)
+      assert.are.same({}, emu.call("GET", "/log?path=/id/").requests)
+      -- revoke: RFC 7009 with the same client authentication
+      local err
+      out, err, status = lf({ "auth", "revoke", "--profile", "gen" })
+      assert.are.equal(0, status, err)
+      assert.matches("Revoked and forgot the tokens of profile 'gen'", out)
+      local rv = emu.call("GET", "/log?path=/services/oauth2/revoke").requests
+      assert.are.equal(1, #rv)
+      assert.are.equal(basic_header(), rv[1].headers.authorization)
+      assert.are.same({ token = tokens.refresh_token }, rv[1].form)
+      assert.is_nil(stored("gen", "_workspace"))
+    end)
+
+    it("the listener's page shows the error when the exchange fails (iss of another server)",
+      function()
+        local url, finish = start_login({ "--issuer", "https://idp.example.com" })
+        local _, body = helper.browse(url, emu.ca, true)
+        assert.not_matches("authorization received", body)
+        assert.matches("authorization failed: state error: the redirect names issuer '"
+          .. emu.url:gsub("%p", "%%%0") .. "', but profile 'gen' expects "
+          .. "'https://idp.example.com'", body)
+        local status, out = finish()
+        assert.are.equal(1, status)
+        assert.matches("expects 'https://idp.example.com'", out)
+        assert.are.same({}, token_requests()) -- no code was exchanged
+        assert.is_nil(stored("gen", "_workspace"))
+      end)
+
+    it("a Salesforce-kind profile against it names the missing field and revokes", function()
+      local url, finish = start_login({ "--kind", "salesforce", "--revocation-url",
+        emu.url .. "/services/oauth2/revoke" })
+      local _, body = helper.browse(url, emu.ca, true)
+      assert.matches("authorization failed: protocol error: the token response lacks "
+        .. "instance_url", body)
+      local status, out = finish()
+      assert.are.equal(1, status)
+      assert.matches("lacks instance_url", out)
+      assert.not_matches("access_token or", out)
+      -- the tokens issued were revoked, not just dropped
+      local rv = emu.call("GET", "/log?path=/services/oauth2/revoke").requests
+      assert.are.equal(2, #rv)
+      local sessions = emu.call("GET", "/sessions")
+      for _, t in ipairs(sessions.access_tokens) do assert.is_false(t.active) end
+      for _, t in ipairs(sessions.refresh_tokens) do assert.is_false(t.active) end
+    end)
+
+    it("a Salesforce-kind redirect's iss must be the login host or a Salesforce host", function()
+      system_set()
+      local function callback(iss)
+        local link = lf({ "auth", "link", "--user", "alice" })
+        local state = link:match("[?&]state=([%w_-]+)")
+        return lf({ "auth", "callback", "http://127.0.0.1:1717/callback?code=bad&state=" .. state
+          .. "&iss=" .. iss })
+      end
+      local _, err, status = callback("https%3A%2F%2Fevil.example.com")
+      assert.are.equal(1, status)
+      assert.matches("the redirect names issuer 'https://evil.example.com', but profile "
+        .. "'system' expects '" .. emu.url:gsub("%p", "%%%0") .. "'", err)
+      assert.are.same({}, token_requests())
+      -- a My Domain host passes the issuer check (the bad code then fails)
+      _, err, status = callback("https%3A%2F%2Facme.my.salesforce.com")
+      assert.are.equal(1, status)
+      assert.matches("invalid_grant", err)
+      assert.are.equal(1, #token_requests())
+    end)
+
+    it("a failing org check names the URL it called and what failed", function()
+      system_set()
+      emu.call("POST", "/faults", { kind = "status", status = 403, count = 5, method = "GET",
+        path = "/services/data/v62.0/query" })
+      local _, err, status = lf({ "auth", "login", "--client-credentials" })
+      assert.are.equal(1, status)
+      assert.matches("the org check %(GET " .. emu.url:gsub("%p", "%%%0")
+        .. "/services/data/v62.0/query%?q=SELECT%%20Id%%2C%%20Name[^)]*%) failed: GET answered "
+        .. "HTTP 403", err)
+      assert.is_nil(stored("system", "_workspace"))
+    end)
+
+    it("logout and revoke say whether the server offers revocation", function()
+      generic_provider()
+      add_profile("norv", 1717)
+      lf({ "auth", "login", "--profile", "norv", "--client-credentials" })
+      assert.truthy(stored("norv", "_workspace"))
+      local _, err, status = lf({ "auth", "revoke", "--profile", "norv" })
+      assert.are.equal(1, status)
+      assert.matches("profile 'norv' names no revocation URL: the server offers no token "
+        .. "revocation, so nothing was revoked", err)
+      assert.truthy(stored("norv", "_workspace"))
+      local out
+      out, err, status = lf({ "auth", "logout", "--profile", "norv" })
+      assert.are.equal(0, status, err)
+      assert.matches("Forgot the tokens of profile 'norv' here. Profile 'norv' names no "
+        .. "revocation URL: the server offers no revocation, so they stay valid there until "
+        .. "they expire.", out)
+      emu.call("POST", "/app", { provider = "salesforce", client_auth = "any" })
+      system_set()
+      lf({ "auth", "login", "--client-credentials" })
+      out = lf({ "auth", "logout" })
+      assert.matches("Forgot the tokens of profile 'system' here; they stay valid at the "
+        .. "server until they expire %('luaforce auth revoke' revokes them%)", out)
+    end)
+  end)
+
   describe("a sealed store", function()
     it("keeps tokens encrypted and refuses a wrong key", function()
       local key = string.rep("ab", 32)

@@ -295,6 +295,29 @@ describe("salesforce client", function()
       assert.are.equal(0, #sent())
     end)
 
+    it("a flow's tokens refused after they were issued are revoked at the login host",
+      function()
+        -- the emulator's loopback instance URL, not allowed: the tokens are refused
+        local err = failed({ kind = "untrusted_host" },
+          salesforce.connect(options({ allow_loopback = false })))
+        assert.not_matches("not revoked", err.message)
+        local revoked = sent("/services/oauth2/revoke")
+        assert.are.equal(1, #revoked)
+        assert.are.same({ token = revoked[1].form.token, client_id = CLIENT_ID,
+          client_secret = SECRET }, revoked[1].form)
+        for _, t in ipairs(control("GET", "/sessions").access_tokens) do
+          assert.is_false(t.active)
+        end
+        -- a token URL given alone names no login host: nothing is revoked, and
+        -- the error says so
+        clear_log()
+        err = failed({ kind = "untrusted_host" }, salesforce.connect(options({
+          allow_loopback = false, login_url = false,
+          token_url = emu.url .. "/services/oauth2/token" })))
+        assert.matches("; not revoked: no revocation URL$", err.message)
+        assert.are.equal(0, #sent("/services/oauth2/revoke"))
+      end)
+
     it("returns nil, err of kind oauth for wrong credentials", function()
       local err = failed({ kind = "oauth", status = 400 },
         salesforce.connect(options({ password = "wrong" })))

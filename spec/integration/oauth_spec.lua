@@ -29,6 +29,7 @@ local function start()
     client_secret = SECRET,
     authorize_url = emu.url .. "/services/oauth2/authorize",
     token_url = emu.url .. "/services/oauth2/token",
+    revoke_url = emu.url .. "/services/oauth2/revoke",
     redirect_uri = REDIRECT,
     scope = "api refresh_token openid",
   }
@@ -361,7 +362,9 @@ describe("OAuth grants against the emulator", function()
     assert.is_true(core.oauth_revoke(ctx.http, ctx.app, t.access_token))
     local sent = log_of(ctx, "/services/oauth2/revoke")
     assert.are.equal(1, #sent)
-    assert.are.same({ token = t.access_token }, sent[1].form)
+    -- RFC 7009 2.1: the client authenticates as at the token endpoint
+    assert.are.same({ token = t.access_token, client_id = CLIENT_ID, client_secret = SECRET },
+      sent[1].form)
     assert.are.equal(200, sent[1].status)
     assert_error({ kind = "oauth", status = 401,
       text = "oauth error (HTTP 401): GET answered HTTP 401" },
@@ -470,7 +473,8 @@ describe("OAuth refusals are clear errors", function()
   it("refuses a revoked refresh token, and its access tokens with it", function()
     local t = web_tokens(ctx)
     assert.is_true(core.oauth_revoke(ctx.http, ctx.app, t.refresh_token))
-    assert.are.same({ token = t.refresh_token }, log_of(ctx, "/services/oauth2/revoke")[1].form)
+    assert.are.same({ token = t.refresh_token, client_id = CLIENT_ID, client_secret = SECRET },
+      log_of(ctx, "/services/oauth2/revoke")[1].form)
     assert_error({ kind = "oauth", remote_code = "invalid_grant", status = 400,
       text = "oauth error (HTTP 400): invalid_grant: expired access/refresh token" },
       core.oauth_refresh(ctx.http, ctx.app, POLICY, t.refresh_token))
@@ -810,6 +814,7 @@ urllib.request.urlopen(req, context=ssl.create_default_context(cafile=ca)).read(
       local http = assert(core.http_new({ ca_file = cfg.ca, log_level = "debug" }))
       local app = { client_id = cfg.client_id, client_secret = cfg.secret,
         token_url = cfg.url .. "/services/oauth2/token", redirect_uri = cfg.redirect,
+        revoke_url = cfg.url .. "/services/oauth2/revoke",
         authorize_url = cfg.url .. "/services/oauth2/authorize" }
       local secrets = { cfg.code, cfg.verifier }
       local function keep(t)

@@ -19,12 +19,37 @@
 extern "C" {
 #endif
 
+/* Which kind of server an app talks to. SF_OAUTH_SALESFORCE (0, the
+ * default): a token response must carry instance_url (checked against the
+ * policy, as is id when present) and, when the app has a client secret, a
+ * signature for the grants that Salesforce signs. SF_OAUTH_GENERIC: any
+ * RFC 6749 server: only access_token is required; a signature, instance_url
+ * or id that does come is still checked. */
+typedef enum sf_oauth_kind {
+  SF_OAUTH_SALESFORCE = 0,
+  SF_OAUTH_GENERIC = 1
+} sf_oauth_kind;
+
+/* How the client authenticates at the token and revocation endpoints.
+ * SF_CLIENT_SECRET_POST (0, the default): client_id and client_secret in
+ * the form body. SF_CLIENT_SECRET_BASIC: HTTP Basic with both
+ * form-urlencoded first (RFC 6749 section 2.3.1), and client_id alone in
+ * the body only where a grant requires it. SF_CLIENT_NONE: a public client
+ * (PKCE): client_id in the body, the secret never sent. */
+typedef enum sf_client_auth {
+  SF_CLIENT_SECRET_POST = 0,
+  SF_CLIENT_SECRET_BASIC = 1,
+  SF_CLIENT_NONE = 2
+} sf_client_auth;
+
 /*
  * A connected app (system) or an OAuth v2 profile (custom). All strings
  * are borrowed for the duration of each call. NULL fields are optional:
  * client_secret (public clients), refresh_url (defaults to token_url),
- * revoke_url (defaults to token_url with "/token" replaced by "/revoke"),
- * redirect_uri (needed by the web-server flow only), scope.
+ * revoke_url (no default: without it sf_oauth_revoke refuses, since the
+ * server offers no revocation that we know of), redirect_uri (needed by
+ * the web-server flow only), scope. A zeroed struct is a Salesforce app
+ * with client_secret_post.
  */
 typedef struct sf_oauth_app {
   const char *client_id;
@@ -35,6 +60,8 @@ typedef struct sf_oauth_app {
   const char *revoke_url;
   const char *redirect_uri;
   const char *scope;
+  sf_oauth_kind kind;
+  sf_client_auth client_auth;
 } sf_oauth_app;
 
 /*
@@ -66,6 +93,7 @@ typedef struct sf_tokens {
   char *token_type;
   char *id_token;
   long long obtained_at;  /* seconds since the epoch, set by the client */
+  long long expires_in;   /* lifetime in seconds as sent; 0: not sent */
   int signature_verified; /* 1 when the response signature was checked */
 } sf_tokens;
 
@@ -84,6 +112,15 @@ sf_code sf_tokens_to_json(const sf_tokens *t, char **json);
 /* Parses what sf_tokens_to_json wrote into *t (cleared first). */
 sf_code sf_tokens_from_json(const char *json, size_t len, sf_tokens *t,
                             sf_error *err);
+
+/*
+ * Whether the access token of `t` expires within `skew_s` seconds of
+ * `now` (seconds since the epoch): 1 when t->expires_in is set and
+ * obtained_at + expires_in - skew <= now, else 0 (also for NULL). The
+ * skew is capped at half the lifetime, so a token that lives shorter
+ * than the skew is not renewed at every use.
+ */
+int sf_tokens_expiring(const sf_tokens *t, long long skew_s, long long now);
 
 /* The org id (18 characters) and user id from t->id, or NULL. The strings
  * are copied into org[19] and user[19]. Returns SF_OK or
@@ -134,15 +171,21 @@ sf_code sf_oauth_verify_signature(const char *client_secret, const char *id,
 
 /* ---- the grants ------------------------------------------------------- */
 /*
- * Each grant POSTs a form to the app's token URL and, on success, fills
- * *out (cleared first) from the response after checking it: the signature
- * when the client secret is known (a missing or wrong one is
- * SF_E_SIGNATURE, except for JWT bearer, where Salesforce omits it),
- * instance_url and id against `policy` (NULL: defaults); tokens issued
- * but refused by these checks are revoked (except by the refresh grant,
- * below). OAuth refusals
- * are SF_E_OAUTH with err->remote_code the OAuth `error` and the message
- * its description. Secrets never appear in err or in logs.
+ * Each grant POSTs a form to the app's token URL, authenticating the
+ * client as app->client_auth says, and, on success, fills *out (cleared
+ * first) from the response after checking it: access_token present (and
+ * instance_url for the Salesforce kind: SF_E_PROTOCOL naming the missing
+ * field); a signature, when one comes and the client secret is known, must
+ * verify (SF_E_SIGNATURE); the Salesforce kind also requires one when the
+ * secret is known, except for JWT bearer, where Salesforce omits it;
+ * instance_url and id, when present, against `policy` (NULL: defaults).
+ * Tokens refused by these checks after the server issued them are revoked
+ * (except by the refresh grant, below) before the error returns, by
+ * sf_oauth_revoke_refused (with the client authentication of the token
+ * endpoint; without a revoke_url the message says they were not revoked).
+ * OAuth refusals are
+ * SF_E_OAUTH with err->remote_code the OAuth `error` and the message its
+ * description. Secrets never appear in err or logs.
  */
 
 sf_code sf_oauth_exchange_code(sf_http *http, const sf_oauth_app *app,
@@ -152,7 +195,8 @@ sf_code sf_oauth_exchange_code(sf_http *http, const sf_oauth_app *app,
 
 /* With rotation the response carries a new refresh token; without, the
  * old one is kept in out->refresh_token. When the issued tokens fail a
- * check (SF_E_SIGNATURE, SF_E_UNTRUSTED_HOST), *out holds them anyway, not
+ * check (SF_E_PROTOCOL for a missing field, SF_E_SIGNATURE,
+ * SF_E_UNTRUSTED_HOST), *out holds them anyway, not
  * for use: the caller keeps a rotated refresh token (the old one is
  * spent) and revokes the access token; out->refresh_token is NULL when
  * the response carried none. The caller clears *out in every case. */
@@ -208,9 +252,36 @@ sf_code sf_oauth_device_poll(sf_http *http, const sf_oauth_app *app,
                              sf_error *err);
 
 /* Revokes an access or refresh token (a refresh token takes its access
- * tokens with it). */
+ * tokens with it) at app->revoke_url (RFC 7009), authenticating the client
+ * as the token endpoint does (client_id at least). No revoke_url:
+ * SF_E_INVALID_ARG, nothing sent. */
 sf_code sf_oauth_revoke(sf_http *http, const sf_oauth_app *app,
                         const char *token, sf_error *err);
+
+/*
+ * Revokes tokens the client refused after the server issued them (best
+ * effort, errors ignored): the access token, then the refresh token (a
+ * server other than Salesforce need not take the access tokens with the
+ * refresh token), each when set, as sf_oauth_revoke does. Without a
+ * revoke_url nothing is sent and "; not revoked: no revocation URL" is
+ * added to err's message (err may be NULL). Used by the grants, and by a
+ * caller of sf_oauth_refresh that keeps none of the tokens handed back.
+ */
+void sf_oauth_revoke_refused(sf_http *http, const sf_oauth_app *app,
+                             const sf_tokens *t, sf_error *err);
+
+/*
+ * The `error` of the Bearer challenge in a WWW-Authenticate header value
+ * (RFC 6750 section 3), e.g. "invalid_token" from `Bearer realm="x",
+ * error="invalid_token"`: copied (truncated) into out[size] and 1
+ * returned; 0 (out "") when there is no Bearer challenge with an error,
+ * or the value is malformed. NULL challenge: 0.
+ */
+int sf_oauth_bearer_error(const char *challenge, char *out, size_t size);
+
+/* How long before an access token's expiry (expires_in) a session and the
+ * Lua client renew it, in seconds (at most half the token's lifetime). */
+#define SF_TOKEN_REFRESH_SKEW 60
 
 /*
  * GETs `url` (the identity URL, userinfo, or any URL of the instance)
@@ -254,16 +325,19 @@ typedef sf_code (*sf_session_grant_fn)(void *ud, sf_tokens *out, sf_error *err);
 
 /*
  * The single-flight renewal, after `stale_token` met 401
- * INVALID_SESSION_ID. Takes the store lock of (profile, user) (waiting at
- * most lock_timeout_ms) and re-reads the stored set: when another process
- * already replaced `stale_token`, adopts that set and sends nothing. When
- * a refresh of that set was refused (invalid_grant) or its answer was
- * lost after it was sent (SF_E_OUTCOME_UNKNOWN; unless the app is known
- * not to rotate refresh tokens), returns the recorded error and sends
+ * INVALID_SESSION_ID or an RFC 6750 invalid_token challenge, or came
+ * within SF_TOKEN_REFRESH_SKEW of its expires_in. Takes the store lock of
+ * (profile, user) (waiting at most lock_timeout_ms) and re-reads the stored
+ * set: when another process already replaced `stale_token`, adopts that set and
+ * sends nothing. When a refresh of that set was refused (invalid_grant) or its
+ * answer was lost after it was sent (SF_E_OUTCOME_UNKNOWN; unless the app is
+ * known not to rotate refresh tokens), returns the recorded error and sends
  * nothing: that refresh token is never sent twice. Otherwise renews (the
  * refresh grant when the set holds a refresh token, else `regrant(ud)`
  * when not NULL, else SF_E_OAUTH), stores the result durably and only then
- * releases the lock. A refusal or lost answer of the refresh grant is
+ * releases the lock (a renewal that names no instance, as a generic
+ * server's, keeps the stored instance_url; the Salesforce kind requires
+ * one). A refusal or lost answer of the refresh grant is
  * recorded in the store first, and err is the recorded error (naming the
  * profile, the cause, and that it must be authorized again). Sets
  * *renewed (may be NULL) to 1 when this call renewed over the network.
@@ -280,8 +354,11 @@ sf_code sf_session_refresh(sf_session *s, const char *stale_token,
  * An authorised request to the session's instance: `path` is appended to
  * instance_url ("/services/data/v62.0/..."), or used as is when it is an
  * absolute URL on the instance. On 401 INVALID_SESSION_ID (other than the
- * "not valid for use with the REST API" scope refusal) the session is
- * refreshed once (single-flight) and the request replayed once.
+ * "not valid for use with the REST API" scope refusal) or a 401 whose
+ * Bearer challenge says invalid_token (RFC 6750) the session is refreshed
+ * once (sf_session_refresh, single-flight) and the request replayed once;
+ * a token within SF_TOKEN_REFRESH_SKEW of its expires_in is refreshed the
+ * same way before the request goes out.
  * `content_type` and `body` may be NULL. On return *req is the completed
  * request (the caller reads status, body, headers, then frees it), also
  * when the result is not SF_OK (then it may be NULL).

@@ -15,8 +15,11 @@ local USAGE = [=[
 luaforce auth [--workspace DIR] SUBCOMMAND ...
 
   profile add NAME --client-id ID --authorization-url URL --token-url URL
-              [--client-secret SECRET|-] [--identity-provider NAME]
-              [--refresh-url URL] [--callback-url URL] [--scope SCOPES]
+              [--kind salesforce|oauth2] [--client-secret SECRET|-]
+              [--client-auth client_secret_post|client_secret_basic|none]
+              [--identity-provider NAME] [--refresh-url URL]
+              [--revocation-url URL] [--callback-url URL] [--scope SCOPES]
+              [--issuer URL] [--prompt login|consent|select_account]
               [--description TEXT]
   profile list | show NAME | remove NAME
   system set [--client-id ID] [--client-secret SECRET|-] [--login-url URL]
@@ -47,8 +50,27 @@ _SCOPE); its profile name is "system" and it is the default. Custom OAuth v2
 profiles carry the fields of an authorization profile: identity provider,
 client id and secret (at most 255 characters), authorization URL, token
 request URL and refresh token URL (at most 3000, https except on loopback),
-callback URL and scope. Secrets are always shown masked; give '-' to read a
-secret from standard input instead of the command line.
+callback URL and scope, and:
+  --kind           salesforce (the default: a connected app; the token
+                   response must carry instance_url, its signature is
+                   checked when the app has a secret, the org is read and
+                   Trial orgs refused) or oauth2 (any standard OAuth 2.0
+                   server: none of that is demanded)
+  --client-auth    client_secret_post (the default: id and secret in the
+                   form), client_secret_basic (HTTP Basic, RFC 6749 2.3.1)
+                   or none (a public client: PKCE only, no secret)
+  --revocation-url where 'revoke' revokes tokens (RFC 7009, with the same
+                   client authentication); default for the salesforce
+                   kind: /services/oauth2/revoke on the token URL's host;
+                   an oauth2 profile without it revokes nothing
+  --issuer         the server's issuer: a redirect whose 'iss' (RFC 9207)
+                   names another server is refused (default: the token
+                   URL's origin; for the salesforce kind also any host an
+                   instance URL may be on)
+  --prompt         login, consent or select_account (space-separated
+                   combinations too), sent with the authorization request
+Secrets are always shown masked; give '-' to read a secret from standard
+input instead of the command line.
 
 Modes. 'login' pre-authorizes the workspace: one token set that every
 script and dialog of the workspace uses. 'link --user U' prints an
@@ -63,13 +85,20 @@ the browser was sent to. Every authorization reads the org and refuses
 Trial orgs: luaforce supports Developer and Enterprise (or above) editions.
 
 status lists the stored authorizations (profile, user, org, edition, token
-age), never a token. logout forgets tokens locally; revoke also revokes them
-at Salesforce.
+age), never a token. logout forgets tokens locally (they stay valid at the
+server until they expire); revoke also revokes them at the server, and says
+so when the profile names no revocation URL (then nothing is revoked).
 
 Settings: --ca-file trusts a CA bundle (also $LUAFORCE_CA_FILE);
 --allow-loopback accepts a loopback instance URL (tests against the local
 emulator; also $LUAFORCE_ALLOW_LOOPBACK=1); --allowed-domain adds to the
 Salesforce domains an instance URL may be on.]=]
+
+-- Text as HTML character data (the listener's page).
+local HTML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;" }
+local function html_escape(text)
+  return (text:gsub("[&<>]", HTML))
+end
 
 local function fail(e)
   io.stderr:write("luaforce: auth: ", tostring(e), "\n")
@@ -94,6 +123,11 @@ end
 
 local function authorized(org)
   local who = org.user == auth.WORKSPACE_USER and "the workspace" or ("user " .. org.user)
+  if org.kind == "oauth2" then
+    out:write(string.format("Authorized %s with profile '%s' (OAuth 2.0%s)\n", who,
+      org.profile, org.scope and (", scope " .. org.scope) or ""))
+    return 0
+  end
   out:write(string.format("Authorized %s with profile '%s': org %s\n", who, org.profile,
     describe_org(org)))
   return 0
@@ -110,6 +144,23 @@ end
 -- ---- subcommands ---------------------------------------------------------------
 
 local sub = {}
+
+-- What `profile show` says for an unset field.
+local DEFAULTS = {
+  kind = function() return "salesforce (default)" end,
+  client_auth = function(p)
+    return p.client_secret and "client_secret_post (default)" or "none (no secret)"
+  end,
+  revocation_url = function(p)
+    local url = auth.default_revocation_url(p)
+    return url and url .. " (Salesforce's, on the token URL's host)"
+      or "(none: tokens cannot be revoked at the server)"
+  end,
+  issuer = function(p)
+    local scheme, host, port = auth.parse_url(p.token_url)
+    return scheme .. "://" .. host .. (port and (":" .. port) or "") .. " (the token URL's origin)"
+  end,
+}
 
 function sub.profile(ws, rest)
   local action = rest[1]
@@ -141,6 +192,7 @@ function sub.profile(ws, rest)
       if f[4] == "secret" then v = auth.mask(v) end
       if key == "refresh_url" and not v then v = p.token_url .. " (the token URL)" end
       if key == "callback_url" and not v then v = auth.DEFAULT_CALLBACK .. " (default)" end
+      if not v and DEFAULTS[key] then v = DEFAULTS[key](p) end
       out:write(string.format("%-19s %s\n", key:gsub("_", " ") .. ":", v or "-"))
     end
     return 0
@@ -150,6 +202,8 @@ function sub.profile(ws, rest)
       ["--authorization-url"] = "value", ["--token-url"] = "value",
       ["--refresh-url"] = "value", ["--callback-url"] = "value", ["--scope"] = "value",
       ["--identity-provider"] = "value", ["--description"] = "value",
+      ["--kind"] = "value", ["--client-auth"] = "value", ["--revocation-url"] = "value",
+      ["--issuer"] = "value", ["--prompt"] = "value",
     })
     if not o then return usage_error(pos) end
     if #pos ~= 1 then return usage_error("profile add needs exactly one NAME") end
@@ -243,10 +297,21 @@ local function web_login(ws, profile, o)
     out:write("Waiting for the redirect on ", app.redirect_uri, " ...\n")
     out:flush()
     local core = require "salesforce.core"
+    -- the page says how it ended: only a completed exchange is "received"
+    local org, cerr
     local target, e = core.listen_once(port, (path:match("^[^?#]*")), 1000 *
-      (tonumber(o.timeout) or 300))
+      (tonumber(o.timeout) or 300), function(t)
+        org, cerr = ws:complete(t)
+        if org then
+          return "<html><body><p>luaforce: authorization received; you may close this "
+            .. "window.</p></body></html>"
+        end
+        return "<html><body><p>luaforce: authorization failed: "
+          .. html_escape(tostring(cerr)) .. "</p></body></html>"
+      end)
     if not target then return fail(e) end
-    redirect = target
+    if not org then return fail(cerr) end
+    return authorized(org)
   else
     out:write("Paste the URL your browser was redirected to: ")
     out:flush()
@@ -347,8 +412,17 @@ local function forget(ws, rest, revoke)
     end
     return fail(e)
   end
-  out:write(revoke and "Revoked and forgot" or "Forgot", " the tokens of profile '", profile,
-    "'", user ~= auth.WORKSPACE_USER and (" for user " .. user) or "", ".\n")
+  local whose = "the tokens of profile '" .. profile .. "'" ..
+    (user ~= auth.WORKSPACE_USER and (" for user " .. user) or "")
+  if revoke then
+    out:write("Revoked and forgot ", whose, ".\n")
+  elseif ws:can_revoke(profile) then
+    out:write("Forgot ", whose, " here; they stay valid at the server until they expire "
+      .. "('luaforce auth revoke' revokes them).\n")
+  else
+    out:write("Forgot ", whose, " here. Profile '", profile, "' names no revocation URL: "
+      .. "the server offers no revocation, so they stay valid there until they expire.\n")
+  end
   return 0
 end
 

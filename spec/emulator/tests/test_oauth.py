@@ -490,6 +490,70 @@ class Jwt(OAuthBase):
         self.assertEqual(r.status, 200)
 
 
+class GenericProvider(OAuthBase):
+    """The app as a standard OAuth 2.0 server (provider "oauth2")."""
+
+    def setUp(self):
+        super().setUp()
+        self.emu.control("POST", "/app", {"provider": "oauth2",
+                                          "client_auth":
+                                          "client_secret_basic"})
+        self.basic = {"Authorization": "Basic " + base64.b64encode(
+            ("%s:%s" % (CLIENT_ID, CLIENT_SECRET)).encode()).decode()}
+
+    def basic_code_tokens(self):
+        code, q, _ = self.get_code()
+        r = self.emu.token_request(
+            {"grant_type": "authorization_code", "code": code,
+             "redirect_uri": CALLBACK}, headers=self.basic)
+        self.assertEqual(r.status, 200, r)
+        return r.json, q
+
+    def test_token_response_and_iss(self):
+        body, q = self.basic_code_tokens()
+        self.assertEqual(q["iss"], [self.emu.base])
+        for k in ("instance_url", "id", "signature", "issued_at"):
+            self.assertNotIn(k, body)
+        self.assertEqual(body["token_type"], "Bearer")
+        self.assertEqual(body["expires_in"], 7200)
+        self.assertIn("refresh_token", body)
+
+    def test_basic_is_required(self):
+        code, _, _ = self.get_code()
+        r = self.exchange(code)          # credentials in the form
+        self.assertEqual(r.status, 401, r)
+        self.assertEqual(r.json["error"], "invalid_client")
+        self.assertIn("Basic", r.headers["www-authenticate"])
+
+    def test_rfc6750_errors(self):
+        body, _ = self.basic_code_tokens()
+        self.assertEqual(self.rest_status(body["access_token"]), 200)
+        self.emu.control("POST", "/sessions/expire", {})
+        r = self.emu.get("/limits", body["access_token"])
+        self.assertEqual(r.status, 401)
+        self.assertIn('error="invalid_token"', r.headers["www-authenticate"])
+        self.assertEqual(r.json["error"], "invalid_token")
+
+    def test_revocation_needs_client_authentication(self):
+        body, _ = self.basic_code_tokens()
+        rt = body["refresh_token"]
+        r = self.emu.request("POST", "/services/oauth2/revoke",
+                             form={"token": rt})
+        self.assertEqual(r.status, 401, r)
+        self.assertEqual(r.json["error"], "invalid_client")
+        r = self.emu.request("POST", "/services/oauth2/revoke",
+                             form={"token": rt}, headers=self.basic)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.refresh(rt, headers=None).status, 401)
+        r = self.emu.token_request({"grant_type": "refresh_token",
+                                    "refresh_token": rt}, headers=self.basic)
+        self.assertEqual(r.json["error"], "invalid_grant")
+        # RFC 7009 2.2: an unknown token is not an error
+        r = self.emu.request("POST", "/services/oauth2/revoke",
+                             form={"token": "nonsense"}, headers=self.basic)
+        self.assertEqual(r.status, 200, r)
+
+
 class Device(OAuthBase):
     def start(self, **extra):
         form = {"response_type": "device_code", "client_id": CLIENT_ID,
