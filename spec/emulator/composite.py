@@ -8,6 +8,7 @@ import urllib.parse
 
 import ids
 import records
+import shapes
 import web
 from store import ApiError, Txn
 
@@ -285,7 +286,7 @@ def _collections(ctx, method, parts, query, body):
             return _coll_delete(ctx, query)
         data = _parse(body)
         return _coll_save(ctx, method, data, None)
-    obj = ctx.state.schema.get(parts[0])
+    obj = shapes.scoped_state(ctx).schema.get(parts[0])
     if obj is None:
         raise ApiError(404, "NOT_FOUND",
                        "The requested resource does not exist")
@@ -424,7 +425,13 @@ def _coll_delete(ctx, query):
                 "statusCode": "ENTITY_IS_DELETED",
                 "message": "entity is deleted", "fields": []}]})
             continue
-        rest.delete(ctx, obj, rec)
+        try:
+            rest.delete(ctx, obj, rec)
+        except ApiError as e:       # e.g. a user with read access only
+            any_failed = True
+            results.append({"id": norm, "success": False,
+                            "errors": e.save_errors()})
+            continue
         results.append({"id": norm, "success": True, "errors": []})
     txn, ctx.txn = ctx.txn, outer
     if any_failed and all_or_none:

@@ -52,11 +52,14 @@ Default configuration (used when --config is not given):
     "daily_api_limit": 15000,           DailyApiRequests Max
     "api_usage": 0,                     requests already used today
     "allow_password_flow": true,        false: grant_type=password refused
+    "api_enabled": true,                false: REST answers 403
+                                        API_DISABLED_FOR_ORG
     "users": [{
       "username": "dev@example.com", "password": "password1",
       "security_token": "TOKEN", "first_name": "Dev", "last_name": "User",
       "email": "dev@example.com", "active": true,
-      "approved_apps": ["luaforce-test-client"]
+      "approved_apps": ["luaforce-test-client"],
+      "object_access": {"Lead": "read"}     "edit" (default), "read", "none"
     }]
   }],
   "apps": [{
@@ -96,7 +99,9 @@ Default configuration (used when --config is not given):
   }],
   "custom_fields": {"Lead": [{"name": "Score__c", "type": "double",
                               "external_id": false}]},
-  "api_versions": {"min": "31.0", "max": "62.0"}
+  "api_versions": {"min": "31.0", "max": "62.0"},
+  "shapes": {"picklists": {...}, "validation_rules": {...},
+             "duplicate_rules": {...}}      see README.md, "Org shapes"
 }
 Users given in a config file default to password "password1", security
 token "TOKEN" and no approved apps. Each object also has a built-in
@@ -109,7 +114,8 @@ def default_user():
     return {"username": "dev@example.com", "password": "password1",
             "security_token": "TOKEN", "first_name": "Dev",
             "last_name": "User", "email": "dev@example.com", "active": True,
-            "approved_apps": [DEFAULT_CLIENT_ID], "id": None}
+            "approved_apps": [DEFAULT_CLIENT_ID], "object_access": {},
+            "id": None}
 
 
 def default_org():
@@ -118,7 +124,7 @@ def default_org():
             "trial_expiration_date": None, "is_sandbox": False,
             "instance_name": "USA1", "daily_api_limit": None,
             "api_usage": 0, "allow_password_flow": True,
-            "users": [default_user()]}
+            "api_enabled": True, "users": [default_user()]}
 
 
 def default_app():
@@ -159,7 +165,7 @@ def normalize(raw, base_dir="."):
     """Fill defaults into a parsed --config document; raise ValueError."""
     if not isinstance(raw, dict):
         raise ValueError("config must be a JSON object")
-    known = {"orgs", "apps", "custom_fields", "api_versions"}
+    known = {"orgs", "apps", "custom_fields", "api_versions", "shapes"}
     if set(raw) - known:
         raise ValueError("config: unknown keys %s" % sorted(set(raw) - known))
     orgs = []
@@ -199,6 +205,7 @@ def normalize(raw, base_dir="."):
     versions = raw.get("api_versions") or {}
     return {"orgs": orgs, "apps": apps,
             "custom_fields": raw.get("custom_fields") or {},
+            "shapes": raw.get("shapes") or {},
             "api_versions": {"min": str(versions.get("min", "31.0")),
                              "max": str(versions.get("max", "62.0"))}}
 

@@ -5,6 +5,7 @@ codes, set latency, inject faults and read the request log. JSON in and
 out; see README.md for every endpoint."""
 
 import base64
+import copy
 import gc
 import json
 import re
@@ -14,12 +15,13 @@ import ids
 import keys
 import oauth
 import records
+import shapes
 import web
 from store import ApiError, fmt_datetime
 
 FAULT_KINDS = ("status", "drop", "truncate", "slow")
 ORG_KEYS = ("name", "edition", "trial", "trial_expiration_date", "is_sandbox",
-            "instance_name", "allow_password_flow")
+            "instance_name", "allow_password_flow", "api_enabled")
 APP_KEYS = ("client_secret", "callback_urls", "scopes",
             "access_token_lifetime", "refresh_token_lifetime",
             "refresh_token_rotation", "code_lifetime", "require_secret",
@@ -393,6 +395,45 @@ def _set_app(state, req, data, ca_path):
     return app
 
 
+# ---- org shapes (shapes.py) -------------------------------------------------
+def _set_shapes(state, req, data, ca_path):
+    """Replace the picklists, validation rules and duplicate rules of the
+    objects named; the schema's picklists follow."""
+    given = shapes.normalize(state.schema, data)
+    state.shapes = shapes.merge(state.shapes, given)
+    shapes.apply_picklists(state.schema, state.shapes)
+    state.metadata_changed()
+    return state.shapes
+
+
+def _get_shapes(state, req, data, ca_path):
+    return state.shapes
+
+
+def _clear_shapes(state, req, data, ca_path):
+    state.shapes = copy.deepcopy(state.base_shapes)
+    shapes.apply_picklists(state.schema, state.shapes)
+    state.metadata_changed()
+    return state.shapes
+
+
+def _set_user(state, req, data, ca_path):
+    """A user's object access: {"username", "object_access": {"Lead":
+    "read"}} (objects not named keep theirs)."""
+    org, uid = state.find_user(data.get("username"))
+    if org is None:
+        raise ControlError("unknown username %r" % data.get("username"), 404)
+    unknown = set(data) - {"username", "object_access"}
+    if unknown:
+        raise ControlError("unknown keys %s" % sorted(unknown))
+    access = shapes.check_access(state.schema,
+                                 data.get("object_access") or {})
+    user = state.user_cfg(org, uid)
+    user["object_access"] = dict(user.get("object_access") or {}, **access)
+    state.metadata_changed()
+    return dict(user, id=uid)
+
+
 def _device(state, req, data, ca_path):
     err = oauth.device_decide(state, data.get("user_code"),
                               data.get("username"), bool(data.get("deny")))
@@ -566,6 +607,10 @@ ROUTES = {
     ("GET", "/limits"): _get_limits,
     ("POST", "/limits"): _limits,
     ("POST", "/app"): _set_app,
+    ("GET", "/shapes"): _get_shapes,
+    ("POST", "/shapes"): _set_shapes,
+    ("DELETE", "/shapes"): _clear_shapes,
+    ("POST", "/user"): _set_user,
     ("POST", "/device/approve"): _device,
     ("GET", "/latency"): _get_latency,
     ("POST", "/latency"): _set_latency,

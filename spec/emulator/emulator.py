@@ -19,6 +19,7 @@ import config       # noqa: E402  (after the sys.path fix above)
 import keys         # noqa: E402
 import schema       # noqa: E402
 import server       # noqa: E402
+import shapes       # noqa: E402
 import store        # noqa: E402
 
 DESCRIPTION = """\
@@ -72,6 +73,7 @@ def main(argv=None):
     try:
         cfg = config.load(args.config)
         sch = schema.Schema(cfg["custom_fields"])
+        shapes.check_config(sch, cfg)
     except (OSError, ValueError) as e:
         sys.stderr.write("emulator.py: bad configuration: %s\n" % e)
         return 2

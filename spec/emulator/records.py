@@ -359,7 +359,7 @@ def derive(obj, rec, changed=None):
         else:
             rec.pop(comp, None)
     if obj.name == "Opportunity":
-        stage = STAGES.get(rec.get("StageName"))
+        stage = stage_values(obj, rec.get("StageName"))
         if stage:
             prob, cat, catname, closed, won = stage
             if rec.get("Probability") is None or (
@@ -380,6 +380,26 @@ def derive(obj, rec, changed=None):
             quarter = (month - 1) // 3 + 1
             rec["FiscalYear"], rec["FiscalQuarter"] = year, quarter
             rec["Fiscal"] = "%d %d" % (year, quarter)
+
+
+FORECAST_NAMES = {"Omitted": "Omitted", "Pipeline": "Pipeline",
+                  "BestCase": "Best Case", "MostLikely": "Most Likely",
+                  "Forecast": "Commit", "Closed": "Closed"}
+
+
+def stage_values(obj, stage):
+    """(probability, forecast category, its name, closed, won) of an
+    Opportunity stage: a configured stage's (README "Org shapes"), or the
+    standard one's; None for a stage without them."""
+    fld = obj.field("StageName")
+    for e in (fld.custom_entries or []) if fld else []:
+        if e["value"] == stage and e.get("probability") is not None:
+            cat = e.get("forecast_category") or (
+                "Closed" if e.get("won") else
+                "Omitted" if e.get("closed") else "Pipeline")
+            return (e["probability"], cat, FORECAST_NAMES[cat],
+                    bool(e.get("closed")), bool(e.get("won")))
+    return STAGES.get(stage)
 
 
 def attributes(obj_name, record_id, version):

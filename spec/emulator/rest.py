@@ -10,6 +10,7 @@ import urllib.parse
 import composite
 import ids
 import records
+import shapes
 import soql
 import sosl
 import web
@@ -85,7 +86,10 @@ def handle(state, req):
     org = state.orgs[session.org_id]
     app = session.client_id
     app_max = state.app_limit(app)
-    if org.api_usage >= org.api_max:
+    if org.cfg.get("api_enabled") is False:
+        resp = web.error_response(ApiError(403, "API_DISABLED_FOR_ORG",
+                                           shapes.API_DISABLED))
+    elif org.api_usage >= org.api_max:
         resp = web.error_response(ApiError(403, "REQUEST_LIMIT_EXCEEDED",
                                            "TotalRequests Limit exceeded."))
     elif app_max is not None and org.app_usage.get(app, 0) >= app_max:
@@ -223,11 +227,13 @@ def _resources(ctx):
 
 
 def _describe_global(ctx):
-    schema = ctx.state.schema
+    schema = shapes.scoped_state(ctx).schema
     body = {"encoding": "UTF-8", "maxBatchSize": 200,
-            "sobjects": [schema.objects[n].global_entry(ctx.version)
-                         for n in schema.names()]}
-    return _not_modified(ctx, ctx.state.started) or \
+            "sobjects": [shapes.describe_flags(
+                ctx, schema.objects[n],
+                schema.objects[n].global_entry(ctx.version))
+                for n in schema.names()]}
+    return _not_modified(ctx, ctx.state.metadata_modified) or \
         web.json_response(200, body)
 
 
@@ -308,18 +314,23 @@ def write(ctx, obj_name, rec):
 
 def create(ctx, obj, body, raw=None):
     """Validate and store a new record; return its id (ApiError raised)."""
+    shapes.check_write(ctx, obj, True)
     rec = records.build_new(ctx.state, ctx.org, obj, body, ctx.user_id, raw)
+    shapes.check_save(ctx, obj, rec, True)
     write(ctx, obj.name, rec)
     return rec["Id"]
 
 
 def update(ctx, obj, rec, body, raw=None):
+    shapes.check_write(ctx, obj, False)
     new = records.build_update(ctx.state, ctx.org, obj, rec, body,
                                ctx.user_id, raw)
+    shapes.check_save(ctx, obj, new, False)
     write(ctx, obj.name, new)
 
 
 def delete(ctx, obj, rec):
+    shapes.check_write(ctx, obj, False)
     new = dict(rec, IsDeleted=True)
     new["LastModifiedDate"] = new["SystemModstamp"] = \
         fmt_datetime(ctx.state.now())
@@ -367,7 +378,7 @@ def field_list(obj, text):
 
 
 def _sobject(ctx, method, parts, query, body):
-    obj = ctx.state.schema.get(parts[1])
+    obj = shapes.scoped_state(ctx).schema.get(parts[1])
     if obj is None:
         raise not_found()
     n = len(parts)
@@ -381,8 +392,9 @@ def _sobject(ctx, method, parts, query, body):
         return _basic_info(ctx, obj)
     if n == 3 and parts[2].lower() == "describe":
         _allow(method, "GET")
-        return _not_modified(ctx, ctx.state.started) or web.json_response(
-            200, obj.describe(ctx.version, ctx.state.schema))
+        return _not_modified(ctx, ctx.state.metadata_modified) or \
+            web.json_response(200, shapes.describe_flags(
+                ctx, obj, obj.describe(ctx.version, ctx.state.schema)))
     if n == 3 and method == "POST" and parts[2].lower() == "id":
         # POST /sobjects/Obj/Id (v37+): insert, Id treated as external id.
         ident = _create_response(ctx, obj, body)
@@ -431,8 +443,8 @@ def _basic_info(ctx, obj):
                        "Id": rid, obj.name_field: rec.get(obj.name_field)})
         if len(recent) >= 25:
             break
-    return web.json_response(200, {"objectDescribe":
-                                   obj.global_entry(ctx.version),
+    return web.json_response(200, {"objectDescribe": shapes.describe_flags(
+        ctx, obj, obj.global_entry(ctx.version)),
                                    "recentItems": recent})
 
 
@@ -590,7 +602,7 @@ def _query(ctx, parts, query, include_deleted):
         # UNCONFIRMED wording.
         raise ApiError(400, "MALFORMED_QUERY",
                        "A query string has to be specified")
-    compiled = soql.compile_query(state, org, q)
+    compiled = soql.compile_query(shapes.scoped_state(ctx), org, q)
     rows = compiled.run(org, include_deleted)
     if compiled.count_only:
         return web.json_response(200, {"totalSize": len(rows), "done": True,
@@ -646,7 +658,7 @@ def _search(ctx, query):
     q = query.get("q", [None])[0]
     if not q or not q.strip():
         raise sosl.no_term()
-    search = sosl.compile_search(ctx.state, ctx.org, q)
+    search = sosl.compile_search(shapes.scoped_state(ctx), ctx.org, q)
     return _search_body(ctx, search.run(ctx.org, ctx.version))
 
 
@@ -674,5 +686,5 @@ def _psearch(ctx, method, query, body):
                 "name": n, "fields": _split(first.get(n + ".fields")),
                 "where": first.get(n + ".where"),
                 "limit": first.get(n + ".limit")} for n in names]
-    search = sosl.parameterized(ctx.state, ctx.org, spec)
+    search = sosl.parameterized(shapes.scoped_state(ctx), ctx.org, spec)
     return _search_body(ctx, search.run(ctx.org, ctx.version))

@@ -5,6 +5,8 @@ salesforce-api.md 4.1-4.2."""
 
 import re
 
+import shapes
+
 RECORD_TYPE_MASTER = "012000000000000AAA"
 
 LEAD_SOURCES = ["Web", "Phone Inquiry", "Partner Referral", "Purchased List",
@@ -85,8 +87,10 @@ class Field:
         self.default = default
         self.defaulted = bool(default is not None or ftype == "boolean"
                               if defaulted is None else defaulted)
-        self.picklist = picklist or []
+        self.picklist = picklist or []      # the active values
         self.restricted = restricted
+        self.custom_entries = None          # set by shapes.apply_picklists
+        self.controller = None
         self.ref = ref or []
         self.rel = rel
         self.external = external
@@ -107,7 +111,16 @@ class Field:
     def is_text(self):
         return self.type in TEXT_TYPES or self.type == "textarea"
 
-    def describe(self):
+    def entries(self):
+        """Every picklist value as {value, label, active, default,
+        valid_for}: the configured ones, or the built-in values."""
+        if self.custom_entries is not None:
+            return self.custom_entries
+        return [{"value": v, "label": v, "active": True,
+                 "default": v == self.default, "valid_for": None}
+                for v in self.picklist]
+
+    def describe(self, obj=None):
         t = self.type
         text = t in TEXT_TYPES
         length = self.length if (text or t in ("id", "reference")) else 0
@@ -116,9 +129,12 @@ class Field:
         precision = self.precision if t in ("double", "currency",
                                             "percent") else 0
         scale = self.scale if t in ("double", "currency", "percent") else 0
-        plv = [{"active": True, "defaultValue": v == self.default,
-                "label": v, "validFor": None, "value": v}
-               for v in self.picklist]
+        ctl = obj.field(self.controller) if obj and self.controller else None
+        plv = [{"active": e["active"], "defaultValue": e["default"],
+                "label": e["label"], "validFor":
+                shapes.valid_for(ctl, e["valid_for"]) if ctl else None,
+                "value": e["value"]} for e in self.entries()
+               if e["active"]]     # inactive values are not described
         filterable = t not in ("address", "textarea") or self.length <= 255
         return {
             "aggregatable": t not in ("address", "textarea", "boolean"),
@@ -130,14 +146,14 @@ class Field:
             "cascadeDelete": False,
             "caseSensitive": False,
             "compoundFieldName": self.compound,
-            "controllerName": None,
+            "controllerName": ctl.name if ctl else None,
             "createable": self.createable,
             "custom": self.custom,
             "defaultValue": (self.default if t not in ("boolean",)
                              else bool(self.default)),
             "defaultValueFormula": None,
             "defaultedOnCreate": self.defaulted,
-            "dependentPicklist": False,
+            "dependentPicklist": ctl is not None,
             "deprecatedAndHidden": False,
             "digits": digits,
             "displayLocationInDecimal": False,
@@ -578,7 +594,7 @@ class SObject:
             "actionOverrides": [], "childRelationships": [],
             "compactLayoutable": True, "defaultImplementation": None,
             "extendedBy": None, "extendsInterfaces": None,
-            "fields": [f.describe() for f in self.fields],
+            "fields": [f.describe(self) for f in self.fields],
             "implementedBy": None, "implementsInterfaces": None,
             "listviewable": None, "lookupLayoutable": None,
             "namedLayoutInfos": [], "networkScopeFieldName": None,
@@ -615,6 +631,7 @@ class Schema:
                                          build(), w)
         self.by_lower = {n.lower(): o for n, o in self.objects.items()}
         self.by_prefix = {o.key_prefix: o for o in self.objects.values()}
+        self._builtin = {}      # id(field) -> its built-in picklist
         for obj_name, specs in (custom_fields or {}).items():
             obj = self.get(obj_name)
             if obj is None:
@@ -625,6 +642,29 @@ class Schema:
 
     def get(self, name):
         return self.by_lower.get((name or "").lower())
+
+    def set_picklist(self, fld, spec):
+        """Customise a picklist field (shapes.apply_picklists)."""
+        key = id(fld)
+        if key not in self._builtin:
+            self._builtin[key] = (fld, fld.picklist, fld.default,
+                                  fld.defaulted, fld.restricted)
+        fld.custom_entries = spec["values"]
+        fld.picklist = [e["value"] for e in spec["values"] if e["active"]]
+        fld.default = next((e["value"] for e in spec["values"]
+                            if e["default"] and e["active"]), None)
+        fld.defaulted = fld.default is not None
+        fld.controller = spec["controller"]
+        if spec["restricted"] is not None:
+            fld.restricted = bool(spec["restricted"])
+
+    def restore_picklists(self):
+        for fld, values, default, defaulted, restricted in \
+                self._builtin.values():
+            fld.picklist, fld.default = values, default
+            fld.defaulted, fld.restricted = defaulted, restricted
+            fld.custom_entries = fld.controller = None
+        self._builtin = {}
 
     def child_relationship(self, parent, name):
         """(child SObject, its field referencing parent, relationship

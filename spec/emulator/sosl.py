@@ -334,6 +334,8 @@ def compile_search(state, org, source):
                 break
     else:
         for name in SEARCHABLE:
+            if state.schema.get(name) is None:
+                continue        # an object the user cannot read
             t = Target(state.schema.get(name))
             t.items = _default_items(p, t.obj)
             targets.append(t)

@@ -10,6 +10,7 @@ import threading
 import time
 
 import ids
+import shapes
 
 UTC = datetime.timezone.utc
 
@@ -157,6 +158,11 @@ class State:
         self.log_seq = 0
         self.conn_seq = 0
         self.started = time.time()
+        self.base_shapes = shapes.normalize(schema, cfg.get("shapes"))
+        # describe's Last-Modified: moved by the control API's changes to
+        # the metadata (shapes, object access), and by a reset undoing them
+        self.metadata_modified = self.started
+        self.metadata_dirty = False
         self.reset()
 
     # ---- lifecycle -------------------------------------------------------
@@ -182,6 +188,11 @@ class State:
             self.fault_seq = 0
             self.latency = {"ms": 0, "rules": []}
             self.approvals = set()   # (user id, client id)
+            if self.metadata_dirty:
+                self.metadata_modified = time.time()
+                self.metadata_dirty = False
+            self.shapes = copy.deepcopy(self.base_shapes)
+            shapes.apply_picklists(self.schema, self.shapes)
             for org_cfg in self.cfg["orgs"]:
                 self._add_org(copy.deepcopy(org_cfg))
 
@@ -252,6 +263,11 @@ class State:
         rec.setdefault("CreatedById", user_id)
         rec.setdefault("LastModifiedById", user_id)
         return rec
+
+    def metadata_changed(self):
+        """Picklists, rules or object access changed now (emulator time)."""
+        self.metadata_modified = self.now()
+        self.metadata_dirty = True
 
     # ---- clock -----------------------------------------------------------
     def now(self):
