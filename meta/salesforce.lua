@@ -720,6 +720,7 @@ function Client:close() end
 ---@field errorCode string
 ---@field message? string
 ---@field fields? string[]
+---@field duplicateResult? table DUPLICATES_DETECTED: the rule and its matchResults
 
 -- ---- tasks -------------------------------------------------------------------
 

@@ -7,7 +7,7 @@
 --   status       the HTTP status, when a response came
 --   error_code   Salesforce's errorCode (the first one), e.g. REQUIRED_FIELD_MISSING
 --   fields       the fields the first error names, when it names any
---   errors       every {errorCode, message, fields} Salesforce returned
+--   errors       every {errorCode, message, fields[, duplicateResult]} Salesforce returned
 --   retryable    whether trying again later may succeed
 --   retry_after  seconds the server asked us to wait (429, 503)
 -- Errors of the transport and of OAuth come from the C core with the same
@@ -46,6 +46,8 @@ local function error_list(body)
         errors[#errors + 1] = {
           errorCode = e.errorCode or e.statusCode, message = e.message,
           fields = type(e.fields) == "table" and e.fields or nil,
+          -- DUPLICATES_DETECTED: the rule and the records it matched
+          duplicateResult = type(e.duplicateResult) == "table" and e.duplicateResult or nil,
         }
       end
     end

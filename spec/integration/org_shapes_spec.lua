@@ -41,7 +41,8 @@ describe("org shapes", function()
 
   it("a duplicate rule: DUPLICATES_DETECTED, not retried, nothing stored", function()
     control("POST", "/shapes", { duplicate_rules = { Lead = { { fields = { "Email" } } } } })
-    assert(sf:create("Lead", { LastName = "Doe", Company = "Acme", Email = "ada@example.com" }))
+    local id1 = assert(sf:create("Lead", { LastName = "Doe", Company = "Acme",
+      Email = "ada@example.com" }))
     local id, err = sf:create("Lead", { LastName = "Roe", Company = "Beta",
       Email = "ADA@example.com" })
     assert.is_nil(id)
@@ -49,6 +50,10 @@ describe("org shapes", function()
     assert.are.equal(400, err.status)
     assert.are.equal("DUPLICATES_DETECTED", err.error_code)
     assert.are.equal("Use one of these records?", err.errors[1].message)
+    -- the rule and the matched record are kept for the caller to show
+    local dup = err.errors[1].duplicateResult
+    assert.are.equal(1, #dup.matchResults[1].matchRecords)
+    assert.are.equal(id1, dup.matchResults[1].matchRecords[1].record.Id)
     assert.is_false(err.retryable)
     assert.are.equal(2, #writes("/sobjects/Lead"))
     assert.are.equal(1, #stored("Lead"))
