@@ -501,3 +501,31 @@ describe("more of the model", function()
     assert.matches("UserContext is read%-only", failures[1].message)
   end)
 end)
+
+describe("a picklist from a field's describe", function()
+  local STATUS = [[
+return dialog.task{ name = "status", utterances = { "set status" },
+  nodes = {
+    { name = "s", type = "entity", entity_type = "picklist",
+      values_from = { sobject = "Lead", field = "Status" },
+      synonyms = { ["Working - Contacted"] = { "working", "in progress" } },
+      prompt = "Which status?", next = "done" },
+    { name = "done", type = "message", text = "Status {{context.entities.s}}." },
+  } }
+]]
+  local VALUES = { { value = "Open - Not Contacted", display = "Open" },
+    { value = "Working - Contacted", display = "Working (contacted)" } }
+
+  it("takes the task's synonyms of a value, its label and a close match", function()
+    local bot = bot_of{ ["status.lua"] = STATUS }
+    for answer, want in pairs{ ["in progress"] = "Working - Contacted",
+      ["Open"] = "Open - Not Contacted", ["workin"] = "Working - Contacted" } do
+      local _, replies, effects = talk(bot, { "set status",
+        { event = "service_result", node = "s", response = { statusCode = 200,
+          body = VALUES } }, answer })
+      assert.are.equal("describe", effects[1][1].request.kind)
+      assert.are.same({ "Which status?" }, replies[2])
+      assert.are.same({ "Status " .. want .. "." }, replies[3])
+    end
+  end)
+end)

@@ -285,7 +285,12 @@ local function with_values(S, env, node)
   end
   local spec = setmetatable({}, { __index = node })
   if node.values_from then
-    spec.values = S.context.picklists and S.context.picklists[node.name] or {}
+    -- the describe's values, with the task's synonyms ({[value] = {...}})
+    local syn = type(node.synonyms) == "table" and node.synonyms or {}
+    spec.values = {}
+    for i, v in ipairs(S.context.picklists and S.context.picklists[node.name] or {}) do
+      spec.values[i] = { value = v.value, display = v.display, synonyms = syn[v.value] }
+    end
   elseif type(node.values) == "function" then
     spec.values = run_code(S, env, node, node.values, nil, S.context)
   end
