@@ -18,6 +18,9 @@ _M.RESPONSES = {
   task_cancelled = "OK, I have cancelled that.",
   task_failed = "Sorry, something went wrong. Please try again later.",
   needs_authorization = "I need to be authorized to use Salesforce first. {{url}}",
+  integration_disabled = "The Salesforce integration is disabled, so I cannot do that now.",
+  integration_error = "I cannot reach Salesforce at the moment (its integration needs "
+    .. "attention). Please try again later.",
   retries_exceeded = "Sorry, I could not understand that. Let's stop here.",
   invalid_value = "That does not look right ({{reason}}). {{prompt}}",
   switch_task = "Do you want to stop this and {{task}} instead?",
