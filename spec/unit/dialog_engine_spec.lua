@@ -102,6 +102,22 @@ describe("entity nodes", function()
     assert.are.same({ { "Email?" }, { "hid none@example.com" } }, r)
   end)
 
+  it("skips an optional string entity on 'skip' instead of taking the word", function()
+    local bot = bot_of{ ["s.lua"] = [[
+      return dialog.task{ name = "s", utterances = { "go" }, nodes = {
+        { name = "first", type = "entity", entity_type = "string", mode = "optional",
+          prompt = "First name? (or 'skip')", next = "m" },
+        { name = "m", type = "script", script = function(context)
+            context.shown = context.entities.first == nil and "none" or context.entities.first
+          end, next = "t" },
+        { name = "t", type = "message", text = "{{context.shown}}" },
+      } } ]] }
+    local _, r = talk(bot, { "go", "Skip" })
+    assert.are.same({ { "First name? (or 'skip')" }, { "none" } }, r)
+    _, r = talk(bot, { "go", "Ada" })
+    assert.are.same({ "Ada" }, r[2])
+  end)
+
   it("takes volunteered values from the first utterance and earlier answers", function()
     local bot = bot_of{ ["v.lua"] = [[
       return dialog.task{ name = "v", utterances = { "view lead" }, nodes = {

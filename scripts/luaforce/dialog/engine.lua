@@ -511,12 +511,17 @@ end
 
 local answer = {}
 
+-- What skips an optional entity (a string entity would take it as its value).
+local SKIP = { skip = true, none = true }
+
 answer.entity = function(S, env, out, node, text)
   local spec = with_values(S, env, node)
   local eenv = entity_env(S, env, node)
-  local v, why = entities.parse(spec, text, eenv)
+  local skipped = node.mode == "optional" and SKIP[entities.normalise(text):sub(2, -2)]
+  local v, why
+  if not skipped then v, why = entities.parse(spec, text, eenv) end
   local rest
-  if v == nil then
+  if v == nil and not skipped then
     local s, e, found = entities.find(spec, text, eenv)
     if s then v, rest = found, text:sub(1, s - 1) .. text:sub(e + 1) end
   end

@@ -27,7 +27,8 @@ return dialog.task{
         { when = { "context.entities.AskOptions", "==", "MobilePhone" }, go = "MobilePhone" },
         { when = { "context.entities.AskOptions", "==", "Phone" }, go = "Phone" },
         { when = { "context.entities.AskOptions", "==", "Email" }, go = "Email" },
-        { go = "Title" } } },
+        { when = { "context.entities.AskOptions", "==", "Title" }, go = "Title" },
+        { go = "Text" } } },
     { name = "LeadStatus", type = "entity", entity_type = "picklist",
       values_from = { sobject = "Lead", field = "Status" },
       synonyms = { ["Working - Contacted"] = { "working", "contacted" },
@@ -35,6 +36,8 @@ return dialog.task{
         ["Closed - Not Converted"] = { "lost", "not converted" } },
       prompt = "Which status?", next = "updateLeadScript" },
     { name = "Title", type = "entity", entity_type = "string",
+      prompt = "The new title?", next = "updateLeadScript" },
+    { name = "Text", type = "entity", entity_type = "string",
       prompt = "The new value?", next = "updateLeadScript" },
     { name = "MobilePhone", type = "entity", entity_type = "phone",
       prompt = "The new mobile phone number?", next = "updateLeadScript" },
@@ -44,7 +47,7 @@ return dialog.task{
       prompt = "The new email address?", next = "updateLeadScript" },
     { name = "updateLeadScript", type = "script", script = function(context)
         local e, field = context.entities, context.entities.AskOptions
-        local value = e.LeadStatus or e.MobilePhone or e.Phone or e.Email or e.Title
+        local value = e.LeadStatus or e.MobilePhone or e.Phone or e.Email or e.Title or e.Text
         context.payload = { [field] = value }
         context.newValue = value
       end, next = "subDomainService" },
