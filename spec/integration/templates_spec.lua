@@ -6,6 +6,10 @@
 local helper = require "spec.helper"
 local cjson = require "cjson"
 
+package.path = helper.source_dir .. "/scripts/?.lua;" .. package.path
+package.cpath = helper.module_dir .. "/?.so;" .. package.cpath
+require "salesforce"
+
 local TEMPLATES = helper.source_dir .. "/scripts/templates/salesforce"
 local V = "/services/data/v62.0"
 
@@ -210,7 +214,7 @@ describe("the Salesforce action templates", function()
           .. "first name or last name?", "user: cancel", "bot: OK, I have cancelled that.",
         "user: show me leads", "bot~ I found %d+ leads:", "bot~ %d%. .*", "bot~ %d%. .*",
         "bot~ %d%. .*", "bot~ %d%. .*", "bot~ %d%. .*", "bot~ %d+ more: say 'more'.*",
-        "user: find leads named Smith", "bot: What should I search the leads for?",
+        "user: no", "user: find leads named Smith", "bot: What should I search the leads for?",
         "user: cancel", "bot: OK, I have cancelled that.",
         "user: delete lead 00Q5g0000000001EAA",
         "bot: Delete lead 00Q5g0000000001EAA? This cannot be undone here.",
@@ -237,14 +241,17 @@ describe("the Salesforce action templates", function()
       local out, err, status = helper.luaforce({ "templates", "status", "--into", dir })
       assert.are.equal(0, status, err)
       assert.are.equal("lead_create          same\nlead_view            edited\n", out)
-      _, err, status = helper.luaforce({ "templates", "install", "--all", "--into", dir })
+      out, err, status = helper.luaforce({ "templates", "install", "--all", "--into", dir })
       assert.are.equal(1, status)
       assert.truthy(err:find("lead_view.lua was edited: kept (--force overwrites it)", 1, true))
+      assert.truthy(out:find("installed " .. dir .. "/lead_delete.lua\n", 1, true))
+      assert.is_nil(out:find("lead_view", 1, true))
       assert.truthy(assert(io.open(dir .. "/lead_view.lua")):read("a"):find("-- edited", 1,
         true))
-      _, err, status = helper.luaforce({ "templates", "install", "lead_view", "--force",
+      out, err, status = helper.luaforce({ "templates", "install", "lead_view", "--force",
         "--into", dir })
       assert.are.equal(0, status, err)
+      assert.are.equal("installed " .. dir .. "/lead_view.lua\n", out)
       out = helper.luaforce({ "templates", "status", "--into", dir })
       assert.truthy(out:find("lead_view            same", 1, true))
     end)
@@ -276,10 +283,12 @@ describe("the Salesforce action templates", function()
 }]], 1, true))
         local out = helper.luaforce({ "templates", "status", "--into", dir })
         assert.are.equal("lead_capture         same\n", out)
-        out = answers({ "talk to sales", "Hopper", "grace@navy.example", "1.5M", "working",
-          "Navy", "yes" }, dir)
+        out = answers({ "talk to sales", "Hopper", "grace@navy.example", "1.5M",
+          "Working - Contacted", "Navy", "yes" }, dir)
         assert.truthy(out:find("Thank you! Your details were saved", 1, true), out)
-        assert.are.same({ { "POST", V .. "/sobjects/Lead", { LastName = "Hopper",
+        assert.are.same({ { "GET", V .. "/sobjects/Lead/describe" }, -- at install
+          { "GET", V .. "/sobjects/Lead/describe" }, -- the Status picklist's values
+          { "POST", V .. "/sobjects/Lead", { LastName = "Hopper",
           Email = "grace@navy.example", AnnualRevenue = 1500000,
           Status = "Working - Contacted", Company = "Navy" } } },
           calls(V .. "/sobjects/Lead"))
