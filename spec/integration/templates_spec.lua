@@ -320,4 +320,19 @@ describe("the Salesforce action templates", function()
       buttons = { { type = "url", title = "View Lead",
         url = emu.url .. "/lightning/r/Lead/" .. id .. "/view" } } }, last.rich)
   end)
+
+  it("the demo script plays the five templates' conversation and counts the records",
+    function()
+      local out, err, status = helper.run({ helper.source_dir
+        .. "/scripts/examples/templates_demo.sh" }, { env = { LUAFORCE_BIN = helper.bin } })
+      assert.are.equal(0, status, err)
+      for _, line in ipairs{ "user: create a lead", "user: find leads named Lovelace",
+        "bot: Lead 00Q5g0000000001EAA was updated: Status is now Working - Contacted.",
+        "bot: Lead 00Q5g0000000001EAA was deleted." } do
+        assert.truthy(out:find(line .. "\n", 1, true), line)
+      end
+      assert.matches("\nbot: Opportunity Analytical Engine, second order %(Prospecting, closes "
+        .. "2026%-12%-31%) was created%. ID: 006%w+\n", out)
+      assert.matches("== the emulator's records\nLead: 0\nOpportunity: 1\n$", out)
+    end)
 end)
