@@ -19,6 +19,13 @@ local salesforce = {}
 ---@return {instance_url: string}
 function salesforce.subdomain(client) end
 
+---The response a message node reports: service `name`'s, or the
+---subDomainService's when that call failed first.
+---@param context table
+---@param name string
+---@return luaforce.dialog.Response
+function salesforce.response(context, name) end
+
 ---True when the response is a success (2xx).
 ---@param response luaforce.dialog.Response|nil
 ---@return boolean

@@ -14,6 +14,13 @@ function _M.subdomain(client)
   return { instance_url = client.instance_url }
 end
 
+--- The response a message node reports: service `name`'s, or the
+-- subDomainService's when that call failed first (it runs before).
+function _M.response(context, name)
+  local r = context[name]
+  return r and r.response or context.subDomainService.response
+end
+
 --- True when a service response is a success (2xx).
 function _M.ok(response)
   local s = type(response) == "table" and response.statusCode

@@ -33,8 +33,7 @@ nodes[#nodes + 1] = { name = "captureLeadService", type = "service", method = "P
   path = "/sobjects/Lead", body = body, on_failure = "captureLeadMessage",
   next = "captureLeadMessage" }
 nodes[#nodes + 1] = { name = "captureLeadMessage", type = "message", script = function(context)
-    local res = context.captureLeadService and context.captureLeadService.response
-      or context.subDomainService.response
+    local res = sf.response(context, "captureLeadService")
     if sf.ok(res) and res.body.id then
       print(sf.card(context.subDomainService.response.body.instance_url, "Lead", res.body.id,
         "Thank you! Your details were saved (lead " .. res.body.id .. ")."))

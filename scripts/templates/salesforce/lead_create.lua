@@ -28,8 +28,7 @@ return dialog.task{
       on_failure = "createLeadMessage", next = "createLeadMessage" },
     { name = "createLeadMessage", type = "message", script = function(context)
         local e = context.entities
-        local res = context.CreateLeadService and context.CreateLeadService.response
-          or context.subDomainService.response
+        local res = sf.response(context, "CreateLeadService")
         if sf.ok(res) and res.body.id then
           print(sf.card(context.subDomainService.response.body.instance_url, "Lead",
             res.body.id, "Lead " .. e.firstName .. " " .. e.lastName .. " ("

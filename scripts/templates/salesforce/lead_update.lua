@@ -57,8 +57,7 @@ return dialog.task{
       path = "/sobjects/Lead/{{context.entities.Id}}", body = "{{context.payload}}",
       on_failure = "updateLeadMessage", next = "updateLeadMessage" },
     { name = "updateLeadMessage", type = "message", script = function(context)
-        local res = context.updateLeadService and context.updateLeadService.response
-          or context.subDomainService.response
+        local res = sf.response(context, "updateLeadService")
         if sf.ok(res) then
           print(sf.card(context.subDomainService.response.body.instance_url, "Lead",
             context.entities.Id, "Lead " .. context.entities.Id .. " was updated: "

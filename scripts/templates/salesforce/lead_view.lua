@@ -20,8 +20,7 @@ return dialog.task{
       path = "/sobjects/Lead/{{context.entities.ID}}",
       on_failure = "viewLeadbyIdMessage", next = "viewLeadbyIdMessage" },
     { name = "viewLeadbyIdMessage", type = "message", script = function(context)
-        local res = context.viewLeadbyIdService and context.viewLeadbyIdService.response
-          or context.subDomainService.response
+        local res = sf.response(context, "viewLeadbyIdService")
         if sf.ok(res) then
           local r = res.body
           print(sf.card(context.subDomainService.response.body.instance_url, "Lead", r.Id,

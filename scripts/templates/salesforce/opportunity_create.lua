@@ -31,8 +31,7 @@ return dialog.task{
       on_failure = "createOpportunityMessage", next = "createOpportunityMessage" },
     { name = "createOpportunityMessage", type = "message", script = function(context)
         local e = context.entities
-        local res = context.CreateOpportunityService
-          and context.CreateOpportunityService.response or context.subDomainService.response
+        local res = sf.response(context, "CreateOpportunityService")
         if sf.ok(res) and res.body.id then
           print(sf.card(context.subDomainService.response.body.instance_url, "Opportunity",
             res.body.id, "Opportunity " .. e.OpportunityName .. " (" .. e.StageOfOpportunity

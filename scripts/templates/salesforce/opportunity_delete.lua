@@ -1,6 +1,5 @@
--- Delete an Opportunity (Salesforce action template, beyond the documented
--- seven): asks the id, confirms,
--- deletes the opportunity.
+-- Delete an Opportunity (Salesforce action template, beyond the
+-- documented seven): asks the id, confirms, deletes the opportunity.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 

@@ -1,6 +1,6 @@
 -- List Opportunities (Salesforce action template, beyond the documented
--- seven): the newest opportunities, five at
--- a time ("more" shows the next ones).
+-- seven): the newest opportunities, five at a time ("more" shows the next
+-- ones).
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 

@@ -1,6 +1,6 @@
 -- Search Opportunities (Salesforce action template, beyond the documented
--- seven): a keyword searched with
--- SOSL (every reserved character escaped), five results at a time.
+-- seven): a keyword searched with SOSL (every reserved character
+-- escaped), five results at a time.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 

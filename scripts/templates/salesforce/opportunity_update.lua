@@ -50,8 +50,7 @@ return dialog.task{
       path = "/sobjects/Opportunity/{{context.entities.Id}}", body = "{{context.payload}}",
       on_failure = "updateOpportunityMessage", next = "updateOpportunityMessage" },
     { name = "updateOpportunityMessage", type = "message", script = function(context)
-        local res = context.updateOpportunityService
-          and context.updateOpportunityService.response or context.subDomainService.response
+        local res = sf.response(context, "updateOpportunityService")
         if sf.ok(res) then
           print(sf.card(context.subDomainService.response.body.instance_url, "Opportunity",
             context.entities.Id, "Opportunity " .. context.entities.Id .. " was updated: "

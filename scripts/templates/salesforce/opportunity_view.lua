@@ -1,6 +1,6 @@
 -- View an Opportunity (Salesforce action template, beyond the documented
--- seven): "view opportunity 006..."
--- shows its summary with a View Opportunity button.
+-- seven): "view opportunity 006..." shows its summary with a View
+-- Opportunity button.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
@@ -21,8 +21,7 @@ return dialog.task{
       path = "/sobjects/Opportunity/{{context.entities.ID}}",
       on_failure = "viewOpportunityMessage", next = "viewOpportunityMessage" },
     { name = "viewOpportunityMessage", type = "message", script = function(context)
-        local res = context.viewOpportunityService and context.viewOpportunityService.response
-          or context.subDomainService.response
+        local res = sf.response(context, "viewOpportunityService")
         if sf.ok(res) then
           local r = res.body
           print(sf.card(context.subDomainService.response.body.instance_url, "Opportunity", r.Id,
