@@ -27,21 +27,26 @@ describe("the Salesforce action templates", function()
   end)
 
   -- A fresh org (ids start again at 1) with seven leads and one
-  -- opportunity, as the conversation tests expect; the workspace logs in again.
+  -- opportunity, as the conversation tests expect, all created at one time
+  -- (lists order them by Id then); the workspace logs in again.
   local function fresh_org()
     emu.control("POST", "/reset")
     local _, err, status = helper.luaforce({ "auth", "login", "--client-credentials" },
       { env = env })
     assert.are.equal(0, status, err)
-    emu.control("POST", "/seed", { sobject = "Lead", records = {
+    local leads = {
       { FirstName = "Ada", LastName = "Lovelace", Company = "Analytical Engines",
         Email = "ada@engines.example" },
       { FirstName = "John", LastName = "Smith", Company = "Smith & Sons" },
       { FirstName = "Jane", LastName = "Smith", Company = "Acme" },
       { LastName = "Hopper", Company = "Navy" }, { LastName = "Turing", Company = "Bletchley" },
-      { LastName = "Knuth", Company = "Stanford" }, { LastName = "Liskov", Company = "MIT" } } })
-    emu.control("POST", "/seed", { sobject = "Opportunity", records = {
-      { Name = "Engines Renewal", CloseDate = "2026-12-31", StageName = "Prospecting" } } })
+      { LastName = "Knuth", Company = "Stanford" }, { LastName = "Liskov", Company = "MIT" } }
+    local opportunities = {
+      { Name = "Engines Renewal", CloseDate = "2026-12-31", StageName = "Prospecting" } }
+    for _, r in ipairs(leads) do r.CreatedDate = "2026-01-05T09:00:00.000+0000" end
+    opportunities[1].CreatedDate = "2026-01-05T09:00:00.000+0000"
+    emu.control("POST", "/seed", { sobject = "Lead", records = leads })
+    emu.control("POST", "/seed", { sobject = "Opportunity", records = opportunities })
     emu.control("DELETE", "/log")
   end
 
@@ -97,8 +102,8 @@ describe("the Salesforce action templates", function()
     local queries = sent(V .. "/query")
     assert.are.equal(2, #queries)
     for _, q in ipairs(queries) do
-      assert.are.equal("SELECT Id, Name, Company, Status FROM Lead ORDER BY CreatedDate DESC "
-        .. "LIMIT 200", helper.query_params(q).q)
+      assert.are.equal("SELECT Id, Name, Company, Status FROM Lead ORDER BY CreatedDate DESC, "
+        .. "Id DESC LIMIT 200", helper.query_params(q).q)
     end
     local searches = sent(V .. "/search")
     assert.are.equal(2, #searches)

@@ -14,7 +14,8 @@ return dialog.task{
   integration = "salesforce",
   nodes = {
     { name = "listAllLeadsService", type = "service",
-      query = "SELECT Id, Name, Company, Status FROM Lead ORDER BY CreatedDate DESC LIMIT 200",
+      query = "SELECT Id, Name, Company, Status FROM Lead "
+        .. "ORDER BY CreatedDate DESC, Id DESC LIMIT 200",
       on_failure = "listAllLeadsMessage", next = "listAllLeadsPage" },
     { name = "listAllLeadsPage", type = "script", script = function(context)
         sf.next_page(context, "listAllLeadsService", FIELDS, "leads")

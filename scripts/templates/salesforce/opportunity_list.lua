@@ -16,7 +16,7 @@ return dialog.task{
   nodes = {
     { name = "listOpportunitiesService", type = "service",
       query = "SELECT Id, Name, StageName, CloseDate FROM Opportunity "
-        .. "ORDER BY CreatedDate DESC LIMIT 200",
+        .. "ORDER BY CreatedDate DESC, Id DESC LIMIT 200",
       on_failure = "listOpportunitiesMessage", next = "listOpportunitiesPage" },
     { name = "listOpportunitiesPage", type = "script", script = function(context)
         sf.next_page(context, "listOpportunitiesService", FIELDS, "opportunities")
