@@ -30,6 +30,22 @@ describe("an installed luaforce", function()
     assert.are.equal(prefix .. "/share/luaforce/scripts\n", out)
   end)
 
+  it("lists and installs the action templates from its own scripts", function()
+    local out, err, status = helper.run({ prefix .. "/bin/luaforce", "templates", "list" },
+      { cwd = "/" })
+    assert.are.equal(0, status, err)
+    assert.truthy(out:find("lead_create%s+Create a Lead\n"))
+    local bot = prefix .. "/bot"
+    out, err, status = helper.run({ prefix .. "/bin/luaforce", "templates", "install", "--all",
+      "--into", bot }, { cwd = "/" })
+    assert.are.equal(0, status, err)
+    assert.truthy(out:find("installed " .. bot .. "/lead_capture.lua\n", 1, true))
+    out, err, status = helper.run({ prefix .. "/bin/luaforce", "dialog", "check", bot },
+      { cwd = "/" })
+    assert.are.equal(0, status, err)
+    assert.truthy(out:find("^ok: 13 tasks"))
+  end)
+
   it("installs the headers and the module", function()
     assert.truthy(io.open(prefix .. "/include/sf/sf.h"))
     assert.truthy(io.open(prefix .. "/include/sf/http.h"))

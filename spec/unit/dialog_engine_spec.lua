@@ -117,6 +117,22 @@ describe("entity nodes", function()
     assert.are.same({ { "Email?" }, { "hid none@example.com" } }, r)
   end)
 
+  it("skips an optional string entity on 'skip' instead of taking the word", function()
+    local bot = bot_of{ ["s.lua"] = [[
+      return dialog.task{ name = "s", utterances = { "go" }, nodes = {
+        { name = "first", type = "entity", entity_type = "string", mode = "optional",
+          prompt = "First name? (or 'skip')", next = "m" },
+        { name = "m", type = "script", script = function(context)
+            context.shown = context.entities.first == nil and "none" or context.entities.first
+          end, next = "t" },
+        { name = "t", type = "message", text = "{{context.shown}}" },
+      } } ]] }
+    local _, r = talk(bot, { "go", "Skip" })
+    assert.are.same({ { "First name? (or 'skip')" }, { "none" } }, r)
+    _, r = talk(bot, { "go", "Ada" })
+    assert.are.same({ "Ada" }, r[2])
+  end)
+
   it("takes volunteered values from the first utterance and earlier answers", function()
     local bot = bot_of{ ["v.lua"] = [[
       return dialog.task{ name = "v", utterances = { "view lead" }, nodes = {
@@ -562,5 +578,33 @@ describe("more of the model", function()
     local _, r, _, failures = talk(bot, { "go" })
     assert.are.same({ dialog.RESPONSES.task_failed }, r[1])
     assert.matches("UserContext is read%-only", failures[1].message)
+  end)
+end)
+
+describe("a picklist from a field's describe", function()
+  local STATUS = [[
+return dialog.task{ name = "status", utterances = { "set status" },
+  nodes = {
+    { name = "s", type = "entity", entity_type = "picklist",
+      values_from = { sobject = "Lead", field = "Status" },
+      synonyms = { ["Working - Contacted"] = { "working", "in progress" } },
+      prompt = "Which status?", next = "done" },
+    { name = "done", type = "message", text = "Status {{context.entities.s}}." },
+  } }
+]]
+  local VALUES = { { value = "Open - Not Contacted", display = "Open" },
+    { value = "Working - Contacted", display = "Working (contacted)" } }
+
+  it("takes the task's synonyms of a value, its label and a close match", function()
+    local bot = bot_of{ ["status.lua"] = STATUS }
+    for answer, want in pairs{ ["in progress"] = "Working - Contacted",
+      ["Open"] = "Open - Not Contacted", ["workin"] = "Working - Contacted" } do
+      local _, replies, effects = talk(bot, { "set status",
+        { event = "service_result", node = "s", response = { statusCode = 200,
+          body = VALUES } }, answer })
+      assert.are.equal("describe", effects[1][1].request.kind)
+      assert.are.same({ "Which status?" }, replies[2])
+      assert.are.same({ "Status " .. want .. "." }, replies[3])
+    end
   end)
 end)

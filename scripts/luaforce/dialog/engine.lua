@@ -287,7 +287,12 @@ local function with_values(S, env, node)
   end
   local spec = setmetatable({}, { __index = node })
   if node.values_from then
-    spec.values = S.context.picklists and S.context.picklists[node.name] or {}
+    -- the describe's values, with the task's synonyms ({[value] = {...}})
+    local syn = type(node.synonyms) == "table" and node.synonyms or {}
+    spec.values = {}
+    for i, v in ipairs(S.context.picklists and S.context.picklists[node.name] or {}) do
+      spec.values[i] = { value = v.value, display = v.display, synonyms = syn[v.value] }
+    end
   elseif type(node.values) == "function" then
     spec.values = run_code(S, env, node, node.values, nil, S.context)
   end
@@ -516,6 +521,9 @@ local function blank(S, out, node, text)
   return true
 end
 
+-- What skips an optional entity (a string entity would take it as its value).
+local SKIP = { skip = true, none = true }
+
 -- Entity types that take any text: an answer that asks for another task
 -- by one of its utterances is not taken without asking.
 local FREE_TEXT = { string = true, description = true }
@@ -529,9 +537,11 @@ answer.entity = function(S, env, out, node, text, as_is)
   end
   local spec = with_values(S, env, node)
   local eenv = entity_env(S, env, node)
-  local v, why = entities.parse(spec, text, eenv)
+  local skipped = node.mode == "optional" and SKIP[entities.normalise(text):sub(2, -2)]
+  local v, why
+  if not skipped then v, why = entities.parse(spec, text, eenv) end
   local rest
-  if v == nil then
+  if v == nil and not skipped then
     local s, e, found = entities.find(spec, text, eenv)
     if s then v, rest = found, text:sub(1, s - 1) .. text:sub(e + 1) end
   end

@@ -169,6 +169,9 @@ _M.ALLOWED = {
   ["salesforce.soql"] = function() return copy(require "salesforce.soql") end,
   ["salesforce.sosl"] = function() return copy(require "salesforce.sosl") end,
   ["luaforce.dialog"] = function() return copy(require "luaforce.dialog.api") end,
+  ["luaforce.dialog.salesforce"] = function()
+    return copy(require "luaforce.dialog.salesforce")
+  end,
 }
 
 local function readonly(t)

@@ -1,0 +1,98 @@
+---@meta luaforce.dialog.salesforce
+-- LuaLS annotations for `require "luaforce.dialog.salesforce"`: what the
+-- Salesforce action templates share (failure messages, the View button,
+-- paged lists). See README.md, "Action templates".
+
+---@class luaforce.dialog.salesforce
+---Records shown at once by the list and search templates (5).
+---@field PAGE integer
+local salesforce = {}
+
+---A service response: its HTTP status and body (on failure, Salesforce's
+---error list, or one error object).
+---@class luaforce.dialog.Response
+---@field statusCode integer 0 when Salesforce was not reached
+---@field body any
+
+---The subDomainService's call: `{ instance_url = ... }` of the client.
+---@param client salesforce.Client
+---@return {instance_url: string}
+function salesforce.subdomain(client) end
+
+---The response a message node reports: service `name`'s, or the
+---subDomainService's when that call failed first.
+---@param context table
+---@param name string
+---@return luaforce.dialog.Response
+function salesforce.response(context, name) end
+
+---True when the response is a success (2xx).
+---@param response luaforce.dialog.Response|nil
+---@return boolean
+function salesforce.ok(response) end
+
+---`<instance>/lightning/r/<Object>/<id>/view`.
+---@param instance string
+---@param sobject string
+---@param id string
+---@return string
+function salesforce.view_url(instance, sobject, id) end
+
+---A rich message: `text` with a "View <label or sobject>" URL button to the record.
+---@param instance string the org's instance URL
+---@param sobject string
+---@param id string
+---@param text string
+---@param label? string
+---@return table
+function salesforce.card(instance, sobject, id, text, label) end
+
+---The end user's message for a failed call: the integration disabled,
+---authorization needed (401, INVALID_SESSION_ID), not found (404), a
+---duplicate rule (DUPLICATES_DETECTED), a rate limit
+---(REQUEST_LIMIT_EXCEEDED, 429), a validation error (Salesforce's
+---message and the fields named), no permission, a server error (5xx), no
+---answer; `what` names the record ("lead").
+---@param response luaforce.dialog.Response
+---@param what? string
+---@return string
+function salesforce.failure(response, what) end
+
+---A field's value as shown ("-" for null or empty).
+---@param v any
+---@return string
+function salesforce.show(v) end
+
+---One line for a record: "Name (Id), field, field".
+---@param record table
+---@param fields? string[]
+---@return string
+function salesforce.line(record, fields) end
+
+---"Name (Id)" then "Field: value" lines.
+---@param record table
+---@param fields string[]
+---@return string
+function salesforce.summary(record, fields) end
+
+---From a script node: the next page of a list or search service's records
+---at context.page = { text, more, left, offset }.
+---@param context table
+---@param service string the service node's name
+---@param fields string[]
+---@param what string what was found ("leads")
+function salesforce.next_page(context, service, fields, what) end
+
+---The lines of the page of `records` from `offset` (0-based), whether more
+---are left and how many.
+---@param records table[]
+---@param offset? integer
+---@param fields? string[]
+---@param total? integer
+---@param what string
+---@return string[] lines
+---@return boolean more
+---@return integer? left
+function salesforce.page(records, offset, fields, total, what) end
+
+return salesforce

@@ -1,0 +1,70 @@
+-- Update a Lead (Salesforce action template): the lead's id, which field
+-- to change, then the new value typed by field (the status from the
+-- org's picklist, by label or synonym).
+local dialog = require "luaforce.dialog"
+local sf = require "luaforce.dialog.salesforce"
+
+return dialog.task{
+  name = "lead_update",
+  display_name = "Update a Lead",
+  description = "Kore.ai intent Update lead",
+  utterances = { "update lead", "update a lead", "change lead", "edit lead", "Update lead" },
+  integration = "salesforce",
+  nodes = {
+    { name = "Id", type = "entity", entity_type = "salesforce_id", prefix = "00Q",
+      prompt = "Which lead? (its id, starting with 00Q)",
+      error_prompts = { "A lead id has 15 or 18 characters and starts with 00Q." },
+      next = "AskOptions" },
+    { name = "AskOptions", type = "entity", entity_type = "picklist",
+      prompt = "Which field should I change: status, title, mobile phone, email, phone, "
+        .. "company, first name or last name?",
+      values = { { value = "Status", synonyms = { "lead status" } },
+        "Title", { value = "MobilePhone", display = "mobile phone", synonyms = { "mobile" } },
+        "Email", "Phone", "Company", { value = "FirstName", display = "first name" },
+        { value = "LastName", display = "last name" } },
+      next = {
+        { when = { "context.entities.AskOptions", "==", "Status" }, go = "LeadStatus" },
+        { when = { "context.entities.AskOptions", "==", "MobilePhone" }, go = "MobilePhone" },
+        { when = { "context.entities.AskOptions", "==", "Phone" }, go = "Phone" },
+        { when = { "context.entities.AskOptions", "==", "Email" }, go = "Email" },
+        { when = { "context.entities.AskOptions", "==", "Title" }, go = "Title" },
+        { go = "Text" } } },
+    { name = "LeadStatus", type = "entity", entity_type = "picklist",
+      values_from = { sobject = "Lead", field = "Status" },
+      synonyms = { ["Working - Contacted"] = { "working", "contacted" },
+        ["Closed - Converted"] = { "converted" },
+        ["Closed - Not Converted"] = { "lost", "not converted" } },
+      prompt = "Which status?", next = "updateLeadScript" },
+    { name = "Title", type = "entity", entity_type = "string",
+      prompt = "The new title?", next = "updateLeadScript" },
+    { name = "Text", type = "entity", entity_type = "string",
+      prompt = "The new value?", next = "updateLeadScript" },
+    { name = "MobilePhone", type = "entity", entity_type = "phone",
+      prompt = "The new mobile phone number?", next = "updateLeadScript" },
+    { name = "Phone", type = "entity", entity_type = "phone",
+      prompt = "The new phone number?", next = "updateLeadScript" },
+    { name = "Email", type = "entity", entity_type = "email",
+      prompt = "The new email address?", next = "updateLeadScript" },
+    { name = "updateLeadScript", type = "script", script = function(context)
+        local e, field = context.entities, context.entities.AskOptions
+        local value = e.LeadStatus or e.MobilePhone or e.Phone or e.Email or e.Title or e.Text
+        context.payload = { [field] = value }
+        context.newValue = value
+      end, next = "subDomainService" },
+    { name = "subDomainService", type = "service", call = sf.subdomain,
+      on_failure = "updateLeadMessage", next = "updateLeadService" },
+    { name = "updateLeadService", type = "service", method = "PATCH",
+      path = "/sobjects/Lead/{{context.entities.Id}}", body = "{{context.payload}}",
+      on_failure = "updateLeadMessage", next = "updateLeadMessage" },
+    { name = "updateLeadMessage", type = "message", script = function(context)
+        local res = sf.response(context, "updateLeadService")
+        if sf.ok(res) then
+          print(sf.card(context.subDomainService.response.body.instance_url, "Lead",
+            context.entities.Id, "Lead " .. context.entities.Id .. " was updated: "
+              .. context.entities.AskOptions .. " is now " .. context.newValue .. "."))
+        else
+          print(sf.failure(res, "lead"))
+        end
+      end },
+  },
+}

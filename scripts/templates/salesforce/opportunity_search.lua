@@ -1,0 +1,38 @@
+-- Search Opportunities (Salesforce action template, beyond the documented
+-- seven): a keyword searched with SOSL (every reserved character
+-- escaped), five results at a time.
+local dialog = require "luaforce.dialog"
+local sf = require "luaforce.dialog.salesforce"
+
+local FIELDS = { "StageName", "CloseDate" }
+
+return dialog.task{
+  name = "opportunity_search",
+  display_name = "Search Opportunities",
+  description = "an extension of the documented templates",
+  utterances = { "search opportunities", "find opportunities", "search for opportunities",
+    "find an opportunity" },
+  integration = "salesforce",
+  nodes = {
+    { name = "Keyword", type = "entity", entity_type = "string",
+      prompt = "What should I search the opportunities for?", rules = { min_length = 2 },
+      next = "searchOpportunitiesService" },
+    { name = "searchOpportunitiesService", type = "service", call = function(client, context)
+        return client:search{ text = context.entities.Keyword, sobject = "Opportunity",
+          fields = { "Id", "Name", "StageName", "CloseDate" }, limit = 200 }
+      end, on_failure = "searchOpportunitiesMessage", next = "searchOpportunitiesPage" },
+    { name = "searchOpportunitiesPage", type = "script", script = function(context)
+        sf.next_page(context, "searchOpportunitiesService", FIELDS,
+          "opportunities matching '" .. context.entities.Keyword .. "'")
+      end, next = "searchOpportunitiesMessage" },
+    { name = "searchOpportunitiesMessage", type = "message", script = function(context)
+        local res = context.searchOpportunitiesService.response
+        print(sf.ok(res) and context.page.text or sf.failure(res, "opportunity"))
+      end,
+      next = { { when = { "context.page.more", "==", true }, go = "showMore" } } },
+    { name = "showMore", type = "message", wait = true,
+      text = "{{context.page.left}} more: say 'more' to see them, or anything else to stop.",
+      next = { { when = { "context.input", "contains", "more" },
+        go = "searchOpportunitiesPage" } } },
+  },
+}

@@ -1,0 +1,343 @@
+-- The Salesforce action templates against the HTTPS emulator: their
+-- conversation tests (scripts/templates/salesforce/tests) on a seeded org
+-- with the requests they sent read back from the emulator's log; their
+-- messages for Salesforce's failures; `luaforce templates` installing a
+-- bot that routes at once; the templates over JSON lines.
+local helper = require "spec.helper"
+local cjson = require "cjson"
+
+package.path = helper.source_dir .. "/scripts/?.lua;" .. package.path
+package.cpath = helper.module_dir .. "/?.so;" .. package.cpath
+require "salesforce"
+
+local TEMPLATES = helper.source_dir .. "/scripts/templates/salesforce"
+local V = "/services/data/v62.0"
+
+describe("the Salesforce action templates", function()
+  local emu, ws, env
+
+  setup(function()
+    emu = helper.emulator{ https = true }
+    env, ws = helper.authorized_workspace(emu)
+  end)
+
+  teardown(function()
+    emu.stop()
+    helper.run({ "rm", "-rf", ws })
+  end)
+
+  -- A fresh org (ids start again at 1) with seven leads and one
+  -- opportunity, as the conversation tests expect, all created at one time
+  -- (lists order them by Id then); the workspace logs in again.
+  local function fresh_org()
+    emu.control("POST", "/reset")
+    local _, err, status = helper.luaforce({ "auth", "login", "--client-credentials" },
+      { env = env })
+    assert.are.equal(0, status, err)
+    local leads = {
+      { FirstName = "Ada", LastName = "Lovelace", Company = "Analytical Engines",
+        Email = "ada@engines.example" },
+      { FirstName = "John", LastName = "Smith", Company = "Smith & Sons" },
+      { FirstName = "Jane", LastName = "Smith", Company = "Acme" },
+      { LastName = "Hopper", Company = "Navy" }, { LastName = "Turing", Company = "Bletchley" },
+      { LastName = "Knuth", Company = "Stanford" }, { LastName = "Liskov", Company = "MIT" } }
+    local opportunities = {
+      { Name = "Engines Renewal", CloseDate = "2026-12-31", StageName = "Prospecting" } }
+    for _, r in ipairs(leads) do r.CreatedDate = "2026-01-05T09:00:00.000+0000" end
+    opportunities[1].CreatedDate = "2026-01-05T09:00:00.000+0000"
+    emu.control("POST", "/seed", { sobject = "Lead", records = leads })
+    emu.control("POST", "/seed", { sobject = "Opportunity", records = opportunities })
+    emu.control("DELETE", "/log")
+  end
+
+  local function sent(prefix)
+    return emu.control("GET", "/log?path=" .. prefix).requests
+  end
+
+  local function calls(prefix)
+    local out = {}
+    for _, r in ipairs(sent(prefix)) do
+      out[#out + 1] = { r.method, r.path, r.json }
+    end
+    return out
+  end
+
+  local function play(file)
+    local out, err, status = helper.luaforce({ "dialog", "test", TEMPLATES .. "/tests/" .. file },
+      { env = env })
+    assert.are.equal(0, status, out .. err)
+    assert.is_nil(out:find("FAIL", 1, true))
+    return out
+  end
+
+  -- `dialog run` of the templates over an answers file: the bot's lines.
+  local function answers(lines, target)
+    local path = helper.tempfile(table.concat(lines, "\n") .. "\n", ".txt")
+    local out, err, status = helper.luaforce({ "dialog", "run", target or TEMPLATES,
+      "--answers", path }, { env = env })
+    os.remove(path)
+    assert.are.equal(0, status, err)
+    return out
+  end
+
+  it("plays the Lead templates' conversations and sends what they say", function()
+    fresh_org()
+    local out = play("leads.dialogtest")
+    local _, oks = out:gsub("\nok ", "")
+    assert.are.equal(16 - 1, oks) -- the first line has no newline before it
+    local L = V .. "/sobjects/Lead"
+    assert.are.same({
+      { "POST", L, { FirstName = "Grace", LastName = "Hopper", Company = "Compilers & Co" } },
+      { "GET", L .. "/00Q5g0000000001EAA" }, { "GET", L .. "/00Q5g0000000006EAA" },
+      { "GET", L .. "/00Q5g0000000099EAA" },
+      { "GET", L .. "/describe" }, -- once for the process: the picklist is cached
+      { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Working - Contacted" } },
+      { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Closed - Not Converted" } },
+      { "PATCH", L .. "/00Q5g0000000003EAA", { MobilePhone = "+15550102030" } },
+      { "PATCH", L .. "/00Q5g0000000003EAA", { Company = "Acme Rockets" } },
+      { "PATCH", L .. "/00Q5g0000000003EAA", { Title = ("T"):rep(129) } },
+      { "DELETE", L .. "/00Q5g0000000004EAA" }, { "DELETE", L .. "/00Q5g0000000004EAA" },
+    }, calls(L))
+    -- the list is one query with no user text; the keyword only in SOSL, escaped
+    local queries = sent(V .. "/query")
+    assert.are.equal(2, #queries)
+    for _, q in ipairs(queries) do
+      assert.are.equal("SELECT Id, Name, Company, Status FROM Lead ORDER BY CreatedDate DESC, "
+        .. "Id DESC LIMIT 200", helper.query_params(q).q)
+    end
+    local searches = sent(V .. "/search")
+    assert.are.equal(2, #searches)
+    assert.truthy(helper.query_params(searches[1]).q:find('FIND {"Smith"}', 1, true))
+  end)
+
+  it("plays the Opportunity and Lead Capture conversations and sends what they say", function()
+    fresh_org()
+    play("opportunities.dialogtest")
+    local O = V .. "/sobjects/Opportunity"
+    assert.are.same({
+      { "GET", O .. "/describe" },
+      { "POST", O, { Name = "Boiler Deal", CloseDate = "2026-12-31", StageName = "Prospecting" } },
+      { "POST", O, { Name = "Big Deal", CloseDate = "2026-12-31", StageName = "Closed Won" } },
+      { "GET", O .. "/0065g0000000001AAA" },
+      { "PATCH", O .. "/0065g0000000001AAA", { StageName = "Closed Lost" } },
+      { "PATCH", O .. "/0065g0000000001AAA", { Amount = 12000 } },
+      { "DELETE", O .. "/0065g0000000001AAA" }, { "GET", O .. "/0065g0000000001AAA" },
+    }, calls(O))
+    -- Lead Capture: the fields answered, nothing for the one skipped, once
+    assert.are.same({ { "POST", V .. "/sobjects/Lead", { LastName = "Hopper", Company = "Navy",
+      Email = "grace@navy.example" } } }, calls(V .. "/sobjects/Lead"))
+  end)
+
+  describe("tells the end user what went wrong", function()
+    local CREATE = { "create a lead", "Ada", "Lovelace", "Engines" }
+    local function failing(fault, lines)
+      emu.control("DELETE", "/faults")
+      fault.method, fault.path = fault.method or "POST", fault.path or V .. "/sobjects/Lead"
+      emu.control("POST", "/faults", fault)
+      local out = answers(lines or CREATE)
+      emu.control("DELETE", "/faults")
+      return out:match("user: Engines\nbot: ([^\n]*)") or out
+    end
+
+    it("a duplicate rule, with Salesforce's message", function()
+      assert.are.equal("Salesforce found a duplicate lead: Use one of these records?",
+        failing{ status = 400, json = { { errorCode = "DUPLICATES_DETECTED",
+          message = "Use one of these records?", duplicateResult = {
+            duplicateRule = "Standard_Lead_Duplicate_Rule", matchResults = {} } } } })
+    end)
+
+    it("a validation rule, naming the field", function()
+      assert.are.equal("Salesforce did not accept the lead (Company): Company: a company "
+        .. "needs a country", failing{ status = 400, json = { {
+          errorCode = "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+          message = "Company: a company needs a country", fields = { "Company" } } } })
+    end)
+
+    it("a rate limit, as a 403 list or a 429 single object", function()
+      local busy = "Salesforce is busy (its API request limit was reached). Please try again "
+        .. "later."
+      assert.are.equal(busy, failing{ status = 403, json = { {
+        errorCode = "REQUEST_LIMIT_EXCEEDED", message = "TotalRequests Limit exceeded." } } })
+      assert.are.equal(busy, failing{ status = 429, json = {
+        errorCode = "REQUEST_LIMIT_EXCEEDED", message = "API request limit reached" } })
+    end)
+
+    it("no permission, and a server error after the retries", function()
+      assert.are.equal("You do not have permission to do that in Salesforce: insufficient "
+        .. "access rights on object id", failing{ status = 400, json = { {
+          errorCode = "INSUFFICIENT_ACCESS_OR_READONLY",
+          message = "insufficient access rights on object id" } } })
+      assert.are.equal("Salesforce had a problem (HTTP 500). Please try again later.",
+        failing{ status = 500, count = 10, json = { { errorCode = "UNKNOWN_EXCEPTION",
+          message = "An unexpected error occurred." } } })
+    end)
+
+    it("an authorization Salesforce no longer accepts", function()
+      assert.are.equal("I need you to authorize Salesforce again before I can do that.",
+        failing{ status = 401, count = 10, json = { { errorCode = "INVALID_SESSION_ID",
+          message = "Session expired or invalid" } } })
+    end)
+  end)
+
+  describe("luaforce templates", function()
+    local dir
+    before_each(function()
+      dir = os.tmpname()
+      os.remove(dir)
+    end)
+    after_each(function() helper.remove_tree(dir) end)
+
+    it("lists the templates, as text or JSON", function()
+      local out, err, status = helper.luaforce({ "templates", "list", "--json" })
+      assert.are.equal(0, status, err)
+      local names = {}
+      for _, t in ipairs(cjson.decode(out)) do names[#names + 1] = t.name .. "=" .. t.title end
+      assert.are.same({ "lead_capture=Lead Capture", "lead_create=Create a Lead",
+        "lead_delete=Delete a Lead", "lead_list=List All Leads", "lead_search=Search Leads",
+        "lead_update=Update a Lead", "lead_view=View a Lead by Id",
+        "opportunity_create=Create an Opportunity", "opportunity_delete=Delete an Opportunity",
+        "opportunity_list=List Opportunities", "opportunity_search=Search Opportunities",
+        "opportunity_update=Update an Opportunity", "opportunity_view=View an Opportunity" },
+        names)
+      out = helper.luaforce({ "templates", "list" })
+      assert.truthy(out:find("\nlead_view%s+View a Lead by Id\n"))
+    end)
+
+    it("installs a bot that routes each request to its template at once", function()
+      local out, err, status = helper.luaforce({ "templates", "install", "--all", "--into",
+        dir })
+      assert.are.equal(0, status, err)
+      assert.truthy(out:find("created " .. dir .. "/bot.lua", 1, true))
+      local test = helper.tempfile(table.concat({
+        "@bot " .. dir,
+        "@test routes",
+        "bot~ Hi! I can create.*",
+        "user: create a lead", "bot: What is the lead's first name?", "user: cancel",
+        "bot: OK, I have cancelled that.",
+        "user: update lead 00Q5g0000000001EAA",
+        "bot: Which field should I change: status, title, mobile phone, email, phone, company, "
+          .. "first name or last name?", "user: cancel", "bot: OK, I have cancelled that.",
+        "user: show me leads", "bot~ I found %d+ leads:", "bot~ %d%. .*", "bot~ %d%. .*",
+        "bot~ %d%. .*", "bot~ %d%. .*", "bot~ %d%. .*", "bot~ %d+ more: say 'more'.*",
+        "user: no", "user: find leads named Smith", "bot: What should I search the leads for?",
+        "user: cancel", "bot: OK, I have cancelled that.",
+        "user: delete lead 00Q5g0000000001EAA",
+        "bot: Delete lead 00Q5g0000000001EAA? This cannot be undone here.",
+        "user: no", "bot: OK, the lead stays.",
+        "user: new opportunity", "bot: What is the opportunity's name?",
+      }, "\n") .. "\n", ".dialogtest")
+      fresh_org()
+      out, err, status = helper.luaforce({ "dialog", "test", test }, { env = env })
+      os.remove(test)
+      assert.are.equal(0, status, out .. err)
+      -- the bot declares the standard responses of the integration
+      local bot = assert(io.open(dir .. "/bot.lua")):read("a")
+      for _, r in ipairs{ "needs_authorization", "integration_disabled", "integration_error" } do
+        assert.truthy(bot:find(r .. " =", 1, true), r)
+      end
+    end)
+
+    it("never overwrites an edited task without --force; status shows it", function()
+      assert.are.equal(0, select(3, helper.luaforce({ "templates", "install", "lead_view",
+        "lead_create", "--into", dir })))
+      local f = assert(io.open(dir .. "/lead_view.lua", "a"))
+      f:write("-- edited\n")
+      f:close()
+      local out, err, status = helper.luaforce({ "templates", "status", "--into", dir })
+      assert.are.equal(0, status, err)
+      assert.are.equal("lead_create          same\nlead_view            edited\n", out)
+      out, err, status = helper.luaforce({ "templates", "install", "--all", "--into", dir })
+      assert.are.equal(1, status)
+      assert.truthy(err:find("lead_view.lua was edited: kept (--force overwrites it)", 1, true))
+      assert.truthy(out:find("installed " .. dir .. "/lead_delete.lua\n", 1, true))
+      assert.is_nil(out:find("lead_view", 1, true))
+      assert.truthy(assert(io.open(dir .. "/lead_view.lua")):read("a"):find("-- edited", 1,
+        true))
+      out, err, status = helper.luaforce({ "templates", "install", "lead_view", "--force",
+        "--into", dir })
+      assert.are.equal(0, status, err)
+      assert.are.equal("installed " .. dir .. "/lead_view.lua\n", out)
+      out = helper.luaforce({ "templates", "status", "--into", dir })
+      assert.truthy(out:find("lead_view            same", 1, true))
+    end)
+
+    it("refuses an unknown template and a bad command line", function()
+      local _, err, status = helper.luaforce({ "templates", "install", "lead_nope" })
+      assert.are.equal(2, status)
+      assert.truthy(err:find("no template 'lead_nope'", 1, true))
+      _, err, status = helper.luaforce({ "templates", "install", "--into", dir })
+      assert.are.equal(2, status)
+      assert.truthy(err:find("--all", 1, true))
+      _, _, status = helper.luaforce({ "templates", "frobnicate" })
+      assert.are.equal(2, status)
+    end)
+
+    it("types Lead Capture's fields from the org's describe, the required ones added",
+      function()
+        fresh_org()
+        local _, err, status = helper.luaforce({ "templates", "install", "lead_capture",
+          "--into", dir, "--fields", "lastname,Email,AnnualRevenue,Status" }, { env = env })
+        assert.are.equal(0, status, err)
+        local text = assert(io.open(dir .. "/lead_capture.lua")):read("a")
+        assert.truthy(text:find([[
+  { name = "LastName", label = "Last Name", type = "string" },
+  { name = "Email", label = "Email", type = "email", optional = true },
+  { name = "AnnualRevenue", label = "Annual Revenue", type = "number", optional = true },
+  { name = "Status", label = "Status", type = "picklist", optional = true },
+  { name = "Company", label = "Company", type = "string" },
+}]], 1, true))
+        local out = helper.luaforce({ "templates", "status", "--into", dir })
+        assert.are.equal("lead_capture         same\n", out)
+        out = answers({ "talk to sales", "Hopper", "grace@navy.example", "1.5M",
+          "Working - Contacted", "Navy", "yes" }, dir)
+        assert.truthy(out:find("Thank you! Your details were saved", 1, true), out)
+        assert.are.same({ { "GET", V .. "/sobjects/Lead/describe" }, -- at install
+          { "GET", V .. "/sobjects/Lead/describe" }, -- the Status picklist's values
+          { "POST", V .. "/sobjects/Lead", { LastName = "Hopper",
+          Email = "grace@navy.example", AnnualRevenue = 1500000,
+          Status = "Working - Contacted", Company = "Navy" } } },
+          calls(V .. "/sobjects/Lead"))
+        _, err, status = helper.luaforce({ "templates", "install", "lead_capture", "--force",
+          "--into", dir, "--fields", "FirstName,Nope" }, { env = env })
+        assert.are.equal(1, status)
+        assert.truthy(err:find("Lead has no field 'Nope'", 1, true))
+      end)
+  end)
+
+  it("runs unchanged over JSON lines, the View button a URL to the record", function()
+    fresh_org()
+    local lines = {}
+    for _, l in ipairs{ { event = "start" }, { text = "new lead" }, { text = "Ada" },
+      { text = "Byron" }, { text = "Engines" } } do
+      lines[#lines + 1] = cjson.encode(l)
+    end
+    local out, err, status = helper.luaforce({ "dialog", "run", TEMPLATES, "--jsonl" },
+      { env = env, stdin = table.concat(lines, "\n") .. "\n" })
+    assert.are.equal(0, status, err)
+    local last
+    for line in out:gmatch("[^\n]+") do
+      local m = cjson.decode(line)
+      if m.type == "message" then last = m end
+    end
+    local id = emu.control("GET", "/records?sobject=Lead").records[8].Id
+    assert.are.same({ type = "button",
+      text = "Lead Ada Byron (Engines) was created. ID: " .. id,
+      buttons = { { type = "url", title = "View Lead",
+        url = emu.url .. "/lightning/r/Lead/" .. id .. "/view" } } }, last.rich)
+  end)
+
+  it("the demo script plays the five templates' conversation and counts the records",
+    function()
+      local out, err, status = helper.run({ helper.source_dir
+        .. "/scripts/examples/templates_demo.sh" }, { env = { LUAFORCE_BIN = helper.bin } })
+      assert.are.equal(0, status, err)
+      for _, line in ipairs{ "user: create a lead", "user: find leads named Lovelace",
+        "bot: Lead 00Q5g0000000001EAA was updated: Status is now Working - Contacted.",
+        "bot: Lead 00Q5g0000000001EAA was deleted." } do
+        assert.truthy(out:find(line .. "\n", 1, true), line)
+      end
+      assert.matches("\nbot: Opportunity Analytical Engine, second order %(Prospecting, closes "
+        .. "2026%-12%-31%) was created%. ID: 006%w+\n", out)
+      assert.matches("== the emulator's records\nLead: 0\nOpportunity: 1\n$", out)
+    end)
+end)
