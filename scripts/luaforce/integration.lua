@@ -279,7 +279,7 @@ function _M.callback(ws, redirect_url, opts)
   if not org then return nil, e end
   local bind = org.bind
   if type(bind) ~= "table" or not bind.session then return org end
-  local env = { bot = bot, store = store, log = opts.log }
+  local env = { bot = bot, store = store, log = opts.log, trace = opts.trace }
   local fields
   fields, e = _M.dialog_env(ws, bind.bot, { user = bind.user, session = bind.session })
   if not fields then return nil, e end

@@ -172,7 +172,8 @@ describe("luaforce integration", function()
     it("pauses, then resumes at the service node once the user authorized", function()
       ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
       local out = talk(CREATE, "--user", "alice", "--session", "s1")
-      assert.matches("bot: I need to be authorized to use Salesforce first.", out)
+      assert.matches("bot: User needs to authorize or re-authorize.\n     [Authorize] https:", out,
+        1, true)
       assert.are.equal(0, #lead_posts())
       local _, callback = link_of(out)
       local res = ok{ "auth", "callback", callback }

@@ -129,7 +129,8 @@ end
 
 local function test(rest, opts)
   if not rest[1] then return usage_error("test: missing FILE") end
-  local failed = require("luaforce.dialog.convtest").run(rest, connector(opts), io.stdout)
+  local failed = require("luaforce.dialog.convtest").run(rest, connector(opts), io.stdout,
+    { workspace = opts.workspace })
   return failed > 0 and 1 or 0
 end
 

@@ -28,13 +28,17 @@ allow-users needs only the app: each end user authorizes in the
 conversation. --app is "system" (default) or a profile of 'luaforce auth
 profile add'. Enabling again with other values switches mode or app.]=]
 
+-- Where the command writes: standard output and error, or the writers
+-- run() was given (conversation tests collect what it says).
+local stdout, stderr
+
 local function fail(e)
-  io.stderr:write("luaforce: integration: ", tostring(e), "\n")
+  stderr:write("luaforce: integration: ", tostring(e), "\n")
   return 1
 end
 
 local function usage_error(msg)
-  io.stderr:write("luaforce: integration: ", msg, " (see 'luaforce help integration')\n")
+  stderr:write("luaforce: integration: ", msg, " (see 'luaforce help integration')\n")
   return 2
 end
 
@@ -46,13 +50,18 @@ local function show(st)
     line[#line + 1] = "org=" .. tostring(st.org or "-")
     line[#line + 1] = "edition=" .. tostring(st.edition or "-")
   end
-  io.stdout:write(table.concat(line, "  "), "\n")
+  stdout:write(table.concat(line, "  "), "\n")
   if st.reason then
-    io.stdout:write("  ", st.reason, "\n  fix: ", st.fix, "\n")
+    stdout:write("  ", st.reason, "\n  fix: ", st.fix, "\n")
   end
 end
 
-local function run(argv)
+--- Runs `luaforce integration ARGV`; writes to ctx.out and ctx.err
+-- (objects with a write method; default standard output and error).
+-- Returns the exit status.
+local function run(argv, ctx)
+  stdout = ctx and ctx.out or io.stdout
+  stderr = ctx and ctx.err or io.stderr
   local opts, pos = args.parse(argv, { ["--json"] = "flag", ["--workspace"] = "value",
     ["--mode"] = "value", ["--app"] = "value" })
   if not opts then return usage_error(pos) end
@@ -88,7 +97,7 @@ local function run(argv)
   if not res then return fail(e) end
   if res.name then res = { res } end
   if opts.json then
-    io.stdout:write(cjson.encode(res), "\n")
+    stdout:write(cjson.encode(res), "\n")
   else
     for _, st in ipairs(res) do show(st) end
   end

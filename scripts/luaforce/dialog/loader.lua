@@ -17,7 +17,7 @@ _M.RESPONSES = {
   which_task = "Which one did you mean: {{tasks}}?",
   task_cancelled = "OK, I have cancelled that.",
   task_failed = "Sorry, something went wrong. Please try again later.",
-  needs_authorization = "I need to be authorized to use Salesforce first. {{url}}",
+  needs_authorization = "User needs to authorize or re-authorize.",
   integration_disabled = "Sorry, the Salesforce integration is disabled, so I cannot do that "
     .. "now. Please contact the bot's administrator.",
   integration_error = "Sorry, I cannot reach Salesforce: the bot's authorization was lost. "
