@@ -28,8 +28,6 @@ describe("luaforce.dialog.salesforce", function()
     assert.are.equal(busy, sf.failure({ statusCode = 429, body = { errorCode = "X" } }))
     assert.are.equal("I need you to authorize Salesforce again before I can do that.",
       sf.failure(resp(401, "INVALID_SESSION_ID", "Session expired or invalid")))
-    assert.are.equal("The Salesforce integration is disabled, so I cannot do that right now.",
-      sf.failure(resp(0, "INTEGRATION_DISABLED", "disabled")))
     assert.are.equal("You do not have permission to do that in Salesforce: no",
       sf.failure(resp(400, "INSUFFICIENT_ACCESS_OR_READONLY", "no")))
     assert.are.equal("Salesforce had a problem (HTTP 503). Please try again later.",

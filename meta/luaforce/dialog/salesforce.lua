@@ -47,12 +47,13 @@ function salesforce.view_url(instance, sobject, id) end
 ---@return table
 function salesforce.card(instance, sobject, id, text, label) end
 
----The end user's message for a failed call: the integration disabled,
----authorization needed (401, INVALID_SESSION_ID), not found (404), a
+---The end user's message for a failed call: authorization needed (401,
+---INVALID_SESSION_ID), not found (404), a
 ---duplicate rule (DUPLICATES_DETECTED), a rate limit
 ---(REQUEST_LIMIT_EXCEEDED, 429), a validation error (Salesforce's
 ---message and the fields named), no permission, a server error (5xx), no
----answer; `what` names the record ("lead").
+---answer; `what` names the record ("lead"). (A disabled integration makes
+---no call: the bot's `integration_disabled` response answers.)
 ---@param response luaforce.dialog.Response
 ---@param what? string
 ---@return string

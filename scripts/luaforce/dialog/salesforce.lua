@@ -61,16 +61,15 @@ local VALIDATION = { FIELD_CUSTOM_VALIDATION_EXCEPTION = true, REQUIRED_FIELD_MI
 --- The end user's message for a failed call `response` ({statusCode, body}
 -- with Salesforce's error list); `what` names the record ("lead").
 -- Covers: not found, a validation error (Salesforce's message, naming
--- the field), a duplicate rule, a rate limit, authorization needed, the
--- integration disabled, no permission, a server error.
+-- the field), a duplicate rule, a rate limit, authorization needed, no
+-- permission, a server error. (A disabled integration makes no call: the
+-- bot's integration_disabled response answers instead.)
 function _M.failure(response, what)
   local status = type(response) == "table" and response.statusCode or 0
   local e = first_error(response)
   local code, msg = tostring(e.errorCode or ""), tostring(e.message or "")
   what = what or "record"
-  if code == "INTEGRATION_DISABLED" then
-    return "The Salesforce integration is disabled, so I cannot do that right now."
-  elseif AUTH[code] or status == 401 then
+  if AUTH[code] or status == 401 then
     return "I need you to authorize Salesforce again before I can do that."
   elseif status == 404 or code == "NOT_FOUND" or code == "ENTITY_IS_DELETED" then
     return "I could not find that " .. what .. " in Salesforce (404 - No Record Found)."
