@@ -20,7 +20,9 @@
 #include "sf/store.h"
 
 #define PROFILE_MAX 64
-#define USER_MAX 1024
+/* End-user ids of any script and length a host meets (a 64 KiB id and
+ * the keys built of it fit); the file is named by a hash past 255 bytes. */
+#define USER_MAX (256 * 1024)
 #define VALUE_MAX ((size_t)16 * 1024 * 1024)
 /* Longest file name: NAME_MAX of ext4, xfs, btrfs, tmpfs and APFS. */
 #define FILE_NAME_MAX 255
@@ -89,7 +91,7 @@ static sf_code check_key(const sf_store *s, const char *profile,
   n = user ? strlen(user) : 0;
   if (n == 0 || n > USER_MAX)
     return sf__error_set(err, SF_E_INVALID_ARG,
-                         "invalid user name: use 1 to 1024 bytes");
+                         "invalid user name: use 1 to 262144 bytes");
   return SF_OK;
 }
 
@@ -472,18 +474,18 @@ sf_code sf_store_delete(sf_store *store, const char *profile, const char *user,
  */
 static char *hashed_user(const sf_store *s, const char *name, int *nomem) {
   char *path = sf__store_join(s->dir, name), *user = NULL;
-  unsigned char head[USER_HEADER_LEN + USER_MAX + 1];
+  const size_t cap = USER_HEADER_LEN + USER_MAX + 1;
+  unsigned char *head = NULL;
   size_t n = 0;
   FILE *f;
-  if (!path) {
+  if (!path || !(head = malloc(cap))) {
     *nomem = 1;
-    return NULL;
+    goto done;
   }
   f = fopen(path, "rb");
-  free(path);
   if (!f)
-    return NULL;
-  n = fread(head, 1, sizeof head, f);
+    goto done;
+  n = fread(head, 1, cap, f);
   fclose(f);
   if (n > USER_HEADER_LEN && memcmp(head, USER_HEADER, USER_HEADER_LEN) == 0) {
     const unsigned char *end =
@@ -494,6 +496,9 @@ static char *hashed_user(const sf_store *s, const char *name, int *nomem) {
         *nomem = 1;
     }
   }
+done:
+  free(path);
+  free(head);
   return user;
 }
 

@@ -206,9 +206,12 @@ end
 -- ---- dialogs ------------------------------------------------------------------
 
 --- The key a dialog session's state is saved under in the workspace's
--- store ("dialog-state" namespace): bot, end user and session name.
+-- store ("dialog-state" namespace): bot, end user and session name, the
+-- user and the session percent-encoded (a '/' in one cannot make the key
+-- of another user's session).
 function _M.session_key(bot_name, user, session)
-  return bot_name .. "/" .. (user or "anonymous") .. "/" .. session
+  local esc = require("salesforce.core").url_escape
+  return bot_name .. "/" .. (user and esc(user) or "") .. "/" .. esc(session)
 end
 
 --- What the dialog runner needs of the workspace `ws` for a session of

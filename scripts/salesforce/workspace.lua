@@ -444,10 +444,21 @@ function Workspace:policy()
   return { allow_loopback = loopback, allowed_domains = o.allowed_domains or s.allowed_domains }
 end
 
+--- The longest end-user id, in bytes (any script; the token store names
+-- files by a hash of long ids).
+_M.USER_MAX = 65536
+
 local function check_user(user)
   if user == nil then return _M.WORKSPACE_USER end
-  if type(user) ~= "string" or user == "" or #user > 256 or user:sub(1, 1) == "_" then
-    return nil, "end-user ids are 1-256 characters and do not start with '_'"
+  if type(user) ~= "string" or user == "" or #user > _M.USER_MAX then
+    return nil, "end-user ids are 1 to " .. _M.USER_MAX .. " bytes (got "
+      .. (type(user) == "string" and (#user .. " bytes") or type(user)) .. ")"
+  end
+  if user:find("\0", 1, true) then
+    return nil, "an end-user id cannot contain a NUL byte"
+  end
+  if user:sub(1, 1) == "_" then
+    return nil, "end-user ids do not start with '_' (kept for the workspace's own names)"
   end
   return user
 end

@@ -355,14 +355,15 @@ static void contract(sf_store *s) {
 static void bad_arguments(sf_store *s) {
   static const char *bad_profiles[] = {"",  "a b", "a/b",      "a=b", "..",
                                        ".", "a.b", "\xc3\xa9", "a%b", NULL};
-  char long_profile[66], long_user[1026];
+  static char long_user[256 * 1024 + 2];
+  char long_profile[66];
   char *data = (char *)"x";
   sf_error err;
   int i;
   memset(long_profile, 'p', 65);
   long_profile[65] = '\0';
-  memset(long_user, 'u', 1025);
-  long_user[1025] = '\0';
+  memset(long_user, 'u', 256 * 1024 + 1); /* one byte over the limit */
+  long_user[256 * 1024 + 1] = '\0';
   for (i = 0; bad_profiles[i]; i++) {
     CHECK_INT(put_str(s, bad_profiles[i], "u", "v"), SF_E_INVALID_ARG);
     CHECK_INT(sf_store_get(s, bad_profiles[i], "u", &data, NULL, &err),
@@ -615,6 +616,52 @@ static const char *hashed_file(const char *dir, const char *user) {
   OPENSSL_buf2hexstr_ex(name + 2, 65, NULL, md, sizeof md, '\0');
   strcat(name, ".tok");
   return file_in(dir, name);
+}
+
+/* sf_store_list callback: counts the users equal to want->user. */
+typedef struct {
+  const char *user;
+  int seen;
+} wanted;
+
+static int count_same(const char *user, void *ud) {
+  wanted *want = ud;
+  if (strcmp(user, want->user) == 0)
+    want->seen++;
+  return 0;
+}
+
+/* End-user ids of 64 KiB (and of 10 KiB of e-acute, which escaping
+ * makes 60 KiB) are stored, read, locked and listed back. */
+static void huge_user_names(void) {
+  char dir[512];
+  static char user[64 * 1024 + 1], accented[10 * 1024 + 1];
+  wanted want;
+  size_t i;
+  sf_error err;
+  sf_store *s = open_dir(fresh_dir(dir, sizeof dir), NULL);
+  if (!s) {
+    CHECK(s != NULL);
+    return;
+  }
+  memset(user, 'u', sizeof user - 1);
+  for (i = 0; i + 2 <= sizeof accented - 1; i += 2)
+    memcpy(accented + i, "\xc3\xa9", 2);
+  CHECK_INT(put_str(s, "p", user, "big"), SF_OK);
+  CHECK_INT(put_str(s, "p", accented, "acc"), SF_OK);
+  check_get(s, "p", user, "big", SF_OK);
+  check_get(s, "p", accented, "acc", SF_OK);
+  CHECK_INT(sf_store_lock(s, "p", user, 0, &err), SF_OK);
+  CHECK_INT(sf_store_unlock(s, "p", user), SF_OK);
+  want.user = user;
+  want.seen = 0;
+  CHECK_INT(sf_store_list(s, "p", count_same, &want, &err), SF_OK);
+  CHECK_INT(want.seen, 1);
+  want.user = accented;
+  want.seen = 0;
+  CHECK_INT(sf_store_list(s, "p", count_same, &want, &err), SF_OK);
+  CHECK_INT(want.seen, 1);
+  sf_store_free(s);
 }
 
 static void long_user_names(void) {
@@ -1266,6 +1313,7 @@ int main(void) {
   TEST(file_names_and_modes);
   TEST(relative_dir);
   TEST(long_user_names);
+  TEST(huge_user_names);
   TEST(open_dir_errors);
   TEST(unreadable_files);
   TEST(temp_files_and_foreign_names);

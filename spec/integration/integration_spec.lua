@@ -210,6 +210,42 @@ describe("luaforce integration", function()
       assert.are.equal(1, #lead_posts())
     end)
 
+    it("takes end-user ids of any length and script; a '/' reaches no other session",
+      function()
+        ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+        local ids = { string.rep("x", 10 * 1024), string.rep("ü", 3000) .. "@例え.jp",
+          "team/alice", "team" }
+        local callbacks = {}
+        for i, id in ipairs(ids) do
+          -- "team" with session "alice/s" would have been the key of "team/alice"'s "s"
+          local out = talk({ "new lead", "Id" .. i, "Co" .. i, "skip", "yes" }, "--user", id,
+            "--session", id == "team" and "alice/s" or "s")
+          callbacks[i] = select(2, link_of(out))
+        end
+        for i = #ids, 1, -1 do
+          assert.matches("bot: Lead Id" .. i .. " created", ok{ "auth", "callback",
+            callbacks[i] })
+        end
+        local names = {}
+        for _, p in ipairs(lead_posts()) do names[#names + 1] = p.json.LastName end
+        assert.are.same({ "Id4", "Id3", "Id2", "Id1" }, names)
+        local status = ok{ "auth", "status" }
+        assert.truthy(status:find("team/alice", 1, true))
+      end)
+
+    it("refuses an end-user id with a NUL byte or over 64 KiB, saying why", function()
+      package.path = helper.source_dir .. "/scripts/?.lua;" .. package.path
+      local w = assert(require("salesforce.workspace").open{ dir = ws })
+      local url, e = w:begin("system", "a\0b")
+      assert.is_nil(url)
+      assert.matches("an end-user id cannot contain a NUL byte", e.message, 1, true)
+      url, e = w:begin("system", string.rep("x", 65537))
+      assert.is_nil(url)
+      assert.matches("end-user ids are 1 to 65536 bytes (got 65537 bytes)", e.message, 1, true)
+      assert.truthy(w:begin("system", string.rep("x", 65536)))
+      w:close()
+    end)
+
     it("keeps two end users apart, each on their own tokens, with any ids", function()
       ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
       local ann = "anne-" .. string.rep("é", 120) .. "@例え.jp" -- 255 bytes

@@ -83,7 +83,7 @@ sf_code sf_store_key_decode(const char *text,
                             unsigned char key[SF_STORE_KEY_BYTES]);
 
 /*
- * Profile names: 1-64 of [A-Za-z0-9_-]. User names: 1-1024 bytes, any
+ * Profile names: 1-64 of [A-Za-z0-9_-]. User names: 1-262144 bytes, any
  * text without NUL ("" is not allowed; the workspace's own token set uses
  * a fixed name chosen by the caller, such as "_workspace"). Anything else
  * is SF_E_INVALID_ARG.
