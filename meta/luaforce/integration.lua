@@ -63,7 +63,7 @@ function integration.mark_error(ws, name, reason) end
 ---(replayed, expired, another session's or an older link).
 ---@param ws table
 ---@param redirect_url string
----@param opts? {log?: fun(msg: string)}
+---@param opts? {log?: fun(msg: string), trace?: fun(task: string, node: string)}
 ---@return table|nil org, table[]|table|nil messages_or_err
 function integration.callback(ws, redirect_url, opts) end
 
@@ -71,7 +71,9 @@ function integration.callback(ws, redirect_url, opts) end
 ---a session of the bot at `path`; none when the integration is not enabled.
 ---@param ws table
 ---@param path string
----@param opts {user?: string, session?: string, profile?: string}
+---`opts.link_ttl`: seconds a link stays valid (default $LUAFORCE_LINK_TTL,
+---else 600).
+---@param opts {user?: string, session?: string, profile?: string, link_ttl?: integer}
 ---@return table|nil fields, table? err
 function integration.dialog_env(ws, path, opts) end
 

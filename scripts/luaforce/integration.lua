@@ -217,7 +217,9 @@ end
 --- What the dialog runner needs of the workspace `ws` for a session of
 -- the bot at `path`: the fields to add to its env. opts: user
 -- (the end user's id), profile (without an integration), session (the
--- saved session's name, which links made for the user resume). Returns
+-- saved session's name, which links made for the user resume), link_ttl
+-- (seconds a link stays valid; default $LUAFORCE_LINK_TTL, else
+-- salesforce.workspace.STATE_TTL, 10 minutes). Returns
 -- the fields { sf, integration, authorize } (none when the integration is
 -- not enabled), or nil, err.
 function _M.dialog_env(ws, path, opts)
@@ -244,7 +246,8 @@ function _M.dialog_env(ws, path, opts)
     local link = require("salesforce.core").oauth_random_state()
     local bind = { link = link, bot = path, user = opts.user }
     if opts.session then bind.session = opts.session end
-    local url = ws:begin(st.app, opts.user, { bind = bind })
+    local ttl = opts.link_ttl or tonumber(os.getenv("LUAFORCE_LINK_TTL") or "")
+    local url = ws:begin(st.app, opts.user, { bind = bind, ttl = ttl })
     if not url then return nil end
     return url, link
   end

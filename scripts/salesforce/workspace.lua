@@ -643,6 +643,7 @@ function Workspace:begin(profile, user, opts)
   local pending = {
     profile = profile, user = u, verifier = verifier,
     redirect_uri = app.redirect_uri, expires_at = os.time() + (opts.ttl or _M.STATE_TTL),
+    ttl = opts.ttl or _M.STATE_TTL,
     bind = opts.bind,
   }
   local ok
@@ -699,7 +700,10 @@ function Workspace:complete(redirect_url, opts)
     return err("state", "the pending authorization is damaged; start again")
   end
   if os.time() > (pending.expires_at or 0) then
-    return err("state", "the authorization link expired; start again")
+    local ttl = math.max(0, math.tointeger(pending.ttl) or _M.STATE_TTL)
+    return err("state", "the authorization link expired (links are valid for %s); start "
+      .. "again (in a dialog, the end user's next message sends a fresh link)",
+      (ttl > 0 and ttl % 60 == 0) and ((ttl // 60) .. " minutes") or (ttl .. " seconds"))
   end
   local app, e = self:app(pending.profile)
   if not app then return nil, e end

@@ -210,6 +210,36 @@ describe("luaforce integration", function()
       assert.are.equal(1, #lead_posts())
     end)
 
+    it("refuses an expired link's callback; the next turn gives a fresh one", function()
+      ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+      env.LUAFORCE_LINK_TTL = "-1" -- every link made now has expired
+      local out = talk(CREATE, "--user", "cy", "--session", "s1")
+      env.LUAFORCE_LINK_TTL = nil
+      local _, expired = link_of(out)
+      local _, err, st = lf{ "auth", "callback", expired }
+      assert.are.equal(1, st)
+      assert.matches("the authorization link expired (links are valid for 0 seconds); start "
+        .. "again (in a dialog, the end user's next message sends a fresh link)", err, 1, true)
+      assert.are.equal(0, #lead_posts())
+      assert.is_nil(ok{ "auth", "status" }:find("cy", 1, true)) -- no tokens stored
+      out = talk({ "are you there?" }, "--user", "cy", "--session", "s1")
+      assert.matches("bot: User needs to authorize or re-authorize.", out, 1, true)
+      local _, callback = link_of(out)
+      assert.matches("bot: Lead O'Neil created", ok{ "auth", "callback", callback })
+      assert.are.equal(1, #lead_posts())
+      -- the default: valid for 10 minutes
+      package.path = helper.source_dir .. "/scripts/?.lua;" .. package.path
+      local ig = require "luaforce.integration"
+      local w = assert(require("salesforce.workspace").open{ dir = ws })
+      local fields = assert(ig.dialog_env(w, BOT, { user = "dee", session = "s" }))
+      local url = assert(fields.authorize())
+      local state = url:match("[?&]state=([%w_-]+)")
+      local pending = cjson.decode((assert(w.store:get("_states", state))))
+      local left = pending.expires_at - os.time()
+      assert.is_true(left == 600 or left == 599, tostring(left))
+      w:close()
+    end)
+
     it("takes end-user ids of any length and script; a '/' reaches no other session",
       function()
         ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
