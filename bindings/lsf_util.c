@@ -186,8 +186,8 @@ static int serve_one(lua_State *L, int fd, const char *path, const char *html,
 }
 
 /*
- * listen_once(port, path, timeout_ms [, html | respond]) -> target
- *   | nil, message
+ * listen_once(port, path, timeout_ms [, html | respond [, wake_fd]])
+ *   -> target | false | nil, message
  * Listens on 127.0.0.1:port and, where the machine has IPv6, [::1]:port
  * (a browser may resolve "localhost" to either), and answers requests
  * until one for `path` carries a query (the OAuth redirect: code and
@@ -196,7 +196,9 @@ static int serve_one(lua_State *L, int fd, const char *path, const char *html,
  * can tell how the authorization ended; an error it raises is raised
  * again once the sockets are closed), and its request target is
  * returned. Other requests get 404. port 0 is not allowed: the redirect
- * URI names a fixed port.
+ * URI names a fixed port. With `wake_fd` (a file descriptor, such as 0
+ * for standard input), false is returned as soon as it is readable (or
+ * closed) before a redirect came: nothing of it is read.
  */
 static int lsf_listen_once(lua_State *L) {
   lua_Integer port = luaL_checkinteger(L, 1);
@@ -209,10 +211,12 @@ static int lsf_listen_once(lua_State *L) {
                                "<html><body><p>luaforce: authorization "
                                "received; you may close this window.</p>"
                                "</body></html>");
+  lua_Integer wake = luaL_optinteger(L, 5, -1);
   long long deadline = now_ms() + timeout;
-  struct pollfd p[2];
-  int n = 0, i, got = 0;
+  struct pollfd p[3];
+  int n = 0, i, got = 0, woken = 0;
   luaL_argcheck(L, port > 0 && port < 65536, 1, "port out of range");
+  luaL_argcheck(L, wake >= -1 && wake < 65536, 5, "not a file descriptor");
   p[0].fd = open_listener(AF_INET, (int)port);
   if (p[0].fd < 0)
     return fail_errno(L, "cannot listen for the redirect on 127.0.0.1");
@@ -222,13 +226,18 @@ static int lsf_listen_once(lua_State *L) {
     n = 2;
   for (i = 0; i < n; i++)
     p[i].events = POLLIN;
-  while (!got) {
+  p[n].fd = (int)wake; /* last, never closed here; -1 is ignored by poll */
+  p[n].events = POLLIN;
+  while (!got && !woken) {
     long long left = deadline - now_ms();
     if (left <= 0)
       break;
-    if (poll(p, (nfds_t)n, (int)(left > 1000 ? 1000 : left)) <= 0)
+    p[n].revents = 0;
+    if (poll(p, (nfds_t)n + 1, (int)(left > 1000 ? 1000 : left)) <= 0)
       continue;
-    for (i = 0; i < n && !got; i++) {
+    woken = p[n].fd >= 0 &&
+            (p[n].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL));
+    for (i = 0; i < n && !got && !woken; i++) {
       int fd;
       if (!(p[i].revents & POLLIN))
         continue;
@@ -245,6 +254,10 @@ static int lsf_listen_once(lua_State *L) {
     return lua_error(L);
   if (got)
     return 1;
+  if (woken) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
   luaL_pushfail(L);
   lua_pushliteral(L, "timed out waiting for the authorization redirect");
   return 2;

@@ -210,6 +210,70 @@ describe("luaforce integration", function()
       assert.are.equal(1, #lead_posts())
     end)
 
+    it("resumes a 'dialog run --jsonl' session when the browser reaches its listener",
+      function()
+        local port = helper.random_port()
+        local callback_url = "http://localhost:" .. port .. "/callback"
+        ok{ "auth", "system", "set", "--client-id", "luaforce-test-client", "--client-secret",
+          "-", "--login-url", emu.url, "--callback-url", callback_url }
+        ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+        local dir = os.tmpname()
+        os.remove(dir)
+        assert(os.execute("mkdir " .. dir .. " && mkfifo " .. dir .. "/in"))
+        local vars = {}
+        for k, v in pairs(env) do vars[#vars + 1] = k .. "=" .. helper.quote(v) end
+        assert(os.execute("( " .. table.concat(vars, " ") .. " " .. helper.quote(helper.bin)
+          .. " dialog run " .. helper.quote(BOT) .. " --jsonl --user erin <" .. dir
+          .. "/in >" .. dir .. "/out 2>" .. dir .. "/err; echo $? >" .. dir .. "/status ) &"))
+        -- (the emulator's control co-process starts first: a process started
+        -- later would inherit the FIFO's writer, and dialog run never see its end)
+        assert.are.equal(0, #lead_posts())
+        local input = assert(io.open(dir .. "/in", "w"))
+        -- polls the output (the process's readiness) until it has `n` turn_end lines
+        local function turns(n)
+          local core = require "salesforce.core"
+          for _ = 1, 1500 do
+            local f = io.open(dir .. "/out") -- (not there until the shell opened it)
+            local text = f and f:read("a") or ""
+            if f then f:close() end
+            local _, ends = text:gsub('"type":"turn_end"', "")
+            if ends >= n then return text end
+            core.sleep(20)
+          end
+          error("dialog run did not answer: " .. assert(io.open(dir .. "/err")):read("a"))
+        end
+        for _, line in ipairs(CREATE) do
+          input:write(cjson.encode{ text = line }, "\n")
+        end
+        input:flush()
+        local out = turns(6) -- the start and five answers
+        assert.are.equal(0, #lead_posts())
+        local link
+        for line in out:gmatch("[^\n]+") do
+          local m = cjson.decode(line)
+          if m.rich and m.rich.buttons then link = m.rich.buttons[1].url end
+        end
+        assert.truthy(link, out)
+        -- the browser: the emulator's authorize page, then the redirect to the listener
+        local location, page = helper.browse(link, emu.ca, true)
+        assert.are.equal(callback_url, location:match("^[^?]*"))
+        assert.matches("authorization received", page)
+        out = turns(7)
+        local last = {}
+        for line in out:gmatch("[^\n]+") do last[#last + 1] = cjson.decode(line) end
+        assert.matches("^Lead O'Neil created: 00Q", last[#last - 1].text)
+        assert.are.same(cjson.null, last[#last].task)
+        assert.are.equal(1, #lead_posts())
+        input:close()
+        for _ = 1, 1500 do
+          local f = io.open(dir .. "/status")
+          if f and f:read("a") ~= "" then break end
+          require("salesforce.core").sleep(20)
+        end
+        assert.are.equal("0\n", assert(io.open(dir .. "/status")):read("a"))
+        helper.run({ "rm", "-rf", dir })
+      end)
+
     it("refuses an expired link's callback; the next turn gives a fresh one", function()
       ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
       env.LUAFORCE_LINK_TTL = "-1" -- every link made now has expired

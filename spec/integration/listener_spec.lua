@@ -1,7 +1,8 @@
 -- The loopback listener that receives the OAuth redirect of
 -- `luaforce auth login`: other requests get 404, the redirect gets the
 -- page and its target is returned, a timeout is an error, and [::1] is
--- served too where the machine has IPv6 loopback.
+-- served too where the machine has IPv6 loopback, and a readable wake_fd
+-- (the terminal of `dialog run`) ends the wait.
 local helper = require "spec.helper"
 
 local listening_output -- a function: the listener's output once it ended
@@ -85,6 +86,21 @@ describe("the redirect listener", function()
   it("gives up after its timeout", function()
     local wait = listen(helper.random_port(), 200)
     assert.matches("^nil\ttimed out waiting for the authorization redirect\n", wait())
+  end)
+
+  it("returns false, reading nothing, once its wake_fd is readable", function()
+    local script = [[
+      require "salesforce"
+      local core = require "salesforce.core"
+      print(core.listen_once(%d, "/callback", 60000, nil, 0), io.read("l"))
+      print(pcall(core.listen_once, %d, "/callback", 10, nil, -2))
+    ]]
+    local port = helper.random_port()
+    local out, err, status = helper.luaforce({ "-e", script:format(port, port) },
+      { stdin = "typed\n" })
+    assert.are.equal(0, status, err)
+    assert.are.equal("false\ttyped\nfalse\t", out:match("^[^\n]*\n[^\t]*\t"))
+    assert.matches("bad argument #5 to '[%w.]*listen_once' %(not a file descriptor%)", out)
   end)
 
   it("serves [::1] too when the machine has IPv6 loopback", function()

@@ -22,6 +22,13 @@ conversation starts in it). Salesforce calls use the workspace's stored
 authorization (see 'luaforce auth'): --profile (default "system") and
 --user pick it.
 
+When the bot's Salesforce integration is in allow-users mode (see
+'luaforce integration'), --user is needed, and a user who must authorize
+gets a link; while the session waits, luaforce listens on the app's
+callback URL (http on a loopback host with a port) and the redirect of
+the link resumes the session where it paused ('luaforce auth callback
+URL' does too). A line typed meanwhile is answered as usual.
+
 --session NAME keeps the conversation in the workspace: its state is saved
 after every turn (atomically, in the workspace's store) and a later run
 with the same bot, --user and NAME, in any process, resumes it where it
@@ -127,6 +134,30 @@ local function connector(opts)
   end
 end
 
+-- The pages the browser gets from the redirect listener.
+local PAGE_DONE = "<html><body><p>luaforce: authorization received; you may close this "
+  .. "window and go back to the conversation.</p></body></html>"
+local PAGE_FAILED = "<html><body><p>luaforce: the authorization failed; the conversation "
+  .. "says why.</p></body></html>"
+
+-- The listener of the redirects of end users' links when the app's
+-- callback URL is http on a loopback host with a port: { listen(respond)
+-- -> target | false (standard input is readable) | nil, err }; or nil.
+local function redirect_listener(ws, fields)
+  local app = ws:app(fields.integration.app)
+  local workspace = require "salesforce.workspace"
+  local scheme, host, port, path = workspace.parse_url(app and app.redirect_uri or "")
+  if scheme ~= "http" or not port or (host ~= "127.0.0.1" and host ~= "localhost") then
+    return nil
+  end
+  -- read standard input unbuffered: a line read ahead would wait behind the listener
+  io.stdin:setvbuf("no")
+  local core = require "salesforce.core"
+  return { listen = function(respond)
+    return core.listen_once(port, path:match("^[^?#]*"), 24 * 3600 * 1000, respond, 0)
+  end }
+end
+
 local function test(rest, opts)
   if not rest[1] then return usage_error("test: missing FILE") end
   local failed = require("luaforce.dialog.convtest").run(rest, connector(opts), io.stdout,
@@ -148,7 +179,7 @@ local function run(rest, opts)
     channel = opts.jsonl and "jsonl" or opts.answers and "answers" or "terminal" } }
   local store = require "luaforce.dialog.store"
   local integration = require "luaforce.integration"
-  local ws, saved_key, resumed
+  local ws, saved_key, resumed, temporary, listener
   local wsdir = require("salesforce.workspace").default_dir(opts.workspace)
   if opts.session or require("lfs").attributes(wsdir, "mode") == "directory" then
     local e
@@ -161,11 +192,20 @@ local function run(rest, opts)
     local abs = path:sub(1, 1) == "/" and path or (require("lfs").currentdir() .. "/" .. path)
     local fields
     fields, e = integration.dialog_env(ws, abs, opts)
+    if fields and fields.authorize and not opts.session then
+      -- allow-users: the session is kept in the workspace while this runs,
+      -- so that a callback (the listener below, `luaforce auth callback`)
+      -- resumes it; forgotten at the end
+      opts.session = "run-" .. require("salesforce.core").oauth_random_state()
+      temporary = true
+      fields, e = integration.dialog_env(ws, abs, opts)
+    end
     if not fields then
       err(tostring(e))
       return 1
     end
     for k, v in pairs(fields) do env[k] = v end
+    if fields.authorize and not opts.answers then listener = redirect_listener(ws, fields) end
   end
   if opts.session then
     env.store = store.wrap(ws.store)
@@ -211,6 +251,38 @@ local function run(rest, opts)
     io.stdout:flush()
   end
 
+  -- While the session waits for the end user's authorization, the
+  -- redirect of their link (the browser, on the app's loopback callback
+  -- URL) resumes it; a line typed meanwhile is read as usual.
+  local function await_redirect()
+    while listener and state.await == "authorization" do
+      if not opts.jsonl then
+        io.stderr:write("(waiting for the authorization in the browser; or type to go on)\n")
+      end
+      local resumed_messages
+      local target, lerr = listener.listen(function(t)
+        local ok, org, res = pcall(integration.callback, ws, t, { log = env.log })
+        if ok and org then
+          resumed_messages = res
+          return PAGE_DONE
+        end
+        err("the authorization redirect was refused: " .. tostring(ok and res or org))
+        return PAGE_FAILED
+      end)
+      if target == false then return end -- a line to read
+      if not target then
+        err("no longer listening for the authorization redirect: " .. tostring(lerr)
+          .. " ('luaforce auth callback URL' still resumes the session)")
+        listener = nil
+        return
+      end
+      if resumed_messages then
+        state = env.store:get("dialog-state", saved_key) or state
+        show(resumed_messages)
+      end
+    end
+  end
+
   local first = { event = "start" }
   if path:match("%.lua$") then first.task = bot.order[1] end -- a task file starts at once
   local messages
@@ -223,6 +295,7 @@ local function run(rest, opts)
   local read = not opts.answers and not opts.jsonl and require("luaforce.terminal").reader()
   while true do
     local line
+    if input == io.stdin then await_redirect() end
     if read then line = read("> ") else line = input:read("l") end
     if line == nil then break end
     line = line:gsub("\r$", "")
@@ -252,6 +325,7 @@ local function run(rest, opts)
     show(messages)
   end
   if input ~= io.stdin then input:close() end
+  if temporary then env.store:delete("dialog-state", saved_key) end
   if type(env.sf) == "table" then env.sf:close() end
   if ws then ws:close() end
   return 0
