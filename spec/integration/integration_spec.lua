@@ -274,6 +274,33 @@ describe("luaforce integration", function()
         helper.run({ "rm", "-rf", dir })
       end)
 
+    it("refuses a link bound to another user's session: nothing resumed or stored", function()
+      ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+      local out = talk(CREATE, "--user", "alice", "--session", "s1")
+      local _, alice_callback = link_of(out)
+      package.path = helper.source_dir .. "/scripts/?.lua;" .. package.path
+      local ig = require "luaforce.integration"
+      local w = assert(require("salesforce.workspace").open{ dir = ws })
+      -- a link made for mallory that names alice's paused session and its link
+      local key = ig.session_key(require("luaforce.dialog").load(BOT).name, "alice", "s1")
+      local paused = require("luaforce.dialog.store").wrap(w.store):get("dialog-state", key)
+      local url = assert(w:begin("system", "mallory", { bind = { bot = BOT, user = "alice",
+        session = "s1", link = paused.authorization.link } }))
+      local org, err = ig.callback(w, (helper.browse(url, emu.ca)))
+      assert.is_nil(org)
+      assert.matches("this authorization link is not the one the session waits for", err.message,
+        1, true)
+      w:close()
+      assert.are.equal(0, #lead_posts())
+      assert.is_nil(emu.sent("/services/oauth2/token")[1]) -- no code exchanged
+      local status = ok{ "auth", "status" }
+      assert.is_nil(status:find("mallory", 1, true))
+      assert.is_nil(status:find("alice", 1, true))
+      -- alice's own link still resumes her session, once
+      assert.matches("bot: Lead O'Neil created", ok{ "auth", "callback", alice_callback })
+      assert.are.equal(1, #lead_posts())
+    end)
+
     it("refuses an expired link's callback; the next turn gives a fresh one", function()
       ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
       env.LUAFORCE_LINK_TTL = "-1" -- every link made now has expired
