@@ -92,6 +92,32 @@ describe("conversation tests of the integration", function()
     assert.is_nil(out2:find("example.org", 1, true), out2)
   end)
 
+  it("says that a step needs the emulator when the workspace's org is not one", function()
+    local other = os.tmpname()
+    os.remove(other)
+    local oenv = { LUAFORCE_HOME = other, LUAFORCE_CA_FILE = emu.ca,
+      LUAFORCE_ALLOW_LOOPBACK = "1" }
+    local base = "https://127.0.0.1:" .. helper.random_port() -- no emulator there
+    local _, err, status = helper.luaforce({ "auth", "system", "set", "--client-id", "x",
+      "--client-secret", "-", "--login-url", base }, { env = oenv, stdin = "y\n" })
+    assert.are.equal(0, status, err)
+    local file = helper.tempfile(table.concat({
+      "@bot " .. helper.source_dir .. "/scripts/templates/salesforce", "@workspace",
+      "@test emulator only", "@emulator POST /org {\"trial\": true}",
+      "@test a link to follow", "bot: Hello! How can I help you?", "authorize: dev@example.com",
+    }, "\n") .. "\n", ".dialogtest")
+    local out
+    out, err, status = helper.luaforce({ "dialog", "test", file }, { env = oenv })
+    os.remove(file)
+    helper.run({ "rm", "-rf", other })
+    assert.are.equal(1, status, out .. err)
+    assert.truthy(out:find("FAIL " .. file .. ": emulator only: line 4: @emulator failed: error: "
+      .. "this step needs the local emulator (spec/emulator), but the workspace's app logs in "
+      .. "at " .. base, 1, true), out)
+    assert.truthy(out:find("FAIL " .. file .. ": a link to follow: line 7: authorize: the bot "
+      .. "sent no link to follow", 1, true), out)
+  end)
+
   it("refuses directives it does not know and those that need @workspace", function()
     local bot = helper.source_dir .. "/scripts/templates/salesforce"
     local function parse_error(lines)

@@ -91,7 +91,7 @@ local function emulator(ws)
   local status, body = http:call("GET", base .. "/__emulator/config", nil, nil, nil, nil, true,
     10000, true)
   if status ~= 200 or type(body) ~= "table" or not body.base_url then
-    return nil, "this step needs the local emulator (luaforce emulator), but the workspace's "
+    return nil, "this step needs the local emulator (spec/emulator), but the workspace's "
       .. "app logs in at " .. base
   end
   return base, http
