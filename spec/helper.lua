@@ -327,6 +327,16 @@ function _M.authorized_workspace(emu)
   return env, ws
 end
 
+--- Resets the emulator `emu` (a fresh org: no records, tokens or log)
+-- and authorizes the workspace of `env` (helper.authorized_workspace's)
+-- again with the client credentials flow.
+function _M.fresh_org(emu, env)
+  emu.control("POST", "/reset")
+  local _, err, status = _M.luaforce({ "auth", "login", "--client-credentials" }, { env = env })
+  assert(status == 0, err)
+  emu.control("DELETE", "/log")
+end
+
 --- Plays the browser for the web-server flow: GETs `url` (trusting `ca`)
 -- without following redirects. Returns the Location it was sent to, or
 -- nil and the status and body. With `follow` true, also GETs that

@@ -28,14 +28,7 @@ describe("conversation tests of the integration", function()
     helper.run({ "rm", "-rf", ws })
   end)
 
-  -- A fresh org; the workspace logs in again.
-  local function fresh_org()
-    emu.control("POST", "/reset")
-    local _, err, status = helper.luaforce({ "auth", "login", "--client-credentials" },
-      { env = env })
-    assert.are.equal(0, status, err)
-    emu.control("DELETE", "/log")
-  end
+  local function fresh_org() helper.fresh_org(emu, env) end
 
   local function play(file, n)
     local out, err, status = helper.luaforce({ "dialog", "test", TESTS .. file }, { env = env })
