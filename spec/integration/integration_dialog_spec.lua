@@ -123,6 +123,8 @@ describe("conversation tests of the integration", function()
     end
     assert.matches("^FAIL:3: this directive needs @workspace %(before the tests%)",
       parse_error{ "@test t", "@integration disable salesforce" })
+    assert.matches("^FAIL:4: this directive needs @workspace",
+      parse_error{ "@test t", "bot: Hello! How can I help you?", "@query SELECT Id FROM Lead" })
     assert.matches("^FAIL:3: expected user:, bot:, bot~, out:, out~, authorize: USER or an @ "
       .. "directive", parse_error{ "@test t", "@nope x" })
     assert.matches("^FAIL:2: a directive before the first @test",

@@ -9,7 +9,7 @@
 --   @workspace       the tests run in the workspace as `dialog run` does:
 --                    its Salesforce integration decides whose tokens are
 --                    used (and answers disabled/error); needed by the
---                    directives below but @query
+--                    directives below
 --   @test NAME       starts a test: a new session
 --   @user ID / @lang LANG   for the tests that follow
 --   user: TEXT       what the user says
@@ -87,7 +87,7 @@ function _M.parse(text, file, dir)
           .. "@ directive (@as, @integration, @query, @emulator with an argument)"
       end
       cur.steps[#cur.steps + 1] = { action = name, arg = arg, line = n }
-      needs_ws = needs_ws or (name ~= "@query" and n)
+      needs_ws = needs_ws or n
     else
       return nil, where .. "expected user:, bot:, bot~ or an @ directive"
     end
