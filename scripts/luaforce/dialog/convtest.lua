@@ -127,9 +127,10 @@ local function lines_of(messages)
 end
 
 -- Plays one test; returns nil or the failure ("line N: ..."). `ctx`:
--- env(user, session) gives a turn's env (or nil, why), after(env, user,
--- session) runs after each turn, ws the workspace (with @workspace),
--- callback_opts the options of a callback.
+-- env(user, session) gives a turn's env (or nil, why), after(env,
+-- session) runs after each turn; with @workspace also ws (the workspace),
+-- callback_opts (a callback's options), reload(session) (its state once a
+-- callback resumed it) and finish(sessions).
 local function play(test, bot, ctx, is_task)
   local steps, i = test.steps, 1
   -- `lines` are the `kind` ("bot" or "out") lines that follow
