@@ -55,7 +55,11 @@ flowchart (default) or Graphviz DOT.
 test plays conversation tests (see README.md, "Conversation tests")
 against the bot they name, with the workspace's authorization, prints
 "ok" or "FAIL" for each test and the node coverage of each task, and
-exits with status 1 when a test failed.]=]
+exits with status 1 when a test failed. A file with @workspace runs in
+the workspace (--workspace) as 'dialog run --session' does, and its tests
+can change the integration (@integration), query the org (@query), drive
+the local emulator (@emulator), let an end user authorize (authorize:)
+and switch end users (@as).]=]
 
 local function err(msg)
   io.stderr:write("luaforce: dialog: ", msg, "\n")
