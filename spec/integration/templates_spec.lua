@@ -84,7 +84,7 @@ describe("the Salesforce action templates", function()
     fresh_org()
     local out = play("leads.dialogtest")
     local _, oks = out:gsub("\nok ", "")
-    assert.are.equal(16 - 1, oks) -- the first line has no newline before it
+    assert.are.equal(18 - 1, oks) -- the first line has no newline before it
     local L = V .. "/sobjects/Lead"
     assert.are.same({
       { "POST", L, { FirstName = "Grace", LastName = "Hopper", Company = "Compilers & Co" } },
@@ -100,14 +100,16 @@ describe("the Salesforce action templates", function()
     }, calls(L))
     -- the list is one query with no user text; the keyword only in SOSL, escaped
     local queries = sent(V .. "/query")
-    assert.are.equal(2, #queries)
+    assert.are.equal(3, #queries)
     for _, q in ipairs(queries) do
       assert.are.equal("SELECT Id, Name, Company, Status FROM Lead ORDER BY CreatedDate DESC, "
         .. "Id DESC LIMIT 200", helper.query_params(q).q)
     end
     local searches = sent(V .. "/search")
-    assert.are.equal(2, #searches)
+    assert.are.equal(4, #searches)
+    -- the keyword said with the request, searched at once
     assert.truthy(helper.query_params(searches[1]).q:find('FIND {"Smith"}', 1, true))
+    assert.truthy(helper.query_params(searches[3]).q:find('FIND {"Knuth"}', 1, true))
   end)
 
   it("plays the Opportunity and Lead Capture conversations and sends what they say", function()
@@ -219,8 +221,8 @@ describe("the Salesforce action templates", function()
           .. "first name or last name?", "user: cancel", "bot: OK, I have cancelled that.",
         "user: show me leads", "bot~ I found %d+ leads:", "bot~ %d%. .*", "bot~ %d%. .*",
         "bot~ %d%. .*", "bot~ %d%. .*", "bot~ %d%. .*", "bot~ %d+ more: say 'more'.*",
-        "user: no", "user: find leads named Smith", "bot: What should I search the leads for?",
-        "user: cancel", "bot: OK, I have cancelled that.",
+        "user: no", "user: find leads named Smith", "bot: I found 2 leads matching 'Smith':",
+        "bot~ 1%. John Smith .*", "bot~ 2%. Jane Smith .*",
         "user: delete lead 00Q5g0000000001EAA",
         "bot: Delete lead 00Q5g0000000001EAA? This cannot be undone here.",
         "user: no", "bot: OK, the lead stays.",

@@ -66,4 +66,54 @@ describe("luaforce.dialog.salesforce", function()
     assert.are.equal("A (1)\nTitle: -\nEmail: a@b", sf.summary({ Id = "1", Name = "A",
       Email = "a@b" }, { "Title", "Email" }))
   end)
+
+  it("says one record in the singular", function()
+    local context = { s = { response = { body = { totalSize = 1, records = {
+      { Id = "00Q1", Name = "L1" } } } } } }
+    sf.next_page(context, "s", {}, "leads matching 'x'", "lead matching 'x'")
+    assert.are.equal("I found 1 lead matching 'x':\n1. L1 (00Q1)", context.page.text)
+  end)
+
+  it("names the records a duplicate rule matched", function()
+    local function dup(records)
+      local match = {}
+      for i, r in ipairs(records) do match[i] = { record = r } end
+      return { statusCode = 400, body = { { errorCode = "DUPLICATES_DETECTED",
+        message = "Use one of these records?", duplicateResult = { matchResults = {
+          { matchRecords = match } } } } } }
+    end
+    assert.are.equal("Salesforce found a duplicate lead: it matches Ada Lovelace "
+      .. "(00Q1). Use one of these records?",
+      sf.failure(dup{ { Id = "00Q1", Name = "Ada Lovelace" } }, "lead"))
+    assert.are.equal("Salesforce found a duplicate lead: it matches 00Q1, 00Q2, B (00Q3) "
+      .. "and 1 more. Use one of these records?", sf.failure(dup{ { Id = "00Q1" },
+        { Id = "00Q2" }, { Id = "00Q3", Name = "B" }, { Id = "00Q4" } }, "lead"))
+  end)
+
+  it("reads the org's host from the user's identity, once per client", function()
+    local calls, refreshed = {}, 0
+    local identity = { urls = { custom_domain = "https://acme.my.salesforce.com",
+      rest = "https://na1.salesforce.com/services/data/v{version}/" } }
+    local answers = { { nil, { status = 403, message = "Bad_OAuth_Token" } }, { identity } }
+    local client = { instance_url = "https://na1.salesforce.com" }
+    function client.call(_, method, path)
+      calls[#calls + 1] = method .. " " .. path
+      return table.unpack(table.remove(answers, 1))
+    end
+    function client.refresh() refreshed = refreshed + 1; return true end
+    -- an expired token: renewed once, then the My Domain
+    assert.are.same({ instance_url = "https://acme.my.salesforce.com" }, sf.subdomain(client))
+    assert.are.same({ instance_url = "https://acme.my.salesforce.com" }, sf.subdomain(client))
+    assert.are.same({ "GET /services/oauth2/userinfo", "GET /services/oauth2/userinfo" }, calls)
+    assert.are.equal(1, refreshed)
+    -- without a My Domain, the REST URL's host; a failure is nil, err
+    local other = { instance_url = "https://x" }
+    function other.call() return { urls = { rest = identity.urls.rest } } end
+    assert.are.same({ instance_url = "https://na1.salesforce.com" }, sf.subdomain(other))
+    local failing = { instance_url = "https://y", refresh = function() return nil end }
+    function failing.call() return nil, { status = 500, message = "down" } end
+    local r, err = sf.subdomain(failing)
+    assert.is_nil(r)
+    assert.are.equal(500, err.status)
+  end)
 end)

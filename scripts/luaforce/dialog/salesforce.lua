@@ -2,16 +2,47 @@
 -- as task files see it (require "luaforce.dialog.salesforce" in the
 -- sandbox): the end user's message for each way a call can fail, the
 -- record card with its View button, and the paged list of records.
-local ipairs, math, table, tostring, type = ipairs, math, table, tostring, type
+local ipairs, math, require, setmetatable, table, tostring, type =
+  ipairs, math, require, setmetatable, table, tostring, type
 
 local _M = {}
 
 --- Records shown at once by list and search templates ("show more" pages on).
 _M.PAGE = 5
 
---- The subDomainService's call: the org's instance URL (for View buttons).
+-- The org's own host per client, from its identity: { [client] = {url, for_instance} }.
+local hosts = setmetatable({}, { __mode = "k" })
+
+-- The origin ("https://host") of an identity `urls` entry.
+local function origin(url)
+  return type(url) == "string" and url:match("^(https://[^/]+)") or nil
+end
+
+--- The subDomainService's call: the org's host for View buttons, as the
+-- identity of the authorized user says it (`urls.custom_domain`, the My
+-- Domain, else the host of `urls.rest`), read from the instance's
+-- userinfo endpoint once per client; { instance_url = "https://..." } or
+-- nil, err. An access token the identity service refuses (403
+-- Bad_OAuth_Token: it expired) is renewed once.
 function _M.subdomain(client)
-  return { instance_url = client.instance_url }
+  local known = hosts[client]
+  if known and known.for_instance == client.instance_url then
+    return { instance_url = known.url }
+  end
+  local who, err = client:call("GET", "/services/oauth2/userinfo")
+  if not who and type(err) == "table" and err.status == 403 then
+    local renewed = client:refresh()
+    if renewed then who, err = client:call("GET", "/services/oauth2/userinfo") end
+  end
+  if not who then return nil, err end
+  local urls = type(who) == "table" and type(who.urls) == "table" and who.urls or {}
+  local url = origin(urls.custom_domain) or origin(urls.rest)
+  if not url then
+    return nil, require("salesforce.errors").new("protocol",
+      "the user's identity names no instance URL", { status = 200 })
+  end
+  hosts[client] = { url = url, for_instance = client.instance_url }
+  return { instance_url = url }
 end
 
 --- The response a message node reports: service `name`'s, or the
@@ -50,6 +81,26 @@ local function first_error(response)
   return type(body[1]) == "table" and body[1] or {}
 end
 
+-- The records a DUPLICATES_DETECTED error matched, for the end user:
+-- "Ada Lovelace (00Q...)" (the name when the request asked for record
+-- details), at most three and how many more; nil when it names none.
+local function matches(e)
+  local dup = type(e.duplicateResult) == "table" and e.duplicateResult or {}
+  local names = {}
+  for _, m in ipairs(type(dup.matchResults) == "table" and dup.matchResults or {}) do
+    for _, r in ipairs(type(m.matchRecords) == "table" and m.matchRecords or {}) do
+      local rec = type(r.record) == "table" and r.record or {}
+      if rec.Id then
+        names[#names + 1] = (type(rec.Name) == "string" and (rec.Name .. " (" .. rec.Id .. ")"))
+          or tostring(rec.Id)
+      end
+    end
+  end
+  if #names == 0 then return nil end
+  local shown = table.concat(names, ", ", 1, math.min(3, #names))
+  return "it matches " .. shown .. (#names > 3 and (" and " .. (#names - 3) .. " more") or "")
+end
+
 local RATE = { REQUEST_LIMIT_EXCEEDED = true, TOO_MANY_REQUESTS = true }
 local AUTH = { INVALID_SESSION_ID = true, INVALID_AUTH_HEADER = true, invalid_grant = true,
   auth = true }
@@ -75,7 +126,9 @@ function _M.failure(response, what)
   elseif status == 404 or code == "NOT_FOUND" or code == "ENTITY_IS_DELETED" then
     return "I could not find that " .. what .. " in Salesforce (404 - No Record Found)."
   elseif code == "DUPLICATES_DETECTED" then
-    return "Salesforce found a duplicate " .. what .. ": " .. msg
+    local matched = matches(e)
+    return "Salesforce found a duplicate " .. what .. ": "
+      .. (matched and (matched .. ". ") or "") .. msg
   elseif RATE[code] or status == 429 then
     return "Salesforce is busy (its API request limit was reached). Please try again later."
   elseif VALIDATION[code] then
@@ -122,25 +175,28 @@ end
 
 --- The next page of a list or search service's records, kept at
 -- context.page: { text, more, offset } (call it from a script node).
-function _M.next_page(context, service, fields, what)
+-- `what` names the records ("leads"), `one` a single one ("lead").
+function _M.next_page(context, service, fields, what, one)
   local body = context[service].response.body
   local records = body.records or body
   local offset = context.page and (context.page.offset + _M.PAGE) or 0
-  local lines, more, left = _M.page(records, offset, fields, body.totalSize or #records, what)
+  local lines, more, left = _M.page(records, offset, fields, body.totalSize or #records, what,
+    one)
   context.page = { text = table.concat(lines, "\n"), more = more, left = left,
     offset = offset }
 end
 
 --- The page of `records` from `offset` (0-based): the lines to print and
--- whether more are left, and how many. `total` is the number found.
-function _M.page(records, offset, fields, total, what)
+-- whether more are left, and how many. `total` is the number found;
+-- `what` names them ("leads"), `one` one of them ("lead", for a total of 1).
+function _M.page(records, offset, fields, total, what, one)
   local out = {}
   offset = offset or 0
   local last = math.min(#records, offset + _M.PAGE)
   total = total or #records
   if total == 0 then return { "I found no " .. what .. "." }, false end
   if offset == 0 then
-    out[1] = "I found " .. total .. " " .. what .. ":"
+    out[1] = "I found " .. total .. " " .. (total == 1 and one or what) .. ":"
   end
   for i = offset + 1, last do
     out[#out + 1] = i .. ". " .. _M.line(records[i], fields)

@@ -31,6 +31,7 @@ nodes[#nodes + 1] = { name = "subDomainService", type = "service", call = sf.sub
   on_failure = "captureLeadMessage", next = "captureLeadService" }
 nodes[#nodes + 1] = { name = "captureLeadService", type = "service", method = "POST",
   path = "/sobjects/Lead", body = body, on_failure = "captureLeadMessage",
+  headers = { ["Sforce-Duplicate-Rule-Header"] = "includeRecordDetails=true" },
   next = "captureLeadMessage" }
 nodes[#nodes + 1] = { name = "captureLeadMessage", type = "message", script = function(context)
     local res = sf.response(context, "captureLeadService")

@@ -25,6 +25,7 @@ return dialog.task{
       body = { FirstName = "{{context.entities.firstName}}",
         LastName = "{{context.entities.lastName}}",
         Company = "{{context.entities.companyName}}" },
+      headers = { ["Sforce-Duplicate-Rule-Header"] = "includeRecordDetails=true" },
       on_failure = "createLeadMessage", next = "createLeadMessage" },
     { name = "createLeadMessage", type = "message", script = function(context)
         local e = context.entities

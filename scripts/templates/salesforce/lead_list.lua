@@ -18,7 +18,7 @@ return dialog.task{
         .. "ORDER BY CreatedDate DESC, Id DESC LIMIT 200",
       on_failure = "listAllLeadsMessage", next = "listAllLeadsPage" },
     { name = "listAllLeadsPage", type = "script", script = function(context)
-        sf.next_page(context, "listAllLeadsService", FIELDS, "leads")
+        sf.next_page(context, "listAllLeadsService", FIELDS, "leads", "lead")
       end, next = "listAllLeadsMessage" },
     { name = "listAllLeadsMessage", type = "message", script = function(context)
         local res = context.listAllLeadsService.response

@@ -55,6 +55,7 @@ return dialog.task{
       on_failure = "updateLeadMessage", next = "updateLeadService" },
     { name = "updateLeadService", type = "service", method = "PATCH",
       path = "/sobjects/Lead/{{context.entities.Id}}", body = "{{context.payload}}",
+      headers = { ["Sforce-Duplicate-Rule-Header"] = "includeRecordDetails=true" },
       on_failure = "updateLeadMessage", next = "updateLeadMessage" },
     { name = "updateLeadMessage", type = "message", script = function(context)
         local res = sf.response(context, "updateLeadService")

@@ -28,6 +28,7 @@ return dialog.task{
       body = { Name = "{{context.entities.OpportunityName}}",
         CloseDate = "{{context.entities.ClosedDate}}",
         StageName = "{{context.entities.StageOfOpportunity}}" },
+      headers = { ["Sforce-Duplicate-Rule-Header"] = "includeRecordDetails=true" },
       on_failure = "createOpportunityMessage", next = "createOpportunityMessage" },
     { name = "createOpportunityMessage", type = "message", script = function(context)
         local e = context.entities

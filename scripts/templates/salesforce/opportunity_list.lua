@@ -19,7 +19,8 @@ return dialog.task{
         .. "ORDER BY CreatedDate DESC, Id DESC LIMIT 200",
       on_failure = "listOpportunitiesMessage", next = "listOpportunitiesPage" },
     { name = "listOpportunitiesPage", type = "script", script = function(context)
-        sf.next_page(context, "listOpportunitiesService", FIELDS, "opportunities")
+        sf.next_page(context, "listOpportunitiesService", FIELDS, "opportunities",
+          "opportunity")
       end, next = "listOpportunitiesMessage" },
     { name = "listOpportunitiesMessage", type = "message", script = function(context)
         local res = context.listOpportunitiesService.response

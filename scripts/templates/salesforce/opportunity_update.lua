@@ -48,6 +48,7 @@ return dialog.task{
       on_failure = "updateOpportunityMessage", next = "updateOpportunityService" },
     { name = "updateOpportunityService", type = "service", method = "PATCH",
       path = "/sobjects/Opportunity/{{context.entities.Id}}", body = "{{context.payload}}",
+      headers = { ["Sforce-Duplicate-Rule-Header"] = "includeRecordDetails=true" },
       on_failure = "updateOpportunityMessage", next = "updateOpportunityMessage" },
     { name = "updateOpportunityMessage", type = "message", script = function(context)
         local res = sf.response(context, "updateOpportunityService")
