@@ -84,17 +84,24 @@ describe("the Salesforce action templates", function()
     fresh_org()
     local out = play("leads.dialogtest")
     local _, oks = out:gsub("\nok ", "")
-    assert.are.equal(18 - 1, oks) -- the first line has no newline before it
+    assert.are.equal(19 - 1, oks) -- the first line has no newline before it
     local L = V .. "/sobjects/Lead"
     assert.are.same({
       { "POST", L, { FirstName = "Grace", LastName = "Hopper", Company = "Compilers & Co" } },
       { "GET", L .. "/00Q5g0000000001EAA" }, { "GET", L .. "/00Q5g0000000006EAA" },
       { "GET", L .. "/00Q5g0000000099EAA" },
+      -- an update reads the lead first: an unknown one is said before any question
+      { "GET", L .. "/00Q5g0000000099EAA" },
+      { "GET", L .. "/00Q5g0000000002EAA" },
       { "GET", L .. "/describe" }, -- once for the process: the picklist is cached
       { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Working - Contacted" } },
+      { "GET", L .. "/00Q5g0000000002EAA" },
       { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Closed - Not Converted" } },
+      { "GET", L .. "/00Q5g0000000003EAA" },
       { "PATCH", L .. "/00Q5g0000000003EAA", { MobilePhone = "+15550102030" } },
+      { "GET", L .. "/00Q5g0000000003EAA" },
       { "PATCH", L .. "/00Q5g0000000003EAA", { Company = "Acme Rockets" } },
+      { "GET", L .. "/00Q5g0000000003EAA" },
       { "PATCH", L .. "/00Q5g0000000003EAA", { Title = ("T"):rep(129) } },
       { "DELETE", L .. "/00Q5g0000000004EAA" }, { "DELETE", L .. "/00Q5g0000000004EAA" },
     }, calls(L))
@@ -218,7 +225,8 @@ describe("the Salesforce action templates", function()
         "bot: OK, I have cancelled that.",
         "user: update lead 00Q5g0000000001EAA",
         "bot: Which field should I change: status, title, mobile phone, email, phone, company, "
-          .. "first name or last name?", "user: cancel", "bot: OK, I have cancelled that.",
+          .. "first name, last name, lead source or industry?", "user: cancel",
+        "bot: OK, I have cancelled that.",
         "user: show me leads", "bot~ I found %d+ leads:", "bot~ %d%. .*", "bot~ %d%. .*",
         "bot~ %d%. .*", "bot~ %d%. .*", "bot~ %d%. .*", "bot~ %d+ more: say 'more'.*",
         "user: no", "user: find leads named Smith", "bot: I found 2 leads matching 'Smith':",

@@ -1,6 +1,8 @@
--- Update a Lead (Salesforce action template): the lead's id, which field
--- to change, then the new value typed by field (the status from the
--- org's picklist, by label or synonym).
+-- Update a Lead (Salesforce action template): the lead's id (read first:
+-- an unknown one is said at once), which field to change, then the new
+-- value typed by field (status, lead source and industry from the org's
+-- picklists, by label, synonym or close match; a dependent picklist's
+-- values those valid for the lead's controlling value).
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
@@ -14,20 +16,30 @@ return dialog.task{
     { name = "Id", type = "entity", entity_type = "salesforce_id", prefix = "00Q",
       prompt = "Which lead? (its id, starting with 00Q)",
       error_prompts = { "A lead id has 15 or 18 characters and starts with 00Q." },
+      next = "getLeadService" },
+    { name = "getLeadService", type = "service", method = "GET",
+      path = "/sobjects/Lead/{{context.entities.Id}}", on_failure = "getLeadMessage",
       next = "AskOptions" },
+    { name = "getLeadMessage", type = "message", script = function(context)
+        print(sf.failure(context.getLeadService.response, "lead"))
+      end },
     { name = "AskOptions", type = "entity", entity_type = "picklist",
       prompt = "Which field should I change: status, title, mobile phone, email, phone, "
-        .. "company, first name or last name?",
+        .. "company, first name, last name, lead source or industry?",
       values = { { value = "Status", synonyms = { "lead status" } },
         "Title", { value = "MobilePhone", display = "mobile phone", synonyms = { "mobile" } },
         "Email", "Phone", "Company", { value = "FirstName", display = "first name" },
-        { value = "LastName", display = "last name" } },
+        { value = "LastName", display = "last name" },
+        { value = "LeadSource", display = "lead source", synonyms = { "source" } },
+        { value = "Industry", display = "industry" } },
       next = {
         { when = { "context.entities.AskOptions", "==", "Status" }, go = "LeadStatus" },
         { when = { "context.entities.AskOptions", "==", "MobilePhone" }, go = "MobilePhone" },
         { when = { "context.entities.AskOptions", "==", "Phone" }, go = "Phone" },
         { when = { "context.entities.AskOptions", "==", "Email" }, go = "Email" },
         { when = { "context.entities.AskOptions", "==", "Title" }, go = "Title" },
+        { when = { "context.entities.AskOptions", "==", "LeadSource" }, go = "LeadSource" },
+        { when = { "context.entities.AskOptions", "==", "Industry" }, go = "Industry" },
         { go = "Text" } } },
     { name = "LeadStatus", type = "entity", entity_type = "picklist",
       values_from = { sobject = "Lead", field = "Status" },
@@ -35,6 +47,13 @@ return dialog.task{
         ["Closed - Converted"] = { "converted" },
         ["Closed - Not Converted"] = { "lost", "not converted" } },
       prompt = "Which status?", next = "updateLeadScript" },
+    { name = "LeadSource", type = "entity", entity_type = "picklist",
+      values_from = { sobject = "Lead", field = "LeadSource" },
+      prompt = "Which lead source?", next = "updateLeadScript" },
+    { name = "Industry", type = "entity", entity_type = "picklist",
+      values_from = { sobject = "Lead", field = "Industry",
+        record = "context.getLeadService.response.body" },
+      prompt = "Which industry?", next = "updateLeadScript" },
     { name = "Title", type = "entity", entity_type = "string",
       prompt = "The new title?", next = "updateLeadScript" },
     { name = "Text", type = "entity", entity_type = "string",
@@ -47,7 +66,8 @@ return dialog.task{
       prompt = "The new email address?", next = "updateLeadScript" },
     { name = "updateLeadScript", type = "script", script = function(context)
         local e, field = context.entities, context.entities.AskOptions
-        local value = e.LeadStatus or e.MobilePhone or e.Phone or e.Email or e.Title or e.Text
+        local value = e.LeadStatus or e.MobilePhone or e.Phone or e.Email or e.Title
+          or e.LeadSource or e.Industry or e.Text
         context.payload = { [field] = value }
         context.newValue = value
       end, next = "subDomainService" },
