@@ -36,6 +36,12 @@ describe("luaforce.dialog.salesforce", function()
       sf.failure({ statusCode = 503, body = "" }))
     assert.are.equal("I could not reach Salesforce. Please try again later.",
       sf.failure(resp(0, "timeout", "timed out")))
+    assert.are.equal("Your organization's Salesforce API is not enabled, so I cannot reach "
+      .. "Salesforce. Please ask your Salesforce administrator.",
+      sf.failure(resp(403, "API_DISABLED_FOR_ORG", "API is not enabled"), "lead"))
+    assert.are.equal("You do not have access to opportunity records in Salesforce.",
+      sf.failure(resp(400, "INVALID_TYPE", "\nsObject type 'Opportunity' is not supported"),
+        "opportunity"))
     assert.are.equal("Salesforce refused that (WEIRD): odd", sf.failure(resp(400, "WEIRD",
       "odd")))
   end)

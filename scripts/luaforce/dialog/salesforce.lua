@@ -135,6 +135,11 @@ function _M.failure(response, what)
     local fields = type(e.fields) == "table" and table.concat(e.fields, ", ") or ""
     return "Salesforce did not accept the " .. what
       .. (fields ~= "" and (" (" .. fields .. ")") or "") .. ": " .. msg
+  elseif code == "API_DISABLED_FOR_ORG" then
+    return "Your organization's Salesforce API is not enabled, so I cannot reach Salesforce. "
+      .. "Please ask your Salesforce administrator."
+  elseif code == "INVALID_TYPE" then
+    return "You do not have access to " .. what .. " records in Salesforce."
   elseif code == "INSUFFICIENT_ACCESS_OR_READONLY" or code == "INSUFFICIENT_ACCESS"
       or status == 403 then
     return "You do not have permission to do that in Salesforce: " .. msg
