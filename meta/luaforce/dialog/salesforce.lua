@@ -14,9 +14,13 @@ local salesforce = {}
 ---@field statusCode integer 0 when Salesforce was not reached
 ---@field body any
 
----The subDomainService's call: `{ instance_url = ... }` of the client.
+---The subDomainService's call: `{ instance_url = ... }`, the org's host as
+---the authorized user's identity says it (the instance's userinfo:
+---`urls.custom_domain`, else the host of `urls.rest`), read once per
+---client; an access token refused there (403) is renewed once.
 ---@param client salesforce.Client
----@return {instance_url: string}
+---@return {instance_url: string}|nil
+---@return salesforce.Error? err
 function salesforce.subdomain(client) end
 
 ---The response a message node reports: service `name`'s, or the
@@ -81,7 +85,8 @@ function salesforce.summary(record, fields) end
 ---@param service string the service node's name
 ---@param fields string[]
 ---@param what string what was found ("leads")
-function salesforce.next_page(context, service, fields, what) end
+---@param one? string one of them ("lead"), said when one was found
+function salesforce.next_page(context, service, fields, what, one) end
 
 ---The lines of the page of `records` from `offset` (0-based), whether more
 ---are left and how many.
@@ -90,9 +95,10 @@ function salesforce.next_page(context, service, fields, what) end
 ---@param fields? string[]
 ---@param total? integer
 ---@param what string
+---@param one? string
 ---@return string[] lines
 ---@return boolean more
 ---@return integer? left
-function salesforce.page(records, offset, fields, total, what) end
+function salesforce.page(records, offset, fields, total, what, one) end
 
 return salesforce
