@@ -36,7 +36,7 @@ describe("the Salesforce action templates", function()
     assert.are.equal(0, status, err)
     local leads = {
       { FirstName = "Ada", LastName = "Lovelace", Company = "Analytical Engines",
-        Email = "ada@engines.example" },
+        Email = "ada@engines.example", LeadSource = "Web" },
       { FirstName = "John", LastName = "Smith", Company = "Smith & Sons" },
       { FirstName = "Jane", LastName = "Smith", Company = "Acme" },
       { LastName = "Hopper", Company = "Navy" }, { LastName = "Turing", Company = "Bletchley" },
@@ -135,6 +135,96 @@ describe("the Salesforce action templates", function()
     -- Lead Capture: the fields answered, nothing for the one skipped, once
     assert.are.same({ { "POST", V .. "/sobjects/Lead", { LastName = "Hopper", Company = "Navy",
       Email = "grace@navy.example" } } }, calls(V .. "/sobjects/Lead"))
+  end)
+
+  -- The conversation tests of tests/shapes, each against an org an admin
+  -- customised (set up here), on the org of fresh_org (whose Ada Lovelace
+  -- came from the Web).
+  describe("against org shapes", function()
+    local SHAPES = TEMPLATES .. "/tests/shapes/"
+
+    before_each(fresh_org)
+
+    local function play_shape(file)
+      local out, err, status = helper.luaforce({ "dialog", "test", SHAPES .. file },
+        { env = env })
+      assert.are.equal(0, status, out .. err)
+      assert.is_nil(out:find("FAIL", 1, true))
+    end
+
+    local function writes(prefix)
+      local out = {}
+      for _, c in ipairs(calls(prefix)) do
+        if c[1] ~= "GET" then out[#out + 1] = c end
+      end
+      return out
+    end
+
+    local function count(sobject)
+      return #emu.control("GET", "/records?sobject=" .. sobject).records
+    end
+
+    it("picklist labels, an inactive value, a dependent picklist and the org's rules", function()
+      emu.control("POST", "/shapes", {
+        picklists = { Lead = {
+          Status = {
+            { value = "Open - Not Contacted", label = "New", default = true },
+            { value = "Working - Contacted", label = "Working" },
+            { value = "Nurturing", active = false },
+            { value = "Closed - Converted", label = "Converted" },
+            { value = "Closed - Not Converted", label = "Not Converted" } },
+          Industry = { controller = "LeadSource", restricted = true, values = {
+            { value = "Banking", valid_for = { "Web", "Other" } },
+            { value = "Retail", valid_for = { "Purchased List" } },
+            { value = "Media", valid_for = { "Web" } } } } } },
+        duplicate_rules = { Lead = { { fields = { "LastName", "Company" } } } },
+        validation_rules = { Opportunity = { { field = "CloseDate",
+          message = "The close date cannot be before 2026.",
+          when = { { field = "CloseDate", less_than = "2026-01-01" } } } } } })
+      play_shape("org.dialogtest")
+      local L = V .. "/sobjects/Lead"
+      -- labels offered, values sent; the duplicate asked for the match's details
+      assert.are.same({
+        { "PATCH", L .. "/00Q5g0000000001EAA", { Status = "Closed - Converted" } },
+        { "PATCH", L .. "/00Q5g0000000001EAA", { Status = "Closed - Not Converted" } },
+        { "PATCH", L .. "/00Q5g0000000001EAA", { Industry = "Banking" } },
+        { "POST", L, { FirstName = "Ada", LastName = "Lovelace",
+          Company = "analytical engines" } },
+      }, writes(L))
+      local post = emu.control("GET", "/log?path=" .. L).requests
+      assert.are.equal("includeRecordDetails=true",
+        post[#post].headers["sforce-duplicate-rule-header"])
+      assert.are.same({ { "POST", V .. "/sobjects/Opportunity", { Name = "Old Deal",
+        CloseDate = "2025-06-30", StageName = "Prospecting" } } },
+        writes(V .. "/sobjects/Opportunity"))
+      assert.are.equal(7, count("Lead"))
+    end)
+
+    it("a user without permission on Lead and Opportunity", function()
+      emu.control("POST", "/user", { username = "dev@example.com",
+        object_access = { Lead = "read", Opportunity = "none" } })
+      play_shape("no_permission.dialogtest")
+      assert.are.equal(7, count("Lead"))
+    end)
+
+    it("an org with the API disabled", function()
+      emu.control("POST", "/org", { api_enabled = false })
+      play_shape("api_disabled.dialogtest")
+    end)
+
+    it("the daily API limit reached", function()
+      local limits = emu.control("GET", "/limits")
+      emu.control("POST", "/limits", { used = limits.max })
+      play_shape("rate_limit.dialogtest")
+    end)
+
+    it("a server error", function()
+      emu.control("POST", "/faults", { method = "POST", path = V .. "/sobjects/Lead",
+        status = 503, count = 1, json = { { errorCode = "SERVER_UNAVAILABLE",
+          message = "Server temporarily unavailable" } } })
+      play_shape("server_error.dialogtest")
+      assert.are.equal(7, count("Lead"))
+    end)
   end)
 
   describe("tells the end user what went wrong", function()
