@@ -195,7 +195,9 @@ describe("the Salesforce action templates", function()
       assert.are.equal("includeRecordDetails=true",
         post[#post].headers["sforce-duplicate-rule-header"])
       assert.are.same({ { "POST", V .. "/sobjects/Opportunity", { Name = "Old Deal",
-        CloseDate = "2025-06-30", StageName = "Prospecting" } } },
+        CloseDate = "2025-06-30", StageName = "Prospecting" } }, { "POST",
+        V .. "/sobjects/Opportunity", { Name = "Old Deal", CloseDate = "2026-03-31",
+        StageName = "Prospecting" } } },
         writes(V .. "/sobjects/Opportunity"))
       assert.are.equal(7, count("Lead"))
     end)

@@ -80,6 +80,17 @@ describe("luaforce.dialog.salesforce", function()
     assert.are.equal("I found 1 lead matching 'x':\n1. L1 (00Q1)", context.page.text)
   end)
 
+  it("names the entity to ask again after a value Salesforce refused", function()
+    local map = { CloseDate = "ClosedDate", Name = "OpportunityName" }
+    assert.are.equal("ClosedDate", sf.field_to_fix(resp(400,
+      "FIELD_CUSTOM_VALIDATION_EXCEPTION", "too early", { "CloseDate" }), map))
+    assert.is_nil(sf.field_to_fix(resp(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "no",
+      { "Amount" }), map))
+    assert.is_nil(sf.field_to_fix(resp(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "top", {}),
+      map))
+    assert.is_nil(sf.field_to_fix(resp(404, "NOT_FOUND", "gone", { "Name" }), map))
+  end)
+
   it("names the records a duplicate rule matched", function()
     local function dup(records)
       local match = {}

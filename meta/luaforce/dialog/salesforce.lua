@@ -79,6 +79,14 @@ function salesforce.line(record, fields) end
 ---@return string
 function salesforce.summary(record, fields) end
 
+---The entity to ask again after Salesforce refused a value the user can
+---correct (a validation error naming a field): `entities` maps field names
+---to the task's entity names; nil when the error names none of them.
+---@param response luaforce.dialog.Response
+---@param entities table<string, string>
+---@return string?
+function salesforce.field_to_fix(response, entities) end
+
 ---From a script node: the next page of a list or search service's records
 ---at context.page = { text, more, left, offset }.
 ---@param context table

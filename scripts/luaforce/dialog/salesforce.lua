@@ -152,6 +152,21 @@ function _M.failure(response, what)
     .. msg
 end
 
+--- The entity to ask again after Salesforce refused a value the user can
+-- correct (a validation rule's or a field check's error naming a field):
+-- `entities` maps field names to the task's entity names ({CloseDate =
+-- "ClosedDate"}); nil when the error names none of them.
+function _M.field_to_fix(response, entities)
+  local e = first_error(response)
+  if not VALIDATION[tostring(e.errorCode or "")] or type(e.fields) ~= "table" then
+    return nil
+  end
+  for _, f in ipairs(e.fields) do
+    if entities[f] then return entities[f] end
+  end
+  return nil
+end
+
 --- The value of a record's field as shown to the end user (nothing for null).
 function _M.show(v)
   if v == nil or type(v) == "userdata" or v == "" then return "-" end

@@ -1,6 +1,8 @@
 -- Create a Lead (Salesforce action template): asks the first name, the
 -- last name and the company, creates the Lead and answers with a View
--- Lead button. Edit freely: `luaforce templates status` shows the change.
+-- Lead button. A value Salesforce refuses (a validation rule naming its
+-- field) is asked again and the create retried. Edit freely: `luaforce
+-- templates status` shows the change.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
@@ -30,13 +32,23 @@ return dialog.task{
     { name = "createLeadMessage", type = "message", script = function(context)
         local e = context.entities
         local res = sf.response(context, "CreateLeadService")
+        context.fix = nil
         if sf.ok(res) and res.body.id then
           print(sf.card(context.subDomainService.response.body.instance_url, "Lead",
             res.body.id, "Lead " .. e.firstName .. " " .. e.lastName .. " ("
               .. e.companyName .. ") was created. ID: " .. res.body.id))
         else
           print(sf.failure(res, "lead"))
+          context.fix = sf.field_to_fix(res, { FirstName = "firstName", LastName = "lastName",
+            Company = "companyName" })
         end
-      end },
+      end,
+      next = { { when = { "context.fix", "exists" }, go = "fixValue" } } },
+    { name = "fixValue", type = "script", script = function(context)
+        context.entities[context.fix] = nil
+      end,
+      next = { { when = { "context.fix", "==", "firstName" }, go = "firstName" },
+        { when = { "context.fix", "==", "lastName" }, go = "lastName" },
+        { go = "companyName" } } },
   },
 }
