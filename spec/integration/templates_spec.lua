@@ -128,7 +128,9 @@ describe("the Salesforce action templates", function()
       { "POST", O, { Name = "Boiler Deal", CloseDate = "2026-12-31", StageName = "Prospecting" } },
       { "POST", O, { Name = "Big Deal", CloseDate = "2026-12-31", StageName = "Closed Won" } },
       { "GET", O .. "/0065g0000000001AAA" },
+      { "GET", O .. "/0065g0000000001AAA" }, -- an update reads it first
       { "PATCH", O .. "/0065g0000000001AAA", { StageName = "Closed Lost" } },
+      { "GET", O .. "/0065g0000000001AAA" },
       { "PATCH", O .. "/0065g0000000001AAA", { Amount = 12000 } },
       { "DELETE", O .. "/0065g0000000001AAA" }, { "GET", O .. "/0065g0000000001AAA" },
     }, calls(O))
@@ -434,7 +436,8 @@ describe("the Salesforce action templates", function()
         .. "/scripts/examples/templates_demo.sh" }, { env = { LUAFORCE_BIN = helper.bin } })
       assert.are.equal(0, status, err)
       for _, line in ipairs{ "user: create a lead", "user: find leads named Lovelace",
-        "bot: Lead 00Q5g0000000001EAA was updated: Status is now Working - Contacted.",
+        "bot: Lead Ada Lovelace (00Q5g0000000001EAA) was updated: status is now Working - "
+          .. "Contacted.",
         "bot: Lead 00Q5g0000000001EAA was deleted." } do
         assert.truthy(out:find(line .. "\n", 1, true), line)
       end

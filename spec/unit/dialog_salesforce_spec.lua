@@ -91,6 +91,16 @@ describe("luaforce.dialog.salesforce", function()
     assert.is_nil(sf.field_to_fix(resp(404, "NOT_FOUND", "gone", { "Name" }), map))
   end)
 
+  it("shows a picklist value by its label and a field's name in words", function()
+    local context = { picklists = { LeadStatus = { { value = "Closed - Converted",
+      display = "Converted" } } } }
+    assert.are.equal("Converted", sf.label(context, "LeadStatus", "Closed - Converted"))
+    assert.are.equal("Other", sf.label(context, "LeadStatus", "Other"))
+    assert.are.equal("x", sf.label({}, "Title", "x"))
+    assert.are.equal("A (1)\nMobile Phone: 5\nStage: -", sf.summary({ Id = "1", Name = "A",
+      MobilePhone = "5" }, { "MobilePhone", "StageName" }, { StageName = "Stage" }))
+  end)
+
   it("names the records a duplicate rule matched", function()
     local function dup(records)
       local match = {}

@@ -73,11 +73,21 @@ function salesforce.show(v) end
 ---@return string
 function salesforce.line(record, fields) end
 
----"Name (Id)" then "Field: value" lines.
+---"Name (Id)" then "Label: value" lines, the label the field's name in
+---words ("Mobile Phone") unless `labels` names it.
 ---@param record table
 ---@param fields string[]
+---@param labels? table<string, string>
 ---@return string
-function salesforce.summary(record, fields) end
+function salesforce.summary(record, fields, labels) end
+
+---How the end user knows picklist `value` of entity `entity` (values from
+---describe): its label; other values as they are.
+---@param context table
+---@param entity string
+---@param value any
+---@return any
+function salesforce.label(context, entity, value) end
 
 ---The entity to ask again after Salesforce refused a value the user can
 ---correct (a validation error naming a field): `entities` maps field names

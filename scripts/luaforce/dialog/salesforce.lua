@@ -167,6 +167,15 @@ function _M.field_to_fix(response, entities)
   return nil
 end
 
+--- How the end user knows picklist `value` of entity `entity` (whose
+-- values came from describe): its label; other values as they are.
+function _M.label(context, entity, value)
+  for _, v in ipairs(context.picklists and context.picklists[entity] or {}) do
+    if v.value == value then return v.display or value end
+  end
+  return value
+end
+
 --- The value of a record's field as shown to the end user (nothing for null).
 function _M.show(v)
   if v == nil or type(v) == "userdata" or v == "" then return "-" end
@@ -186,10 +195,14 @@ function _M.line(record, fields)
   return s
 end
 
---- A record's summary: its Name and Id, then "Label: value" per field.
-function _M.summary(record, fields)
+--- A record's summary: its Name and Id, then "Label: value" per field
+-- (the field's name in words: "Mobile Phone"; `labels` may name them).
+function _M.summary(record, fields, labels)
   local out = { _M.show(record.Name) .. " (" .. tostring(record.Id) .. ")" }
-  for _, f in ipairs(fields) do out[#out + 1] = f .. ": " .. _M.show(record[f]) end
+  for _, f in ipairs(fields) do
+    local label = labels and labels[f] or f:gsub("(%l)(%u)", "%1 %2")
+    out[#out + 1] = label .. ": " .. _M.show(record[f])
+  end
   return table.concat(out, "\n")
 end
 

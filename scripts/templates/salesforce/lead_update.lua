@@ -6,6 +6,19 @@
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
+-- The fields the user can change, as AskOptions offers them; each answered
+-- by the entity ENTITY names (else Text).
+local OPTIONS = { { value = "Status", display = "status", synonyms = { "lead status" } },
+  { value = "Title", display = "title" },
+  { value = "MobilePhone", display = "mobile phone", synonyms = { "mobile" } },
+  { value = "Email", display = "email" }, { value = "Phone", display = "phone" },
+  { value = "Company", display = "company" }, { value = "FirstName", display = "first name" },
+  { value = "LastName", display = "last name" },
+  { value = "LeadSource", display = "lead source", synonyms = { "source" } },
+  { value = "Industry", display = "industry" } }
+local ENTITY = { Status = "LeadStatus", Title = "Title", MobilePhone = "MobilePhone",
+  Email = "Email", Phone = "Phone", LeadSource = "LeadSource", Industry = "Industry" }
+
 return dialog.task{
   name = "lead_update",
   display_name = "Update a Lead",
@@ -26,12 +39,7 @@ return dialog.task{
     { name = "AskOptions", type = "entity", entity_type = "picklist",
       prompt = "Which field should I change: status, title, mobile phone, email, phone, "
         .. "company, first name, last name, lead source or industry?",
-      values = { { value = "Status", synonyms = { "lead status" } },
-        "Title", { value = "MobilePhone", display = "mobile phone", synonyms = { "mobile" } },
-        "Email", "Phone", "Company", { value = "FirstName", display = "first name" },
-        { value = "LastName", display = "last name" },
-        { value = "LeadSource", display = "lead source", synonyms = { "source" } },
-        { value = "Industry", display = "industry" } },
+      values = OPTIONS,
       next = {
         { when = { "context.entities.AskOptions", "==", "Status" }, go = "LeadStatus" },
         { when = { "context.entities.AskOptions", "==", "MobilePhone" }, go = "MobilePhone" },
@@ -65,11 +73,14 @@ return dialog.task{
     { name = "Email", type = "entity", entity_type = "email",
       prompt = "The new email address?", next = "updateLeadScript" },
     { name = "updateLeadScript", type = "script", script = function(context)
-        local e, field = context.entities, context.entities.AskOptions
-        local value = e.LeadStatus or e.MobilePhone or e.Phone or e.Email or e.Title
-          or e.LeadSource or e.Industry or e.Text
+        local field = context.entities.AskOptions
+        local entity = ENTITY[field] or "Text"
+        local value = context.entities[entity]
         context.payload = { [field] = value }
-        context.newValue = value
+        context.newValue = sf.label(context, entity, value)
+        for _, o in ipairs(OPTIONS) do
+          if o.value == field then context.fieldName = o.display end
+        end
       end, next = "subDomainService" },
     { name = "subDomainService", type = "service", call = sf.subdomain,
       on_failure = "updateLeadMessage", next = "updateLeadService" },
@@ -80,9 +91,10 @@ return dialog.task{
     { name = "updateLeadMessage", type = "message", script = function(context)
         local res = sf.response(context, "updateLeadService")
         if sf.ok(res) then
+          local lead = context.getLeadService.response.body
           print(sf.card(context.subDomainService.response.body.instance_url, "Lead",
-            context.entities.Id, "Lead " .. context.entities.Id .. " was updated: "
-              .. context.entities.AskOptions .. " is now " .. context.newValue .. "."))
+            context.entities.Id, "Lead " .. sf.show(lead.Name) .. " (" .. context.entities.Id
+              .. ") was updated: " .. context.fieldName .. " is now " .. context.newValue .. "."))
         else
           print(sf.failure(res, "lead"))
         end
