@@ -103,7 +103,9 @@ describe("the Salesforce action templates", function()
       { "PATCH", L .. "/00Q5g0000000003EAA", { Company = "Acme Rockets" } },
       { "GET", L .. "/00Q5g0000000003EAA" },
       { "PATCH", L .. "/00Q5g0000000003EAA", { Title = ("T"):rep(129) } },
-      { "DELETE", L .. "/00Q5g0000000004EAA" }, { "DELETE", L .. "/00Q5g0000000004EAA" },
+      { "GET", L .. "/00Q5g0000000004EAA" }, { "GET", L .. "/00Q5g0000000004EAA" },
+      { "DELETE", L .. "/00Q5g0000000004EAA" },
+      { "GET", L .. "/00Q5g0000000004EAA" }, -- gone: nothing deleted again
     }, calls(L))
     -- the list is one query with no user text; the keyword only in SOSL, escaped
     local queries = sent(V .. "/query")
@@ -132,6 +134,7 @@ describe("the Salesforce action templates", function()
       { "PATCH", O .. "/0065g0000000001AAA", { StageName = "Closed Lost" } },
       { "GET", O .. "/0065g0000000001AAA" },
       { "PATCH", O .. "/0065g0000000001AAA", { Amount = 12000 } },
+      { "GET", O .. "/0065g0000000001AAA" }, -- a deletion names the record first
       { "DELETE", O .. "/0065g0000000001AAA" }, { "GET", O .. "/0065g0000000001AAA" },
     }, calls(O))
     -- Lead Capture: the fields answered, nothing for the one skipped, once
@@ -326,7 +329,7 @@ describe("the Salesforce action templates", function()
         "user: no", "user: find leads named Smith", "bot: I found 2 leads matching 'Smith':",
         "bot~ 1%. John Smith .*", "bot~ 2%. Jane Smith .*",
         "user: delete lead 00Q5g0000000001EAA",
-        "bot: Delete lead 00Q5g0000000001EAA? This cannot be undone here.",
+        "bot: Delete lead Ada Lovelace (00Q5g0000000001EAA)? This cannot be undone here.",
         "user: no", "bot: OK, the lead stays.",
         "user: new opportunity", "bot: What is the opportunity's name?",
       }, "\n") .. "\n", ".dialogtest")
@@ -438,7 +441,7 @@ describe("the Salesforce action templates", function()
       for _, line in ipairs{ "user: create a lead", "user: find leads named Lovelace",
         "bot: Lead Ada Lovelace (00Q5g0000000001EAA) was updated: status is now Working - "
           .. "Contacted.",
-        "bot: Lead 00Q5g0000000001EAA was deleted." } do
+        "bot: Lead Ada Lovelace (00Q5g0000000001EAA) was deleted." } do
         assert.truthy(out:find(line .. "\n", 1, true), line)
       end
       assert.matches("\nbot: Opportunity Analytical Engine, second order %(Prospecting, closes "

@@ -179,6 +179,9 @@ end
 --- The value of a record's field as shown to the end user (nothing for null).
 function _M.show(v)
   if v == nil or type(v) == "userdata" or v == "" then return "-" end
+  if math.type(v) == "float" and v == math.floor(v) and v > -1e15 and v < 1e15 then
+    return tostring(math.tointeger(v)) -- 2500.0 reads 2500
+  end
   return tostring(v)
 end
 

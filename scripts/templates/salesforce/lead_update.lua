@@ -39,7 +39,12 @@ return dialog.task{
     { name = "AskOptions", type = "entity", entity_type = "picklist",
       prompt = "Which field should I change: status, title, mobile phone, email, phone, "
         .. "company, first name, last name, lead source or industry?",
-      values = OPTIONS,
+      values = OPTIONS, next = "nameField" },
+    { name = "nameField", type = "script", script = function(context)
+        for _, o in ipairs(OPTIONS) do
+          if o.value == context.entities.AskOptions then context.fieldName = o.display end
+        end
+      end,
       next = {
         { when = { "context.entities.AskOptions", "==", "Status" }, go = "LeadStatus" },
         { when = { "context.entities.AskOptions", "==", "MobilePhone" }, go = "MobilePhone" },
@@ -65,7 +70,7 @@ return dialog.task{
     { name = "Title", type = "entity", entity_type = "string",
       prompt = "The new title?", next = "updateLeadScript" },
     { name = "Text", type = "entity", entity_type = "string",
-      prompt = "The new value?", next = "updateLeadScript" },
+      prompt = "The new {{context.fieldName}}?", next = "updateLeadScript" },
     { name = "MobilePhone", type = "entity", entity_type = "phone",
       prompt = "The new mobile phone number?", next = "updateLeadScript" },
     { name = "Phone", type = "entity", entity_type = "phone",
@@ -78,9 +83,6 @@ return dialog.task{
         local value = context.entities[entity]
         context.payload = { [field] = value }
         context.newValue = sf.label(context, entity, value)
-        for _, o in ipairs(OPTIONS) do
-          if o.value == field then context.fieldName = o.display end
-        end
       end, next = "subDomainService" },
     { name = "subDomainService", type = "service", call = sf.subdomain,
       on_failure = "updateLeadMessage", next = "updateLeadService" },

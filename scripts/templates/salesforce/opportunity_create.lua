@@ -37,7 +37,8 @@ return dialog.task{
         context.fix = nil
         if sf.ok(res) and res.body.id then
           print(sf.card(context.subDomainService.response.body.instance_url, "Opportunity",
-            res.body.id, "Opportunity " .. e.OpportunityName .. " (" .. e.StageOfOpportunity
+            res.body.id, "Opportunity " .. e.OpportunityName .. " ("
+              .. sf.label(context, "StageOfOpportunity", e.StageOfOpportunity)
               .. ", closes " .. e.ClosedDate .. ") was created. ID: " .. res.body.id))
         else
           print(sf.failure(res, "opportunity"))

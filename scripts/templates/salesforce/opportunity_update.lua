@@ -33,7 +33,12 @@ return dialog.task{
       end },
     { name = "AskOptions", type = "entity", entity_type = "picklist",
       prompt = "Which field should I change: stage, amount, close date, name or next step?",
-      values = OPTIONS,
+      values = OPTIONS, next = "nameField" },
+    { name = "nameField", type = "script", script = function(context)
+        for _, o in ipairs(OPTIONS) do
+          if o.value == context.entities.AskOptions then context.fieldName = o.display end
+        end
+      end,
       next = {
         { when = { "context.entities.AskOptions", "==", "StageName" },
           go = "StageOfOpportunity" },
@@ -49,16 +54,13 @@ return dialog.task{
     { name = "CloseDate", type = "entity", entity_type = "date",
       prompt = "The new close date?", next = "updateOpportunityScript" },
     { name = "Text", type = "entity", entity_type = "string",
-      prompt = "The new value?", next = "updateOpportunityScript" },
+      prompt = "The new {{context.fieldName}}?", next = "updateOpportunityScript" },
     { name = "updateOpportunityScript", type = "script", script = function(context)
         local field = context.entities.AskOptions
         local entity = ENTITY[field] or "Text"
         local value = context.entities[entity]
         context.payload = { [field] = value }
         context.newValue = tostring(sf.label(context, entity, value))
-        for _, o in ipairs(OPTIONS) do
-          if o.value == field then context.fieldName = o.display end
-        end
       end, next = "subDomainService" },
     { name = "subDomainService", type = "service", call = sf.subdomain,
       on_failure = "updateOpportunityMessage", next = "updateOpportunityService" },

@@ -25,7 +25,8 @@ return dialog.task{
         if sf.ok(res) then
           local r = res.body
           print(sf.card(context.subDomainService.response.body.instance_url, "Opportunity", r.Id,
-            sf.summary(r, { "StageName", "CloseDate", "Amount", "Probability", "NextStep" })))
+            sf.summary(r, { "StageName", "CloseDate", "Amount", "Probability", "NextStep" },
+              { StageName = "Stage", Probability = "Probability (%)" })))
         else
           print(sf.failure(res, "opportunity"))
         end
