@@ -84,7 +84,7 @@ describe("the Salesforce action templates", function()
     fresh_org()
     local out = play("leads.dialogtest")
     local _, oks = out:gsub("\nok ", "")
-    assert.are.equal(19 - 1, oks) -- the first line has no newline before it
+    assert.are.equal(20 - 1, oks) -- the first line has no newline before it
     local L = V .. "/sobjects/Lead"
     assert.are.same({
       { "POST", L, { FirstName = "Grace", LastName = "Hopper", Company = "Compilers & Co" } },
@@ -115,7 +115,7 @@ describe("the Salesforce action templates", function()
         .. "Id DESC LIMIT 200", helper.query_params(q).q)
     end
     local searches = sent(V .. "/search")
-    assert.are.equal(4, #searches)
+    assert.are.equal(5, #searches)
     -- the keyword said with the request, searched at once
     assert.truthy(helper.query_params(searches[1]).q:find('FIND {"Smith"}', 1, true))
     assert.truthy(helper.query_params(searches[3]).q:find('FIND {"Knuth"}', 1, true))

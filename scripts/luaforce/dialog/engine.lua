@@ -225,7 +225,7 @@ end
 local function idle(S)
   S.task, S.node, S.await, S.retries, S.stack, S.unused = nil, nil, nil, 0, {}, {}
   S.filled = {}
-  S.held, S.switch_to, S.switch_text = nil, nil, nil
+  S.held, S.switch_to, S.switch_text, S.switch_said = nil, nil, nil, nil
 end
 
 -- Ends the running task: back to the task that called it, or idle.
@@ -550,7 +550,7 @@ end
 local function offer_switch(S, env, out, text)
   local other = routing.phrase(env.bot, text)
   if other and other ~= S.task then
-    S.switch_to, S.await = other, "switch"
+    S.switch_to, S.switch_said, S.await = other, text, "switch"
     respond(out, S, env, "switch_task", { task = env.bot.tasks[other].display_name })
     return true
   end
@@ -817,8 +817,8 @@ local function step(S, input, env, out)
   end
   if S.task and S.await == "switch" then
     local yn = entities.yes_no(text)
-    local other, pending = S.switch_to, S.switch_text
-    S.switch_to, S.switch_text, S.await = nil, nil, "input"
+    local other, pending, said = S.switch_to, S.switch_text, S.switch_said
+    S.switch_to, S.switch_text, S.switch_said, S.await = nil, nil, nil, "input"
     if yn == "yes" then
       if bot.hold_tasks ~= false then
         S.held = { task = S.task, node = S.node, context = S.context, stack = S.stack,
@@ -827,7 +827,7 @@ local function step(S, input, env, out)
       local held = S.held
       idle(S)
       S.held = held
-      start_task(S, env, other)
+      start_task(S, env, other, said) -- what it said fills the task's entities
       return run(S, env, out, S.node)
     end
     local node = bot.tasks[S.task].by_name[S.node]
