@@ -131,6 +131,8 @@ describe("the Salesforce action templates", function()
       { "POST", O, { Name = "Big Deal", CloseDate = "2026-12-31", StageName = "Closed Won" } },
       { "GET", O .. "/0065g0000000001AAA" },
       { "GET", O .. "/0065g0000000001AAA" }, -- an update reads it first
+      { "PATCH", O .. "/0065g0000000001AAA", { StageName = "Negotiation/Review" } },
+      { "GET", O .. "/0065g0000000001AAA" },
       { "PATCH", O .. "/0065g0000000001AAA", { StageName = "Closed Lost" } },
       { "GET", O .. "/0065g0000000001AAA" },
       { "PATCH", O .. "/0065g0000000001AAA", { Amount = 12000 } },
