@@ -111,7 +111,8 @@ describe("the Salesforce action templates", function()
     local queries = sent(V .. "/query")
     assert.are.equal(3, #queries)
     for _, q in ipairs(queries) do
-      assert.are.equal("SELECT Id, Name, Company, Status FROM Lead ORDER BY CreatedDate DESC, "
+      assert.are.equal("SELECT Id, Name, Company, toLabel(Status) FROM Lead ORDER BY "
+        .. "CreatedDate DESC, "
         .. "Id DESC LIMIT 200", helper.query_params(q).q)
     end
     local searches = sent(V .. "/search")

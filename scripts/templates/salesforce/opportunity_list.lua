@@ -15,7 +15,7 @@ return dialog.task{
   integration = "salesforce",
   nodes = {
     { name = "listOpportunitiesService", type = "service",
-      query = "SELECT Id, Name, StageName, CloseDate FROM Opportunity "
+      query = "SELECT Id, Name, toLabel(StageName), CloseDate FROM Opportunity "
         .. "ORDER BY CreatedDate DESC, Id DESC LIMIT 200",
       on_failure = "listOpportunitiesMessage", next = "listOpportunitiesPage" },
     { name = "listOpportunitiesPage", type = "script", script = function(context)

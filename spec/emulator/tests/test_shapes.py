@@ -393,6 +393,22 @@ class Picklists(Base):
             r = self.emu.get(path, self.token, headers=ims)
             self.assertEqual(r.status, 200, r)
 
+    def test_to_label_selects_a_picklist_value_s_label(self):
+        self.shapes(STATUSES)
+        self.assertEqual(self.create({"LastName": "Doe", "Company": "Acme",
+                                      "Status": "Working - Contacted"}).status,
+                         201)
+        self.create({"LastName": "Roe", "Company": "Acme"})
+        r = self.emu.query("SELECT LastName, toLabel(Status) FROM Lead "
+                           "ORDER BY LastName", self.token)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([(x["LastName"], x["Status"]) for x in
+                          r.json["records"]],
+                         [("Doe", "Working"), ("Roe", "New")])
+        r = self.emu.query("SELECT toLabel(Company) FROM Lead", self.token)
+        self.assertEqual((r.status, r.json[0]["errorCode"]),
+                         (400, "INVALID_FIELD"))
+
     def test_bad_picklists_are_refused(self):
         for bad in ({"picklists": {"Lead": {"LastName": ["a"]}}},
                     {"picklists": {"Lead": {"Rating": {
