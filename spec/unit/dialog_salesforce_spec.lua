@@ -42,6 +42,8 @@ describe("luaforce.dialog.salesforce", function()
     assert.are.equal("You do not have access to opportunity records in Salesforce.",
       sf.failure(resp(400, "INVALID_TYPE", "\nsObject type 'Opportunity' is not supported"),
         "opportunity"))
+    assert.are.equal("Salesforce refused that (MALFORMED_QUERY).", sf.failure(resp(400,
+      "MALFORMED_QUERY", "\nSELECT x FROM Lead\n ^\nERROR at Row:1:Column:8\nunexpected")))
     assert.are.equal("Salesforce refused that (WEIRD): odd", sf.failure(resp(400, "WEIRD",
       "odd")))
   end)

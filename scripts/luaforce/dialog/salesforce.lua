@@ -148,8 +148,11 @@ function _M.failure(response, what)
   elseif status == 0 then
     return "I could not reach Salesforce. Please try again later."
   end
-  return "Salesforce refused that (" .. (code ~= "" and code or ("HTTP " .. status)) .. "): "
-    .. msg
+  -- a message of several lines (a query's position report) is for the
+  -- developer's log, not the end user
+  local shown = (msg:find("\n", 1, true) or msg == "") and "." or (": " .. msg)
+  return "Salesforce refused that (" .. (code ~= "" and code or ("HTTP " .. status)) .. ")"
+    .. shown
 end
 
 --- The entity to ask again after Salesforce refused a value the user can
