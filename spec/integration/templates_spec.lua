@@ -235,6 +235,35 @@ describe("the Salesforce action templates", function()
       play_shape("server_error.dialogtest")
       assert.are.equal(7, count("Lead"))
     end)
+
+    it("Lead Capture offers a dependent picklist's values for the answer it depends on",
+      function()
+        emu.control("POST", "/shapes", { picklists = { Lead = { Industry = {
+          controller = "LeadSource", restricted = true, values = {
+            { value = "Retail Banking", valid_for = { "Web", "Other" } },
+            { value = "Retail Goods", valid_for = { "Purchased List" } } } } } } })
+        local dir = os.tmpname()
+        os.remove(dir)
+        local _, err, status = helper.luaforce({ "templates", "install", "lead_capture",
+          "--into", dir, "--fields", "LastName,Company,LeadSource,Industry" }, { env = env })
+        assert.are.equal(0, status, err)
+        local test = helper.tempfile(table.concat({ "@bot " .. dir, "@test dependent",
+          "bot~ .*", "user: talk to sales", "bot: Your last name?", "user: Hopper",
+          "bot: Your company?", "user: Navy", "bot: Your lead source? (or 'skip')",
+          -- "retail" names one value of those valid for Purchased List (of all, two)
+          "user: purchased list", "bot: Your industry? (or 'skip')", "user: retail",
+          "bot: Shall I send your details to our team?", "user: yes",
+          "bot~ Thank you! Your details were saved %(lead 00Q%w+%)%.", "bot~ %[View Lead%] .*",
+        }, "\n") .. "\n", ".dialogtest")
+        local out
+        out, err, status = helper.luaforce({ "dialog", "test", test }, { env = env })
+        os.remove(test)
+        helper.remove_tree(dir)
+        assert.are.equal(0, status, out .. err)
+        assert.are.same({ { "POST", V .. "/sobjects/Lead", { LastName = "Hopper",
+          Company = "Navy", LeadSource = "Purchased List", Industry = "Retail Goods" } } },
+          writes(V .. "/sobjects/Lead"))
+      end)
   end)
 
   describe("tells the end user what went wrong", function()
