@@ -103,6 +103,7 @@ describe("the Salesforce action templates", function()
       { "PATCH", L .. "/00Q5g0000000003EAA", { Company = "Acme Rockets" } },
       { "GET", L .. "/00Q5g0000000003EAA" },
       { "PATCH", L .. "/00Q5g0000000003EAA", { Title = ("T"):rep(129) } },
+      { "PATCH", L .. "/00Q5g0000000003EAA", { Title = "Chief Engineer" } }, -- corrected
       { "GET", L .. "/00Q5g0000000004EAA" }, { "GET", L .. "/00Q5g0000000004EAA" },
       { "DELETE", L .. "/00Q5g0000000004EAA" },
       { "GET", L .. "/00Q5g0000000004EAA" }, -- gone: nothing deleted again
@@ -205,8 +206,10 @@ describe("the Salesforce action templates", function()
       assert.are.same({ { "POST", V .. "/sobjects/Opportunity", { Name = "Old Deal",
         CloseDate = "2025-06-30", StageName = "Prospecting" } }, { "POST",
         V .. "/sobjects/Opportunity", { Name = "Old Deal", CloseDate = "2026-03-31",
-        StageName = "Prospecting" } } },
-        writes(V .. "/sobjects/Opportunity"))
+        StageName = "Prospecting" } },
+        { "PATCH", V .. "/sobjects/Opportunity/0065g0000000001AAA", { CloseDate = "2025-01-15" } },
+        { "PATCH", V .. "/sobjects/Opportunity/0065g0000000001AAA", { CloseDate = "2026-06-30" } },
+      }, writes(V .. "/sobjects/Opportunity"))
       assert.are.equal(7, count("Lead"))
     end)
 

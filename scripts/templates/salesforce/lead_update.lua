@@ -2,7 +2,8 @@
 -- an unknown one is said at once), which field to change, then the new
 -- value typed by field (status, lead source and industry from the org's
 -- picklists, by label, synonym or close match; a dependent picklist's
--- values those valid for the lead's controlling value).
+-- values those valid for the lead's controlling value); a value Salesforce
+-- refuses, naming the field, is asked again.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
@@ -99,7 +100,15 @@ return dialog.task{
               .. ") was updated: " .. context.fieldName .. " is now " .. context.newValue .. "."))
         else
           print(sf.failure(res, "lead"))
+          -- a value Salesforce refused naming the field: asked again
+          local field = context.entities.AskOptions
+          context.fix = sf.field_to_fix(res, { [field] = ENTITY[field] or "Text" })
         end
-      end },
+      end,
+      next = { { when = { "context.fix", "exists" }, go = "fixValue" } } },
+    { name = "fixValue", type = "script", script = function(context)
+        context.entities[context.fix] = nil
+        context.fix = nil
+      end, next = "nameField" },
   },
 }

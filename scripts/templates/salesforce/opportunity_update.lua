@@ -1,7 +1,8 @@
 -- Update an Opportunity (Salesforce action template, beyond the documented
 -- seven): the id (read first: an unknown one is said at once), which
 -- field to change, then the new value typed by field (the stage from the
--- org's picklist, by label, synonym or close match).
+-- org's picklist, by label, synonym or close match); a value Salesforce
+-- refuses, naming the field, is asked again.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
@@ -78,7 +79,15 @@ return dialog.task{
               .. context.newValue .. "."))
         else
           print(sf.failure(res, "opportunity"))
+          -- a value Salesforce refused naming the field: asked again
+          local field = context.entities.AskOptions
+          context.fix = sf.field_to_fix(res, { [field] = ENTITY[field] or "Text" })
         end
-      end },
+      end,
+      next = { { when = { "context.fix", "exists" }, go = "fixValue" } } },
+    { name = "fixValue", type = "script", script = function(context)
+        context.entities[context.fix] = nil
+        context.fix = nil
+      end, next = "nameField" },
   },
 }
