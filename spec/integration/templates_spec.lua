@@ -88,12 +88,13 @@ describe("the Salesforce action templates", function()
     local L = V .. "/sobjects/Lead"
     assert.are.same({
       { "POST", L, { FirstName = "Grace", LastName = "Hopper", Company = "Compilers & Co" } },
+      -- once for the process (cached): the search's status labels, the picklists
+      { "GET", L .. "/describe" },
       { "GET", L .. "/00Q5g0000000001EAA" }, { "GET", L .. "/00Q5g0000000006EAA" },
       { "GET", L .. "/00Q5g0000000099EAA" },
       -- an update reads the lead first: an unknown one is said before any question
       { "GET", L .. "/00Q5g0000000099EAA" },
       { "GET", L .. "/00Q5g0000000002EAA" },
-      { "GET", L .. "/describe" }, -- once for the process: the picklist is cached
       { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Working - Contacted" } },
       { "GET", L .. "/00Q5g0000000002EAA" },
       { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Closed - Not Converted" } },

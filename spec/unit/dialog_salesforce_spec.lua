@@ -106,6 +106,21 @@ describe("luaforce.dialog.salesforce", function()
       MobilePhone = "5" }, { "MobilePhone", "StageName" }, { StageName = "Stage" }))
   end)
 
+  it("shows search results' picklist values by label", function()
+    local client = {}
+    function client.describe(_, sobject)
+      assert.are.equal("Lead", sobject)
+      return { fields = { { name = "Status", picklistValues = {
+        { value = "Open - Not Contacted", label = "New" } } } } }
+    end
+    assert.are.same({ { Status = "New" }, { Status = "Odd" }, {} },
+      sf.labelled(client, "Lead", { { Status = "Open - Not Contacted" }, { Status = "Odd" }, {} },
+        { "Status" }))
+    local failing = { describe = function() return nil, { message = "down" } end }
+    assert.are.same({ { Status = "x" } }, sf.labelled(failing, "Lead", { { Status = "x" } },
+      { "Status" }))
+  end)
+
   it("names the records a duplicate rule matched", function()
     local function dup(records)
       local match = {}

@@ -89,6 +89,15 @@ function salesforce.summary(record, fields, labels) end
 ---@return any
 function salesforce.label(context, entity, value) end
 
+---`records` (a search's) with their picklist `fields` shown by label, from
+---the describe of `sobject` (cached by the client); unchanged when it fails.
+---@param client salesforce.Client
+---@param sobject string
+---@param records table[]
+---@param fields string[]
+---@return table[] records
+function salesforce.labelled(client, sobject, records, fields) end
+
 ---The entity to ask again after Salesforce refused a value the user can
 ---correct (a validation error naming a field): `entities` maps field names
 ---to the task's entity names; nil when the error names none of them.

@@ -2,8 +2,8 @@
 -- as task files see it (require "luaforce.dialog.salesforce" in the
 -- sandbox): the end user's message for each way a call can fail, the
 -- record card with its View button, and the paged list of records.
-local ipairs, math, require, setmetatable, table, tostring, type =
-  ipairs, math, require, setmetatable, table, tostring, type
+local ipairs, math, pairs, require, setmetatable, table, tostring, type =
+  ipairs, math, pairs, require, setmetatable, table, tostring, type
 
 local _M = {}
 
@@ -177,6 +177,30 @@ function _M.label(context, entity, value)
     if v.value == value then return v.display or value end
   end
   return value
+end
+
+--- `records` with their picklist `fields` shown by label, as SOQL's
+-- toLabel() gives them (SOSL results have the values): the labels from
+-- the describe of `sobject` (cached by the client); a describe that fails
+-- leaves the values. Returns `records`.
+function _M.labelled(client, sobject, records, fields)
+  local d = client:describe(sobject)
+  if type(d) ~= "table" or type(records) ~= "table" then return records end
+  local labels = {}
+  for _, f in ipairs(d.fields or {}) do
+    for _, want in ipairs(fields) do
+      if f.name == want then
+        labels[want] = {}
+        for _, v in ipairs(f.picklistValues or {}) do labels[want][v.value] = v.label end
+      end
+    end
+  end
+  for _, r in ipairs(records) do
+    for field, map in pairs(labels) do
+      if map[r[field]] then r[field] = map[r[field]] end
+    end
+  end
+  return records
 end
 
 --- The value of a record's field as shown to the end user (nothing for null).

@@ -1,5 +1,6 @@
 -- Search Leads (Salesforce action template): a keyword searched with
--- SOSL (every reserved character escaped), five results at a time.
+-- SOSL (every reserved character escaped), five results at a time, each
+-- status by its label.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
@@ -18,8 +19,10 @@ return dialog.task{
       volunteer = { "named", "called", "matching", "for", "with" },
       next = "searchLeadsService" },
     { name = "searchLeadsService", type = "service", call = function(client, context)
-        return client:search{ text = context.entities.Keyword, sobject = "Lead",
+        local hits, err = client:search{ text = context.entities.Keyword, sobject = "Lead",
           fields = { "Id", "Name", "Company", "Email", "Status" }, limit = 200 }
+        if not hits then return nil, err end
+        return sf.labelled(client, "Lead", hits, { "Status" })
       end, on_failure = "searchLeadsMessage", next = "searchLeadsPage" },
     { name = "searchLeadsPage", type = "script", script = function(context)
         local matching = " matching '" .. context.entities.Keyword .. "'"

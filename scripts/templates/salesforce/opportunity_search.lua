@@ -19,8 +19,11 @@ return dialog.task{
       volunteer = { "named", "called", "matching", "for", "with" },
       next = "searchOpportunitiesService" },
     { name = "searchOpportunitiesService", type = "service", call = function(client, context)
-        return client:search{ text = context.entities.Keyword, sobject = "Opportunity",
-          fields = { "Id", "Name", "StageName", "CloseDate" }, limit = 200 }
+        local hits, err = client:search{ text = context.entities.Keyword,
+          sobject = "Opportunity", fields = { "Id", "Name", "StageName", "CloseDate" },
+          limit = 200 }
+        if not hits then return nil, err end
+        return sf.labelled(client, "Opportunity", hits, { "StageName" })
       end, on_failure = "searchOpportunitiesMessage", next = "searchOpportunitiesPage" },
     { name = "searchOpportunitiesPage", type = "script", script = function(context)
         local matching = " matching '" .. context.entities.Keyword .. "'"
