@@ -201,9 +201,11 @@ describe("the Salesforce action templates", function()
         { "POST", L, { FirstName = "Ada", LastName = "Lovelace",
           Company = "analytical engines" } },
       }, writes(L))
-      local post = emu.control("GET", "/log?path=" .. L).requests
-      assert.are.equal("includeRecordDetails=true",
-        post[#post].headers["sforce-duplicate-rule-header"])
+      local post
+      for _, r in ipairs(emu.control("GET", "/log?path=" .. L).requests) do
+        if r.method == "POST" then post = r end
+      end
+      assert.are.equal("includeRecordDetails=true", post.headers["sforce-duplicate-rule-header"])
       assert.are.same({ { "POST", V .. "/sobjects/Opportunity", { Name = "Old Deal",
         CloseDate = "2025-06-30", StageName = "Prospecting" } }, { "POST",
         V .. "/sobjects/Opportunity", { Name = "Old Deal", CloseDate = "2026-03-31",
