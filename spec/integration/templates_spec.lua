@@ -84,7 +84,7 @@ describe("the Salesforce action templates", function()
     fresh_org()
     local out = play("leads.dialogtest")
     local _, oks = out:gsub("\nok ", "")
-    assert.are.equal(20 - 1, oks) -- the first line has no newline before it
+    assert.are.equal(21 - 1, oks) -- the first line has no newline before it
     local L = V .. "/sobjects/Lead"
     assert.are.same({
       { "POST", L, { FirstName = "Grace", LastName = "Hopper", Company = "Compilers & Co" } },
@@ -95,6 +95,8 @@ describe("the Salesforce action templates", function()
       -- an update reads the lead first: an unknown one is said before any question
       { "GET", L .. "/00Q5g0000000099EAA" },
       { "GET", L .. "/00Q5g0000000002EAA" },
+      { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Working - Contacted" } },
+      { "GET", L .. "/00Q5g0000000002EAA" }, -- the field and status said with the request
       { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Working - Contacted" } },
       { "GET", L .. "/00Q5g0000000002EAA" },
       { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Closed - Not Converted" } },

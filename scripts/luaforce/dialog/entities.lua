@@ -501,8 +501,11 @@ local function find_picklist(text, opts)
     end
   end
   if not best then return nil end
-  -- positions in the original text: search the name case-insensitively
-  local s, e = text:lower():find(best_name, 1, true)
+  -- positions in the original text: the name's words case-insensitively,
+  -- whatever spaces and punctuation normalising removed between them
+  local parts = {}
+  for w in best_name:gmatch("%S+") do parts[#parts + 1] = (w:gsub("%p", "%%%0")) end
+  local s, e = text:lower():find(table.concat(parts, "[%s%.,!?;:]+"))
   return s or 1, e or #text, best.value
 end
 
