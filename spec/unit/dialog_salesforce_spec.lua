@@ -157,10 +157,10 @@ describe("luaforce.dialog.salesforce", function()
     local other = { instance_url = "https://x" }
     function other.call() return { urls = { rest = identity.urls.rest } } end
     assert.are.same({ instance_url = "https://na1.salesforce.com" }, sf.subdomain(other))
-    local failing = { instance_url = "https://y", refresh = function() return nil end }
-    function failing.call() return nil, { status = 500, message = "down" } end
-    local r, err = sf.subdomain(failing)
-    assert.is_nil(r)
-    assert.are.equal(500, err.status)
+    -- no identity (a token without the id scope): the token response's instance
+    local refused = { instance_url = "https://y.my.salesforce.com", refresh = function()
+      return nil end }
+    function refused.call() return nil, { status = 403, message = "Insufficient_Scope" } end
+    assert.are.same({ instance_url = "https://y.my.salesforce.com" }, sf.subdomain(refused))
   end)
 end)

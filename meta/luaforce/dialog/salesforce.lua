@@ -17,10 +17,10 @@ local salesforce = {}
 ---The subDomainService's call: `{ instance_url = ... }`, the org's host as
 ---the authorized user's identity says it (the instance's userinfo:
 ---`urls.custom_domain`, else the host of `urls.rest`), read once per
----client; an access token refused there (403) is renewed once.
+---client; an access token refused there (403) is renewed once; without an
+---identity, the instance URL of the token response.
 ---@param client salesforce.Client
----@return {instance_url: string}|nil
----@return salesforce.Error? err
+---@return {instance_url: string}
 function salesforce.subdomain(client) end
 
 ---The response a message node reports: service `name`'s, or the

@@ -2,8 +2,8 @@
 -- as task files see it (require "luaforce.dialog.salesforce" in the
 -- sandbox): the end user's message for each way a call can fail, the
 -- record card with its View button, and the paged list of records.
-local ipairs, math, pairs, require, setmetatable, table, tostring, type =
-  ipairs, math, pairs, require, setmetatable, table, tostring, type
+local ipairs, math, pairs, setmetatable, table, tostring, type =
+  ipairs, math, pairs, setmetatable, table, tostring, type
 
 local _M = {}
 
@@ -21,26 +21,21 @@ end
 --- The subDomainService's call: the org's host for View buttons, as the
 -- identity of the authorized user says it (`urls.custom_domain`, the My
 -- Domain, else the host of `urls.rest`), read from the instance's
--- userinfo endpoint once per client; { instance_url = "https://..." } or
--- nil, err. An access token the identity service refuses (403
--- Bad_OAuth_Token: it expired) is renewed once.
+-- userinfo endpoint once per client; { instance_url = "https://..." }.
+-- An access token the identity service refuses (403: Bad_OAuth_Token when
+-- it expired) is renewed once; without an identity (a token without the
+-- id scope) the instance URL of the token response is used.
 function _M.subdomain(client)
   local known = hosts[client]
   if known and known.for_instance == client.instance_url then
     return { instance_url = known.url }
   end
   local who, err = client:call("GET", "/services/oauth2/userinfo")
-  if not who and type(err) == "table" and err.status == 403 then
-    local renewed = client:refresh()
-    if renewed then who, err = client:call("GET", "/services/oauth2/userinfo") end
+  if not who and type(err) == "table" and err.status == 403 and client:refresh() then
+    who = client:call("GET", "/services/oauth2/userinfo")
   end
-  if not who then return nil, err end
   local urls = type(who) == "table" and type(who.urls) == "table" and who.urls or {}
-  local url = origin(urls.custom_domain) or origin(urls.rest)
-  if not url then
-    return nil, require("salesforce.errors").new("protocol",
-      "the user's identity names no instance URL", { status = 200 })
-  end
+  local url = origin(urls.custom_domain) or origin(urls.rest) or client.instance_url
   hosts[client] = { url = url, for_instance = client.instance_url }
   return { instance_url = url }
 end
