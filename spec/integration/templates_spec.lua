@@ -199,6 +199,7 @@ describe("the Salesforce action templates", function()
       assert.are.same({
         { "PATCH", L .. "/00Q5g0000000001EAA", { Status = "Closed - Converted" } },
         { "PATCH", L .. "/00Q5g0000000001EAA", { Status = "Closed - Not Converted" } },
+        { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Closed - Not Converted" } },
         { "PATCH", L .. "/00Q5g0000000001EAA", { Industry = "Banking" } },
         { "POST", L, { FirstName = "Ada", LastName = "Lovelace",
           Company = "analytical engines" } },
