@@ -121,6 +121,30 @@ describe("luaforce.dialog.salesforce", function()
       { "Status" }))
   end)
 
+  it("prepares an update template's payload and what to ask again", function()
+    local OPTIONS = { { value = "Status", display = "status" }, { value = "Company" } }
+    local ENTITY = { Status = "LeadStatus" }
+    local context = { entities = { AskOptions = "Status", LeadStatus = "Closed - Converted" },
+      picklists = { LeadStatus = { { value = "Closed - Converted", display = "Converted" } } } }
+    sf.field_name(context, OPTIONS)
+    sf.update_payload(context, ENTITY)
+    assert.are.equal("status", context.fieldName)
+    assert.are.same({ Status = "Closed - Converted" }, context.payload)
+    assert.are.equal("Converted", context.newValue)
+    context = { entities = { AskOptions = "Company", Text = "Acme" } }
+    sf.field_name(context, OPTIONS)
+    sf.update_payload(context, ENTITY)
+    assert.are.same({ "Company", { Company = "Acme" }, "Acme" },
+      { context.fieldName, context.payload, context.newValue })
+    context.fix = sf.refused_entity(resp(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "no",
+      { "Company" }), context, ENTITY)
+    assert.are.equal("Text", context.fix)
+    sf.forget_refused(context)
+    assert.is_nil(context.entities.Text)
+    assert.is_nil(sf.refused_entity(resp(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "no",
+      { "Phone" }), context, ENTITY))
+  end)
+
   it("names the records a duplicate rule matched", function()
     local function dup(records)
       local match = {}

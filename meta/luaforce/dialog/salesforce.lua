@@ -98,6 +98,32 @@ function salesforce.label(context, entity, value) end
 ---@return table[] records
 function salesforce.labelled(client, sobject, records, fields) end
 
+---For an update template: context.fieldName, the field its AskOptions
+---entity chose as the user knows it (the display of `options`).
+---@param context table
+---@param options {value: string, display?: string}[]
+function salesforce.field_name(context, options) end
+
+---For an update template: context.payload = { [field] = value } from the
+---entity `entities[field]` (else "Text"), and context.newValue (a picklist
+---value's label).
+---@param context table
+---@param entities table<string, string>
+function salesforce.update_payload(context, entities) end
+
+---For an update template whose call failed: the entity to ask again when
+---Salesforce refused the value naming the field.
+---@param response luaforce.dialog.Response
+---@param context table
+---@param entities table<string, string>
+---@return string?
+function salesforce.refused_entity(response, context, entities) end
+
+---A script node's function: forgets the entity at context.fix, to ask it
+---again.
+---@param context table
+function salesforce.forget_refused(context) end
+
 ---The entity to ask again after Salesforce refused a value the user can
 ---correct (a validation error naming a field): `entities` maps field names
 ---to the task's entity names; nil when the error names none of them.

@@ -150,6 +150,41 @@ function _M.failure(response, what)
     .. shown
 end
 
+--- For an update template whose `AskOptions` entity chose the field and
+-- `options` (its picklist values) name the fields: context.fieldName, the
+-- chosen field as the user knows it ("mobile phone").
+function _M.field_name(context, options)
+  local field = context.entities.AskOptions
+  for _, o in ipairs(options) do
+    if o.value == field then context.fieldName = o.display or field end
+  end
+end
+
+--- For an update template, once the new value is answered: the entity
+-- `entities[field]` (else "Text") holds the value of the field AskOptions
+-- chose; sets context.payload = { [field] = value } and context.newValue
+-- (as the user knows it: a picklist value's label).
+function _M.update_payload(context, entities)
+  local field = context.entities.AskOptions
+  local entity = entities[field] or "Text"
+  local value = context.entities[entity]
+  context.payload = { [field] = value }
+  context.newValue = tostring(_M.label(context, entity, value))
+end
+
+--- For an update template whose call failed: the entity to ask again
+-- when Salesforce refused the value naming the field (see field_to_fix).
+function _M.refused_entity(response, context, entities)
+  local field = context.entities.AskOptions
+  return _M.field_to_fix(response, { [field] = entities[field] or "Text" })
+end
+
+--- A script node's function: forgets the value of the entity at
+-- context.fix (the one Salesforce refused), so that it is asked again.
+function _M.forget_refused(context)
+  if context.fix then context.entities[context.fix] = nil end
+end
+
 --- The entity to ask again after Salesforce refused a value the user can
 -- correct (a validation rule's or a field check's error naming a field):
 -- `entities` maps field names to the task's entity names ({CloseDate =

@@ -44,9 +44,7 @@ return dialog.task{
         end
       end,
       next = { { when = { "context.fix", "exists" }, go = "fixValue" } } },
-    { name = "fixValue", type = "script", script = function(context)
-        context.entities[context.fix] = nil
-      end,
+    { name = "fixValue", type = "script", script = sf.forget_refused,
       next = { { when = { "context.fix", "==", "firstName" }, go = "firstName" },
         { when = { "context.fix", "==", "lastName" }, go = "lastName" },
         { go = "companyName" } } },

@@ -42,9 +42,7 @@ return dialog.task{
         .. "company, first name, last name, lead source or industry?",
       values = OPTIONS, next = "nameField" },
     { name = "nameField", type = "script", script = function(context)
-        for _, o in ipairs(OPTIONS) do
-          if o.value == context.entities.AskOptions then context.fieldName = o.display end
-        end
+        sf.field_name(context, OPTIONS)
       end,
       next = {
         { when = { "context.entities.AskOptions", "==", "Status" }, go = "LeadStatus" },
@@ -79,11 +77,7 @@ return dialog.task{
     { name = "Email", type = "entity", entity_type = "email",
       prompt = "The new email address?", next = "updateLeadScript" },
     { name = "updateLeadScript", type = "script", script = function(context)
-        local field = context.entities.AskOptions
-        local entity = ENTITY[field] or "Text"
-        local value = context.entities[entity]
-        context.payload = { [field] = value }
-        context.newValue = sf.label(context, entity, value)
+        sf.update_payload(context, ENTITY)
       end, next = "subDomainService" },
     { name = "subDomainService", type = "service", call = sf.subdomain,
       on_failure = "updateLeadMessage", next = "updateLeadService" },
@@ -93,6 +87,7 @@ return dialog.task{
       on_failure = "updateLeadMessage", next = "updateLeadMessage" },
     { name = "updateLeadMessage", type = "message", script = function(context)
         local res = sf.response(context, "updateLeadService")
+        context.fix = nil
         if sf.ok(res) then
           local lead = context.getLeadService.response.body
           print(sf.card(context.subDomainService.response.body.instance_url, "Lead",
@@ -100,15 +95,10 @@ return dialog.task{
               .. ") was updated: " .. context.fieldName .. " is now " .. context.newValue .. "."))
         else
           print(sf.failure(res, "lead"))
-          -- a value Salesforce refused naming the field: asked again
-          local field = context.entities.AskOptions
-          context.fix = sf.field_to_fix(res, { [field] = ENTITY[field] or "Text" })
+          context.fix = sf.refused_entity(res, context, ENTITY) -- asked again
         end
       end,
       next = { { when = { "context.fix", "exists" }, go = "fixValue" } } },
-    { name = "fixValue", type = "script", script = function(context)
-        context.entities[context.fix] = nil
-        context.fix = nil
-      end, next = "nameField" },
+    { name = "fixValue", type = "script", script = sf.forget_refused, next = "nameField" },
   },
 }

@@ -47,9 +47,7 @@ return dialog.task{
         end
       end,
       next = { { when = { "context.fix", "exists" }, go = "fixValue" } } },
-    { name = "fixValue", type = "script", script = function(context)
-        context.entities[context.fix] = nil
-      end,
+    { name = "fixValue", type = "script", script = sf.forget_refused,
       next = { { when = { "context.fix", "==", "OpportunityName" }, go = "OpportunityName" },
         { when = { "context.fix", "==", "ClosedDate" }, go = "ClosedDate" },
         { go = "StageOfOpportunity" } } },

@@ -36,9 +36,7 @@ return dialog.task{
       prompt = "Which field should I change: stage, amount, close date, name or next step?",
       values = OPTIONS, next = "nameField" },
     { name = "nameField", type = "script", script = function(context)
-        for _, o in ipairs(OPTIONS) do
-          if o.value == context.entities.AskOptions then context.fieldName = o.display end
-        end
+        sf.field_name(context, OPTIONS)
       end,
       next = {
         { when = { "context.entities.AskOptions", "==", "StageName" },
@@ -57,11 +55,7 @@ return dialog.task{
     { name = "Text", type = "entity", entity_type = "string",
       prompt = "The new {{context.fieldName}}?", next = "updateOpportunityScript" },
     { name = "updateOpportunityScript", type = "script", script = function(context)
-        local field = context.entities.AskOptions
-        local entity = ENTITY[field] or "Text"
-        local value = context.entities[entity]
-        context.payload = { [field] = value }
-        context.newValue = tostring(sf.label(context, entity, value))
+        sf.update_payload(context, ENTITY)
       end, next = "subDomainService" },
     { name = "subDomainService", type = "service", call = sf.subdomain,
       on_failure = "updateOpportunityMessage", next = "updateOpportunityService" },
@@ -71,6 +65,7 @@ return dialog.task{
       on_failure = "updateOpportunityMessage", next = "updateOpportunityMessage" },
     { name = "updateOpportunityMessage", type = "message", script = function(context)
         local res = sf.response(context, "updateOpportunityService")
+        context.fix = nil
         if sf.ok(res) then
           local opp = context.getOpportunityService.response.body
           print(sf.card(context.subDomainService.response.body.instance_url, "Opportunity",
@@ -79,15 +74,10 @@ return dialog.task{
               .. context.newValue .. "."))
         else
           print(sf.failure(res, "opportunity"))
-          -- a value Salesforce refused naming the field: asked again
-          local field = context.entities.AskOptions
-          context.fix = sf.field_to_fix(res, { [field] = ENTITY[field] or "Text" })
+          context.fix = sf.refused_entity(res, context, ENTITY) -- asked again
         end
       end,
       next = { { when = { "context.fix", "exists" }, go = "fixValue" } } },
-    { name = "fixValue", type = "script", script = function(context)
-        context.entities[context.fix] = nil
-        context.fix = nil
-      end, next = "nameField" },
+    { name = "fixValue", type = "script", script = sf.forget_refused, next = "nameField" },
   },
 }
