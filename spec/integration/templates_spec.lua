@@ -247,21 +247,27 @@ describe("the Salesforce action templates", function()
 
     it("Lead Capture offers a dependent picklist's values for the answer it depends on",
       function()
-        emu.control("POST", "/shapes", { picklists = { Lead = { Industry = {
-          controller = "LeadSource", restricted = true, values = {
+        emu.control("POST", "/shapes", { picklists = { Lead = {
+          Industry = { controller = "LeadSource", restricted = true, values = {
             { value = "Retail Banking", valid_for = { "Web", "Other" } },
-            { value = "Retail Goods", valid_for = { "Purchased List" } } } } } } })
+            { value = "Retail Goods", valid_for = { "Purchased List" } } } },
+          -- a checkbox controls it: validFor's bits are false, then true
+          Rating = { controller = "DoNotCall", restricted = true, values = {
+            { value = "Hot Call", valid_for = { false } },
+            { value = "Hot Mail", valid_for = { true } } } } } } })
         local dir = os.tmpname()
         os.remove(dir)
         local _, err, status = helper.luaforce({ "templates", "install", "lead_capture",
-          "--into", dir, "--fields", "LastName,Company,LeadSource,Industry" }, { env = env })
+          "--into", dir, "--fields", "LastName,Company,LeadSource,Industry,DoNotCall,Rating" },
+          { env = env })
         assert.are.equal(0, status, err)
         local test = helper.tempfile(table.concat({ "@bot " .. dir, "@test dependent",
           "bot~ .*", "user: talk to sales", "bot: Your last name?", "user: Hopper",
           "bot: Your company?", "user: Navy", "bot: Your lead source? (or 'skip')",
           -- "retail" names one value of those valid for Purchased List (of all, two)
           "user: purchased list", "bot: Your industry? (or 'skip')", "user: retail",
-          "bot: Shall I send your details to our team?", "user: yes",
+          "bot: Your do not call? (or 'skip')", "user: yes", "bot: Your rating? (or 'skip')",
+          "user: hot", "bot: Shall I send your details to our team?", "user: yes",
           "bot~ Thank you! Your details were saved %(lead 00Q%w+%)%.", "bot~ %[View Lead%] .*",
         }, "\n") .. "\n", ".dialogtest")
         local out
@@ -270,7 +276,8 @@ describe("the Salesforce action templates", function()
         helper.remove_tree(dir)
         assert.are.equal(0, status, out .. err)
         assert.are.same({ { "POST", V .. "/sobjects/Lead", { LastName = "Hopper",
-          Company = "Navy", LeadSource = "Purchased List", Industry = "Retail Goods" } } },
+          Company = "Navy", LeadSource = "Purchased List", Industry = "Retail Goods",
+          DoNotCall = true, Rating = "Hot Mail" } } },
           writes(V .. "/sobjects/Lead"))
       end)
   end)
