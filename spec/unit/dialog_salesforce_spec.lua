@@ -145,6 +145,19 @@ describe("luaforce.dialog.salesforce", function()
       { "Phone" }), context, ENTITY))
   end)
 
+  it("gives a duplicate a View button to the record it matched", function()
+    local context = { subDomainService = { response = { statusCode = 200,
+      body = { instance_url = "https://acme.my.salesforce.com" } } } }
+    local dup = { statusCode = 400, body = { { errorCode = "DUPLICATES_DETECTED",
+      message = "Use one of these records?", duplicateResult = { matchResults = { {
+        matchRecords = { { record = { Id = "00Q1", Name = "Ada" } } } } } } } } }
+    assert.are.same(sf.card("https://acme.my.salesforce.com", "Lead", "00Q1",
+      "Salesforce found a duplicate lead: it matches Ada (00Q1). Use one of these records?"),
+      sf.failed(context, dup, "lead", "Lead"))
+    assert.are.equal("I could not find that lead in Salesforce (404 - No Record Found).",
+      sf.failed(context, resp(404, "NOT_FOUND", "gone"), "lead", "Lead"))
+  end)
+
   it("names the records a duplicate rule matched", function()
     local function dup(records)
       local match = {}

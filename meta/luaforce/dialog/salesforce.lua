@@ -124,6 +124,16 @@ function salesforce.refused_entity(response, context, entities) end
 ---@param context table
 function salesforce.forget_refused(context) end
 
+---What a create or update's message prints when its call failed: the
+---failure's sentence, with a "View <sobject>" button to the record a
+---duplicate rule matched.
+---@param context table
+---@param response luaforce.dialog.Response
+---@param what string
+---@param sobject string
+---@return string|table
+function salesforce.failed(context, response, what, sobject) end
+
 ---The entity to ask again after Salesforce refused a value the user can
 ---correct (a validation error naming a field): `entities` maps field names
 ---to the task's entity names; nil when the error names none of them.

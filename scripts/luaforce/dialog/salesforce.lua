@@ -233,6 +233,24 @@ function _M.labelled(client, sobject, records, fields)
   return records
 end
 
+--- What a create or update's message prints when the call failed: the
+-- failure's sentence, and for a duplicate rule that matched a record a
+-- card with a "View <sobject>" button to it (the org's host from the
+-- subDomainService).
+function _M.failed(context, response, what, sobject)
+  local text = _M.failure(response, what)
+  local e = first_error(response)
+  local dup = e.errorCode == "DUPLICATES_DETECTED" and type(e.duplicateResult) == "table"
+    and e.duplicateResult or {}
+  local m = type(dup.matchResults) == "table" and dup.matchResults[1]
+  local r = type(m) == "table" and type(m.matchRecords) == "table" and m.matchRecords[1]
+  local id = type(r) == "table" and type(r.record) == "table" and r.record.Id
+  local sub = context.subDomainService and context.subDomainService.response
+  local instance = sub and type(sub.body) == "table" and sub.body.instance_url
+  if type(id) ~= "string" or not instance then return text end
+  return _M.card(instance, sobject, id, text)
+end
+
 --- The value of a record's field as shown to the end user (nothing for null).
 function _M.show(v)
   if v == nil or type(v) == "userdata" or v == "" then return "-" end

@@ -39,7 +39,7 @@ nodes[#nodes + 1] = { name = "captureLeadMessage", type = "message", script = fu
       print(sf.card(context.subDomainService.response.body.instance_url, "Lead", res.body.id,
         "Thank you! Your details were saved (lead " .. res.body.id .. ")."))
     else
-      print(sf.failure(res, "lead"))
+      print(sf.failed(context, res, "lead", "Lead"))
     end
   end }
 nodes[#nodes + 1] = { name = "keptMessage", type = "message",

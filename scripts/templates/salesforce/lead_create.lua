@@ -38,7 +38,7 @@ return dialog.task{
             res.body.id, "Lead " .. e.firstName .. " " .. e.lastName .. " ("
               .. e.companyName .. ") was created. ID: " .. res.body.id))
         else
-          print(sf.failure(res, "lead"))
+          print(sf.failed(context, res, "lead", "Lead"))
           context.fix = sf.field_to_fix(res, { FirstName = "firstName", LastName = "lastName",
             Company = "companyName" })
         end

@@ -94,7 +94,7 @@ return dialog.task{
             context.entities.Id, "Lead " .. sf.show(lead.Name) .. " (" .. context.entities.Id
               .. ") was updated: " .. context.fieldName .. " is now " .. context.newValue .. "."))
         else
-          print(sf.failure(res, "lead"))
+          print(sf.failed(context, res, "lead", "Lead"))
           context.fix = sf.refused_entity(res, context, ENTITY) -- asked again
         end
       end,

@@ -41,7 +41,7 @@ return dialog.task{
               .. sf.label(context, "StageOfOpportunity", e.StageOfOpportunity)
               .. ", closes " .. e.ClosedDate .. ") was created. ID: " .. res.body.id))
         else
-          print(sf.failure(res, "opportunity"))
+          print(sf.failed(context, res, "opportunity", "Opportunity"))
           context.fix = sf.field_to_fix(res, { Name = "OpportunityName",
             CloseDate = "ClosedDate", StageName = "StageOfOpportunity" })
         end

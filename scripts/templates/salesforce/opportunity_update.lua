@@ -73,7 +73,7 @@ return dialog.task{
               .. context.entities.Id .. ") was updated: " .. context.fieldName .. " is now "
               .. context.newValue .. "."))
         else
-          print(sf.failure(res, "opportunity"))
+          print(sf.failed(context, res, "opportunity", "Opportunity"))
           context.fix = sf.refused_entity(res, context, ENTITY) -- asked again
         end
       end,
