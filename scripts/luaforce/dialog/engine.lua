@@ -255,6 +255,14 @@ local function ask(S, out, node)
   return "wait"
 end
 
+local function entity_env(S, env, node)
+  local e = { now = env.now, utc_offset = S.utc_offset or env.utc_offset }
+  e.call = function(fn, text)
+    return run_code(S, env, node, fn, nil, text, S.context)
+  end
+  return e
+end
+
 -- A value after one of the entity's `volunteer` words in `text` ("find
 -- leads named Smith": "named"): start, end, value; or nil. The words of
 -- the task's own utterance found there ("search for leads") are no
@@ -269,7 +277,7 @@ local function after_keyword(S, env, node, text)
     local s, _, vs, ve = low:find("%f[%w]" .. word:lower():gsub("%p", "%%%0")
       .. "%s+()%S.-()%s*$", from)
     if s then
-      local v = entities.parse(node, text:sub(vs, ve - 1), env)
+      local v = entities.parse(node, text:sub(vs, ve - 1), entity_env(S, env, node))
       if v ~= nil then return s, #text, v end
     end
   end
@@ -290,14 +298,6 @@ local function volunteered(S, env, node)
     end
   end
   return nil
-end
-
-local function entity_env(S, env, node)
-  local e = { now = env.now, utc_offset = S.utc_offset or env.utc_offset }
-  e.call = function(fn, text)
-    return run_code(S, env, node, fn, nil, text, S.context)
-  end
-  return e
 end
 
 -- Whether picklist value `v` (from describe) may be offered: a dependent
