@@ -395,20 +395,27 @@ static int lsf_is_record_id(lua_State *L) {
  * required, as Salesforce's picklist validFor), or nil for text that is not
  * base64. At most 64 KB of text. */
 static int lsf_base64_decode(lua_State *L) {
-  size_t n = 0, pad = 0;
+  size_t n = 0, pad = 0, i;
   const char *s = luaL_checklstring(L, 1, &n);
   luaL_Buffer b;
   unsigned char *out;
   int got;
   luaL_argcheck(L, n <= 65536, 1, "base64 text over 64 KB");
-  if (n % 4 != 0) {
+  if (n >= 1 && s[n - 1] == '=')
+    pad++;
+  if (n >= 2 && s[n - 2] == '=' && pad)
+    pad++;
+  /* EVP_DecodeBlock skips blanks and takes '=' anywhere: refuse those */
+  for (i = 0; i < n - pad; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+          (c >= '0' && c <= '9') || c == '+' || c == '/'))
+      break;
+  }
+  if (n % 4 != 0 || i < n - pad) {
     lua_pushnil(L);
     return 1;
   }
-  if (n >= 1 && s[n - 1] == '=')
-    pad++;
-  if (n >= 2 && s[n - 2] == '=')
-    pad++;
   out = (unsigned char *)luaL_buffinitsize(L, &b, n / 4 * 3 + 1);
   got = n ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)n) : 0;
   if (got < 0 || (size_t)got < pad) {
