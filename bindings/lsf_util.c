@@ -3,8 +3,8 @@
  * buffers, class registration) and small host services the Lua side
  * cannot do alone: a one-shot loopback listener for the OAuth redirect of
  * the web-server flow, a sleep for polling loops (device flow), and the
- * constructor of structured errors raised in Lua, and the body decoder
- * for text already in Lua.
+ * constructor of structured errors raised in Lua, the body decoder for
+ * text already in Lua, and base64 (picklist validFor bitmaps).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <lauxlib.h>
 #include <lua.h>
 
@@ -403,6 +404,41 @@ static int lsf_is_record_id(lua_State *L) {
   return 1;
 }
 
+/* core.base64_decode(text): the bytes of standard base64 `text` (padding
+ * required, as Salesforce's picklist validFor), or nil for text that is not
+ * base64. At most 64 KB of text. */
+static int lsf_base64_decode(lua_State *L) {
+  size_t n = 0, pad = 0, i;
+  const char *s = luaL_checklstring(L, 1, &n);
+  luaL_Buffer b;
+  unsigned char *out;
+  int got;
+  luaL_argcheck(L, n <= 65536, 1, "base64 text over 64 KB");
+  if (n >= 1 && s[n - 1] == '=')
+    pad++;
+  if (n >= 2 && s[n - 2] == '=' && pad)
+    pad++;
+  /* EVP_DecodeBlock skips blanks and takes '=' anywhere: refuse those */
+  for (i = 0; i < n - pad; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+          (c >= '0' && c <= '9') || c == '+' || c == '/'))
+      break;
+  }
+  if (n % 4 != 0 || i < n - pad) {
+    lua_pushnil(L);
+    return 1;
+  }
+  out = (unsigned char *)luaL_buffinitsize(L, &b, n / 4 * 3 + 1);
+  got = n ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)n) : 0;
+  if (got < 0 || (size_t)got < pad) {
+    lua_pushnil(L);
+    return 1;
+  }
+  luaL_pushresultsize(&b, (size_t)got - pad);
+  return 1;
+}
+
 static const luaL_Reg util_funcs[] = {{"url_escape", lsf_url_escape},
                                       {"is_record_id", lsf_is_record_id},
                                       {"url_unescape", lsf_url_unescape},
@@ -410,6 +446,7 @@ static const luaL_Reg util_funcs[] = {{"url_escape", lsf_url_escape},
                                       {"sleep", lsf_sleep},
                                       {"new_error", lsf_new_error},
                                       {"json_decode", lsf_json_decode},
+                                      {"base64_decode", lsf_base64_decode},
                                       {NULL, NULL}};
 
 void lsf_open_util(lua_State *L) {

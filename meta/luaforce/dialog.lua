@@ -55,9 +55,14 @@ local dialog = {}
 ---@field default? any
 ---@field rules? luaforce.dialog.Rules
 ---@field multi? boolean
----@field volunteer? boolean default true
+---A string entity's `volunteer` may be a list of words after which the
+---utterance that started the task gives the value ("named": "find leads
+---named Smith"). A dependent picklist of `values_from` offers the values
+---valid for the controlling value: the entity named as the controlling
+---field, else that field of the record at the context path `record`.
+---@field volunteer? boolean|string[] default true
 ---@field values? luaforce.dialog.Values picklist
----@field values_from? {sobject: string, field: string} picklist: a field's active values
+---@field values_from? {sobject: string, field: string, record?: string} a field's values
 ---@field threshold? number picklist close matches, default 0.8
 ---@field order? "mdy"|"dmy"|"ymd" numeric dates
 ---@field currency? string the code when none is said, default "USD"

@@ -42,7 +42,7 @@ talk() {
 echo "== the conversation"
 talk "create a lead" "Ada" "Lovelace" "Analytical Engines"
 id=$(grep -o 'ID: 00Q[0-9A-Za-z]*' "$tmp/said" | head -n1 | cut -c5-)
-talk "find leads named Lovelace" "Lovelace" \
+talk "find leads named Lovelace" \
   "update lead $id" "status" "contacted" \
   "new opportunity" "Analytical Engine, second order" "31 Dec 2026" "prospectin" \
   "delete lead $id" "yes"

@@ -7,6 +7,7 @@ import datetime
 import re
 
 import ids
+import shapes
 from store import ApiError, UTC, fmt_datetime, raise_all
 from schema import STAGES
 
@@ -295,6 +296,7 @@ def build_new(state, org, obj, body, user_id, raw=None):
     rec.update({k: v for k, v in values.items() if v is not None})
     if obj.field("OwnerId") and rec.get("OwnerId") is None:
         rec["OwnerId"] = user_id
+    problems = problems + shapes.dependent_problems(obj, rec, rec)
     _required_check(obj, rec, problems, _fields_of(problems))
     rec["Id"] = state.idgen.new(obj.key_prefix)
     if obj.field("IsDeleted"):
@@ -318,6 +320,7 @@ def build_update(state, org, obj, current, body, user_id, raw=None):
             rec.pop(k, None)
         else:
             rec[k] = v
+    problems = problems + shapes.dependent_problems(obj, rec, values)
     _required_check(obj, rec, problems, _fields_of(problems))
     ts = fmt_datetime(state.now())
     rec["LastModifiedDate"] = rec["SystemModstamp"] = ts

@@ -198,6 +198,31 @@ def valid_for(controller, allowed):
     return base64.b64encode(bytes(bits)).decode("ascii")
 
 
+def dependent_problems(obj, rec, changed):
+    """The errors of a save whose restricted dependent picklist value is
+    not valid for its controlling value (one set in this save, or whose
+    controller changed): INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST, as for
+    any value the picklist does not allow. An unrestricted one is not
+    checked (the API does not enforce dependencies there)."""
+    out = []
+    for fld in obj.fields:
+        if fld.controller is None or not fld.restricted:
+            continue
+        value = rec.get(fld.name)
+        if value is None or not (fld.name in changed or
+                                 fld.controller in changed):
+            continue
+        entry = next((e for e in fld.entries() if e["value"] == value),
+                     None)
+        if entry is None or rec.get(fld.controller) not in \
+                (entry["valid_for"] or []):
+            out.append(ApiError(
+                400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                "%s: bad value for restricted picklist field: %s"
+                % (fld.label, value), [fld.name]))
+    return out
+
+
 # ---- who may do what --------------------------------------------------------
 def access(ctx, obj):
     """The calling user's access to obj: "edit" (the default), "read" or

@@ -767,9 +767,19 @@ class Aggregate:
         return pick(values, key=lambda v: _key(fld, v))
 
 
+def _shown(path, value):
+    """A value as selected: toLabel(f) gives a picklist value's label."""
+    if value is None or not getattr(path, "to_label", False):
+        return value
+    for e in path.field.entries():
+        if e["value"] == value:
+            return e["label"]
+    return value
+
+
 def _put(org, out, rec, path, version):
     if not path.hops:
-        out[path.field.name] = rec.get(path.field.name)
+        out[path.field.name] = _shown(path, rec.get(path.field.name))
         return
     names = path.display.split(".")
     cur_out, cur_rec = out, rec
@@ -784,7 +794,7 @@ def _put(org, out, rec, path, version):
             cur_out[rel] = {"attributes": records.attributes(
                 parent.name, prec["Id"], version)}
         cur_out, cur_rec = cur_out[rel], prec
-    cur_out[path.field.name] = cur_rec.get(path.field.name)
+    cur_out[path.field.name] = _shown(path, cur_rec.get(path.field.name))
 
 
 def compile_query(state, org, source):
@@ -837,7 +847,18 @@ def _select_list(state, org, source, q, obj, parent):
             q.i = j + 1
         else:
             q.next()
-            if t.kind == "ident" and q.accept("punct", "("):
+            if t.kind == "ident" and t.value.lower() == "tolabel" and \
+                    q.accept("punct", "("):
+                ftok = q.tok
+                arg = q.path(obj)
+                if arg.field.type not in ("picklist", "multipicklist"):
+                    raise located(source, ftok.pos, "INVALID_FIELD",
+                                  "toLabel() can only be used on picklist "
+                                  "fields: %s" % arg.display)
+                arg.to_label = True
+                q.expect("punct", ")")
+                item = ("path", arg, None)
+            elif t.kind == "ident" and q.accept("punct", "("):
                 if t.value.lower() not in AGGREGATE_FUNCTIONS:
                     raise q.unexpected(t)
                 ftok = q.tok

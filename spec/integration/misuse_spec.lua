@@ -133,6 +133,20 @@ describe("misuse and oversized input", function()
     assert.are.equal(0, #sent())
   end)
 
+  it("decodes base64 (picklist validFor), nil for what is not base64", function()
+    assert.are.equal("\136", core.base64_decode("iA=="))
+    assert.are.equal("\0\0\0", core.base64_decode("AAAA"))
+    assert.are.equal("ab", core.base64_decode("YWI="))
+    assert.are.equal("", core.base64_decode(""))
+    assert.is_nil(core.base64_decode("abc"))
+    assert.is_nil(core.base64_decode("a!c="))
+    assert.is_nil(core.base64_decode("===="))
+    raises("bad argument #1 to 'salesforce.core.base64_decode' (string expected, got table)",
+      core.base64_decode, {})
+    raises("bad argument #1 to 'salesforce.core.base64_decode' (base64 text over 64 KB)",
+      core.base64_decode, ("A"):rep(65540))
+  end)
+
   it("refuses oversized text with the limit it exceeds, never nomem", function()
     local _, err = sf:query(BIG)
     assert.are.equal("uri_too_long", err.kind)

@@ -36,7 +36,7 @@ describe("the Salesforce action templates", function()
     assert.are.equal(0, status, err)
     local leads = {
       { FirstName = "Ada", LastName = "Lovelace", Company = "Analytical Engines",
-        Email = "ada@engines.example" },
+        Email = "ada@engines.example", LeadSource = "Web" },
       { FirstName = "John", LastName = "Smith", Company = "Smith & Sons" },
       { FirstName = "Jane", LastName = "Smith", Company = "Acme" },
       { LastName = "Hopper", Company = "Navy" }, { LastName = "Turing", Company = "Bletchley" },
@@ -84,30 +84,46 @@ describe("the Salesforce action templates", function()
     fresh_org()
     local out = play("leads.dialogtest")
     local _, oks = out:gsub("\nok ", "")
-    assert.are.equal(16 - 1, oks) -- the first line has no newline before it
+    assert.are.equal(21 - 1, oks) -- the first line has no newline before it
     local L = V .. "/sobjects/Lead"
     assert.are.same({
       { "POST", L, { FirstName = "Grace", LastName = "Hopper", Company = "Compilers & Co" } },
+      -- once for the process (cached): the search's status labels, the picklists
+      { "GET", L .. "/describe" },
       { "GET", L .. "/00Q5g0000000001EAA" }, { "GET", L .. "/00Q5g0000000006EAA" },
       { "GET", L .. "/00Q5g0000000099EAA" },
-      { "GET", L .. "/describe" }, -- once for the process: the picklist is cached
+      -- an update reads the lead first: an unknown one is said before any question
+      { "GET", L .. "/00Q5g0000000099EAA" },
+      { "GET", L .. "/00Q5g0000000002EAA" },
       { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Working - Contacted" } },
+      { "GET", L .. "/00Q5g0000000002EAA" }, -- the field and status said with the request
+      { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Working - Contacted" } },
+      { "GET", L .. "/00Q5g0000000002EAA" },
       { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Closed - Not Converted" } },
+      { "GET", L .. "/00Q5g0000000003EAA" },
       { "PATCH", L .. "/00Q5g0000000003EAA", { MobilePhone = "+15550102030" } },
+      { "GET", L .. "/00Q5g0000000003EAA" },
       { "PATCH", L .. "/00Q5g0000000003EAA", { Company = "Acme Rockets" } },
+      { "GET", L .. "/00Q5g0000000003EAA" },
       { "PATCH", L .. "/00Q5g0000000003EAA", { Title = ("T"):rep(129) } },
-      { "DELETE", L .. "/00Q5g0000000004EAA" }, { "DELETE", L .. "/00Q5g0000000004EAA" },
+      { "PATCH", L .. "/00Q5g0000000003EAA", { Title = "Chief Engineer" } }, -- corrected
+      { "GET", L .. "/00Q5g0000000004EAA" }, { "GET", L .. "/00Q5g0000000004EAA" },
+      { "DELETE", L .. "/00Q5g0000000004EAA" },
+      { "GET", L .. "/00Q5g0000000004EAA" }, -- gone: nothing deleted again
     }, calls(L))
     -- the list is one query with no user text; the keyword only in SOSL, escaped
     local queries = sent(V .. "/query")
-    assert.are.equal(2, #queries)
+    assert.are.equal(3, #queries)
     for _, q in ipairs(queries) do
-      assert.are.equal("SELECT Id, Name, Company, Status FROM Lead ORDER BY CreatedDate DESC, "
+      assert.are.equal("SELECT Id, Name, Company, toLabel(Status) FROM Lead ORDER BY "
+        .. "CreatedDate DESC, "
         .. "Id DESC LIMIT 200", helper.query_params(q).q)
     end
     local searches = sent(V .. "/search")
-    assert.are.equal(2, #searches)
+    assert.are.equal(5, #searches)
+    -- the keyword said with the request, searched at once
     assert.truthy(helper.query_params(searches[1]).q:find('FIND {"Smith"}', 1, true))
+    assert.truthy(helper.query_params(searches[3]).q:find('FIND {"Knuth"}', 1, true))
   end)
 
   it("plays the Opportunity and Lead Capture conversations and sends what they say", function()
@@ -119,13 +135,151 @@ describe("the Salesforce action templates", function()
       { "POST", O, { Name = "Boiler Deal", CloseDate = "2026-12-31", StageName = "Prospecting" } },
       { "POST", O, { Name = "Big Deal", CloseDate = "2026-12-31", StageName = "Closed Won" } },
       { "GET", O .. "/0065g0000000001AAA" },
+      { "GET", O .. "/0065g0000000001AAA" }, -- an update reads it first
+      { "PATCH", O .. "/0065g0000000001AAA", { StageName = "Negotiation/Review" } },
+      { "GET", O .. "/0065g0000000001AAA" },
       { "PATCH", O .. "/0065g0000000001AAA", { StageName = "Closed Lost" } },
+      { "GET", O .. "/0065g0000000001AAA" },
       { "PATCH", O .. "/0065g0000000001AAA", { Amount = 12000 } },
+      { "GET", O .. "/0065g0000000001AAA" }, -- a deletion names the record first
       { "DELETE", O .. "/0065g0000000001AAA" }, { "GET", O .. "/0065g0000000001AAA" },
     }, calls(O))
     -- Lead Capture: the fields answered, nothing for the one skipped, once
     assert.are.same({ { "POST", V .. "/sobjects/Lead", { LastName = "Hopper", Company = "Navy",
       Email = "grace@navy.example" } } }, calls(V .. "/sobjects/Lead"))
+  end)
+
+  -- The conversation tests of tests/shapes, each against an org an admin
+  -- customised (set up here), on the org of fresh_org (whose Ada Lovelace
+  -- came from the Web).
+  describe("against org shapes", function()
+    local SHAPES = TEMPLATES .. "/tests/shapes/"
+
+    before_each(fresh_org)
+
+    local function play_shape(file)
+      local out, err, status = helper.luaforce({ "dialog", "test", SHAPES .. file },
+        { env = env })
+      assert.are.equal(0, status, out .. err)
+      assert.is_nil(out:find("FAIL", 1, true))
+    end
+
+    local function writes(prefix)
+      local out = {}
+      for _, c in ipairs(calls(prefix)) do
+        if c[1] ~= "GET" then out[#out + 1] = c end
+      end
+      return out
+    end
+
+    local function count(sobject)
+      return #emu.control("GET", "/records?sobject=" .. sobject).records
+    end
+
+    it("picklist labels, an inactive value, a dependent picklist and the org's rules", function()
+      emu.control("POST", "/shapes", {
+        picklists = { Lead = {
+          Status = {
+            { value = "Open - Not Contacted", label = "New", default = true },
+            { value = "Working - Contacted", label = "Working" },
+            { value = "Nurturing", active = false },
+            { value = "Closed - Converted", label = "Converted" },
+            { value = "Closed - Not Converted", label = "Not Converted" } },
+          Industry = { controller = "LeadSource", restricted = true, values = {
+            { value = "Banking", valid_for = { "Web", "Other" } },
+            { value = "Retail", valid_for = { "Purchased List" } },
+            { value = "Media", valid_for = { "Web" } } } } } },
+        duplicate_rules = { Lead = { { fields = { "LastName", "Company" } } } },
+        validation_rules = { Opportunity = { { field = "CloseDate",
+          message = "The close date cannot be before 2026.",
+          when = { { field = "CloseDate", less_than = "2026-01-01" } } } } } })
+      play_shape("org.dialogtest")
+      local L = V .. "/sobjects/Lead"
+      -- labels offered, values sent; the duplicate asked for the match's details
+      assert.are.same({
+        { "PATCH", L .. "/00Q5g0000000001EAA", { Status = "Closed - Converted" } },
+        { "PATCH", L .. "/00Q5g0000000001EAA", { Status = "Closed - Not Converted" } },
+        { "PATCH", L .. "/00Q5g0000000002EAA", { Status = "Closed - Not Converted" } },
+        { "PATCH", L .. "/00Q5g0000000001EAA", { Industry = "Banking" } },
+        { "POST", L, { FirstName = "Ada", LastName = "Lovelace",
+          Company = "analytical engines" } },
+      }, writes(L))
+      local post
+      for _, r in ipairs(emu.control("GET", "/log?path=" .. L).requests) do
+        if r.method == "POST" then post = r end
+      end
+      assert.are.equal("includeRecordDetails=true", post.headers["sforce-duplicate-rule-header"])
+      assert.are.same({ { "POST", V .. "/sobjects/Opportunity", { Name = "Old Deal",
+        CloseDate = "2025-06-30", StageName = "Prospecting" } }, { "POST",
+        V .. "/sobjects/Opportunity", { Name = "Old Deal", CloseDate = "2026-03-31",
+        StageName = "Prospecting" } },
+        { "PATCH", V .. "/sobjects/Opportunity/0065g0000000001AAA", { CloseDate = "2025-01-15" } },
+        { "PATCH", V .. "/sobjects/Opportunity/0065g0000000001AAA", { CloseDate = "2026-06-30" } },
+      }, writes(V .. "/sobjects/Opportunity"))
+      assert.are.equal(7, count("Lead"))
+    end)
+
+    it("a user without permission on Lead and Opportunity", function()
+      emu.control("POST", "/user", { username = "dev@example.com",
+        object_access = { Lead = "read", Opportunity = "none" } })
+      play_shape("no_permission.dialogtest")
+      assert.are.equal(7, count("Lead"))
+    end)
+
+    it("an org with the API disabled", function()
+      emu.control("POST", "/org", { api_enabled = false })
+      play_shape("api_disabled.dialogtest")
+    end)
+
+    it("the daily API limit reached", function()
+      local limits = emu.control("GET", "/limits")
+      emu.control("POST", "/limits", { used = limits.max })
+      play_shape("rate_limit.dialogtest")
+    end)
+
+    it("a server error", function()
+      emu.control("POST", "/faults", { method = "POST", path = V .. "/sobjects/Lead",
+        status = 503, count = 1, json = { { errorCode = "SERVER_UNAVAILABLE",
+          message = "Server temporarily unavailable" } } })
+      play_shape("server_error.dialogtest")
+      assert.are.equal(7, count("Lead"))
+    end)
+
+    it("Lead Capture offers a dependent picklist's values for the answer it depends on",
+      function()
+        emu.control("POST", "/shapes", { picklists = { Lead = {
+          Industry = { controller = "LeadSource", restricted = true, values = {
+            { value = "Retail Banking", valid_for = { "Web", "Other" } },
+            { value = "Retail Goods", valid_for = { "Purchased List" } } } },
+          -- a checkbox controls it: validFor's bits are false, then true
+          Rating = { controller = "DoNotCall", restricted = true, values = {
+            { value = "Hot Call", valid_for = { false } },
+            { value = "Hot Mail", valid_for = { true } } } } } } })
+        local dir = os.tmpname()
+        os.remove(dir)
+        local _, err, status = helper.luaforce({ "templates", "install", "lead_capture",
+          "--into", dir, "--fields", "LastName,Company,LeadSource,Industry,DoNotCall,Rating" },
+          { env = env })
+        assert.are.equal(0, status, err)
+        local test = helper.tempfile(table.concat({ "@bot " .. dir, "@test dependent",
+          "bot~ .*", "user: talk to sales", "bot: Your last name?", "user: Hopper",
+          "bot: Your company?", "user: Navy", "bot: Your lead source? (or 'skip')",
+          -- "retail" names one value of those valid for Purchased List (of all, two)
+          "user: purchased list", "bot: Your industry? (or 'skip')", "user: retail",
+          "bot: Your do not call? (or 'skip')", "user: yes", "bot: Your rating? (or 'skip')",
+          "user: hot", "bot: Shall I send your details to our team?", "user: yes",
+          "bot~ Thank you! Your details were saved %(lead 00Q%w+%)%.", "bot~ %[View Lead%] .*",
+        }, "\n") .. "\n", ".dialogtest")
+        local out
+        out, err, status = helper.luaforce({ "dialog", "test", test }, { env = env })
+        os.remove(test)
+        helper.remove_tree(dir)
+        assert.are.equal(0, status, out .. err)
+        assert.are.same({ { "POST", V .. "/sobjects/Lead", { LastName = "Hopper",
+          Company = "Navy", LeadSource = "Purchased List", Industry = "Retail Goods",
+          DoNotCall = true, Rating = "Hot Mail" } } },
+          writes(V .. "/sobjects/Lead"))
+      end)
   end)
 
   describe("tells the end user what went wrong", function()
@@ -216,13 +370,14 @@ describe("the Salesforce action templates", function()
         "bot: OK, I have cancelled that.",
         "user: update lead 00Q5g0000000001EAA",
         "bot: Which field should I change: status, title, mobile phone, email, phone, company, "
-          .. "first name or last name?", "user: cancel", "bot: OK, I have cancelled that.",
+          .. "first name, last name, lead source or industry?", "user: cancel",
+        "bot: OK, I have cancelled that.",
         "user: show me leads", "bot~ I found %d+ leads:", "bot~ %d%. .*", "bot~ %d%. .*",
         "bot~ %d%. .*", "bot~ %d%. .*", "bot~ %d%. .*", "bot~ %d+ more: say 'more'.*",
-        "user: no", "user: find leads named Smith", "bot: What should I search the leads for?",
-        "user: cancel", "bot: OK, I have cancelled that.",
+        "user: no", "user: find leads named Smith", "bot: I found 2 leads matching 'Smith':",
+        "bot~ 1%. John Smith .*", "bot~ 2%. Jane Smith .*",
         "user: delete lead 00Q5g0000000001EAA",
-        "bot: Delete lead 00Q5g0000000001EAA? This cannot be undone here.",
+        "bot: Delete lead Ada Lovelace (00Q5g0000000001EAA)? This cannot be undone here.",
         "user: no", "bot: OK, the lead stays.",
         "user: new opportunity", "bot: What is the opportunity's name?",
       }, "\n") .. "\n", ".dialogtest")
@@ -332,8 +487,9 @@ describe("the Salesforce action templates", function()
         .. "/scripts/examples/templates_demo.sh" }, { env = { LUAFORCE_BIN = helper.bin } })
       assert.are.equal(0, status, err)
       for _, line in ipairs{ "user: create a lead", "user: find leads named Lovelace",
-        "bot: Lead 00Q5g0000000001EAA was updated: Status is now Working - Contacted.",
-        "bot: Lead 00Q5g0000000001EAA was deleted." } do
+        "bot: Lead Ada Lovelace (00Q5g0000000001EAA) was updated: status is now Working - "
+          .. "Contacted.",
+        "bot: Lead Ada Lovelace (00Q5g0000000001EAA) was deleted." } do
         assert.truthy(out:find(line .. "\n", 1, true), line)
       end
       assert.matches("\nbot: Opportunity Analytical Engine, second order %(Prospecting, closes "

@@ -48,6 +48,20 @@ describe("dialog task validation", function()
     assert.matches(path .. ":m: unknown field 'txt' for a message node", msg, 1, true)
   end)
 
+  it("checks an entity's volunteer words and values_from.record", function()
+    local msg, path = problems([[
+      name = "t", utterances = { "find" },
+      nodes = { { name = "a", type = "entity", prompt = "Who?", volunteer = { "named", 3 },
+                  next = "b" },
+                { name = "b", type = "entity", prompt = "What?", volunteer = "named",
+                  next = "c" },
+                { name = "c", type = "entity", entity_type = "picklist", prompt = "Which?",
+                  values_from = { sobject = "Lead", field = "Industry", record = 1 } } } ]])
+    assert.matches(path .. ":a: volunteer is true, false or a list of words", msg, 1, true)
+    assert.matches(path .. ":b: volunteer is true, false or a list of words", msg, 1, true)
+    assert.matches(path .. ":c: values_from.record is a context path", msg, 1, true)
+  end)
+
   it("reports an unknown integration and a node name that is no context path", function()
     local msg, path = problems([[
       name = "t", integration = "hubspot",

@@ -34,6 +34,14 @@ describe("luaforce.dialog.salesforce", function()
       sf.failure({ statusCode = 503, body = "" }))
     assert.are.equal("I could not reach Salesforce. Please try again later.",
       sf.failure(resp(0, "timeout", "timed out")))
+    assert.are.equal("Your organization's Salesforce API is not enabled, so I cannot reach "
+      .. "Salesforce. Please ask your Salesforce administrator.",
+      sf.failure(resp(403, "API_DISABLED_FOR_ORG", "API is not enabled"), "lead"))
+    assert.are.equal("You do not have access to opportunity records in Salesforce.",
+      sf.failure(resp(400, "INVALID_TYPE", "\nsObject type 'Opportunity' is not supported"),
+        "opportunity"))
+    assert.are.equal("Salesforce refused that (MALFORMED_QUERY).", sf.failure(resp(400,
+      "MALFORMED_QUERY", "\nSELECT x FROM Lead\n ^\nERROR at Row:1:Column:8\nunexpected")))
     assert.are.equal("Salesforce refused that (WEIRD): odd", sf.failure(resp(400, "WEIRD",
       "odd")))
   end)
@@ -63,5 +71,131 @@ describe("luaforce.dialog.salesforce", function()
     assert.are.equal("I found no leads matching 'x'.", context.page.text)
     assert.are.equal("A (1)\nTitle: -\nEmail: a@b", sf.summary({ Id = "1", Name = "A",
       Email = "a@b" }, { "Title", "Email" }))
+  end)
+
+  it("says one record in the singular", function()
+    local context = { s = { response = { body = { totalSize = 1, records = {
+      { Id = "00Q1", Name = "L1" } } } } } }
+    sf.next_page(context, "s", {}, "leads matching 'x'", "lead matching 'x'")
+    assert.are.equal("I found 1 lead matching 'x':\n1. L1 (00Q1)", context.page.text)
+  end)
+
+  it("names the entity to ask again after a value Salesforce refused", function()
+    local map = { CloseDate = "ClosedDate", Name = "OpportunityName" }
+    assert.are.equal("ClosedDate", sf.field_to_fix(resp(400,
+      "FIELD_CUSTOM_VALIDATION_EXCEPTION", "too early", { "CloseDate" }), map))
+    assert.is_nil(sf.field_to_fix(resp(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "no",
+      { "Amount" }), map))
+    assert.is_nil(sf.field_to_fix(resp(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "top", {}),
+      map))
+    assert.is_nil(sf.field_to_fix(resp(404, "NOT_FOUND", "gone", { "Name" }), map))
+  end)
+
+  it("shows a picklist value by its label and a field's name in words", function()
+    local context = { picklists = { LeadStatus = { { value = "Closed - Converted",
+      display = "Converted" } } } }
+    assert.are.equal("Converted", sf.label(context, "LeadStatus", "Closed - Converted"))
+    assert.are.equal("Other", sf.label(context, "LeadStatus", "Other"))
+    assert.are.equal("x", sf.label({}, "Title", "x"))
+    assert.are.equal("2500", sf.show(2500.0))
+    assert.are.equal("2.5", sf.show(2.5))
+    assert.are.equal("-", sf.show(""))
+    assert.are.equal("A (1)\nMobile Phone: 5\nStage: -", sf.summary({ Id = "1", Name = "A",
+      MobilePhone = "5" }, { "MobilePhone", "StageName" }, { StageName = "Stage" }))
+  end)
+
+  it("shows search results' picklist values by label", function()
+    local client = {}
+    function client.describe(_, sobject)
+      assert.are.equal("Lead", sobject)
+      return { fields = { { name = "Status", picklistValues = {
+        { value = "Open - Not Contacted", label = "New" } } } } }
+    end
+    assert.are.same({ { Status = "New" }, { Status = "Odd" }, {} },
+      sf.labelled(client, "Lead", { { Status = "Open - Not Contacted" }, { Status = "Odd" }, {} },
+        { "Status" }))
+    local failing = { describe = function() return nil, { message = "down" } end }
+    assert.are.same({ { Status = "x" } }, sf.labelled(failing, "Lead", { { Status = "x" } },
+      { "Status" }))
+  end)
+
+  it("prepares an update template's payload and what to ask again", function()
+    local OPTIONS = { { value = "Status", display = "status" }, { value = "Company" } }
+    local ENTITY = { Status = "LeadStatus" }
+    local context = { entities = { AskOptions = "Status", LeadStatus = "Closed - Converted" },
+      picklists = { LeadStatus = { { value = "Closed - Converted", display = "Converted" } } } }
+    sf.field_name(context, OPTIONS)
+    sf.update_payload(context, ENTITY)
+    assert.are.equal("status", context.fieldName)
+    assert.are.same({ Status = "Closed - Converted" }, context.payload)
+    assert.are.equal("Converted", context.newValue)
+    context = { entities = { AskOptions = "Company", Text = "Acme" } }
+    sf.field_name(context, OPTIONS)
+    sf.update_payload(context, ENTITY)
+    assert.are.same({ "Company", { Company = "Acme" }, "Acme" },
+      { context.fieldName, context.payload, context.newValue })
+    context.fix = sf.refused_entity(resp(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "no",
+      { "Company" }), context, ENTITY)
+    assert.are.equal("Text", context.fix)
+    sf.forget_refused(context)
+    assert.is_nil(context.entities.Text)
+    assert.is_nil(sf.refused_entity(resp(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "no",
+      { "Phone" }), context, ENTITY))
+  end)
+
+  it("gives a duplicate a View button to the record it matched", function()
+    local context = { subDomainService = { response = { statusCode = 200,
+      body = { instance_url = "https://acme.my.salesforce.com" } } } }
+    local dup = { statusCode = 400, body = { { errorCode = "DUPLICATES_DETECTED",
+      message = "Use one of these records?", duplicateResult = { matchResults = { {
+        matchRecords = { { record = { Id = "00Q1", Name = "Ada" } } } } } } } } }
+    assert.are.same(sf.card("https://acme.my.salesforce.com", "Lead", "00Q1",
+      "Salesforce found a duplicate lead: it matches Ada (00Q1). Use one of these records?"),
+      sf.failed(context, dup, "lead", "Lead"))
+    assert.are.equal("I could not find that lead in Salesforce (404 - No Record Found).",
+      sf.failed(context, resp(404, "NOT_FOUND", "gone"), "lead", "Lead"))
+  end)
+
+  it("names the records a duplicate rule matched", function()
+    local function dup(records)
+      local match = {}
+      for i, r in ipairs(records) do match[i] = { record = r } end
+      return { statusCode = 400, body = { { errorCode = "DUPLICATES_DETECTED",
+        message = "Use one of these records?", duplicateResult = { matchResults = {
+          { matchRecords = match } } } } } }
+    end
+    assert.are.equal("Salesforce found a duplicate lead: it matches Ada Lovelace "
+      .. "(00Q1). Use one of these records?",
+      sf.failure(dup{ { Id = "00Q1", Name = "Ada Lovelace" } }, "lead"))
+    assert.are.equal("Salesforce found a duplicate lead: it matches 00Q1, 00Q2, B (00Q3) "
+      .. "and 1 more. Use one of these records?", sf.failure(dup{ { Id = "00Q1" },
+        { Id = "00Q2" }, { Id = "00Q3", Name = "B" }, { Id = "00Q4" } }, "lead"))
+  end)
+
+  it("reads the org's host from the user's identity, once per client", function()
+    local calls, refreshed = {}, 0
+    local identity = { urls = { custom_domain = "https://acme.my.salesforce.com",
+      rest = "https://na1.salesforce.com/services/data/v{version}/" } }
+    local answers = { { nil, { status = 403, message = "Bad_OAuth_Token" } }, { identity } }
+    local client = { instance_url = "https://na1.salesforce.com" }
+    function client.call(_, method, path)
+      calls[#calls + 1] = method .. " " .. path
+      return table.unpack(table.remove(answers, 1))
+    end
+    function client.refresh() refreshed = refreshed + 1; return true end
+    -- an expired token: renewed once, then the My Domain
+    assert.are.same({ instance_url = "https://acme.my.salesforce.com" }, sf.subdomain(client))
+    assert.are.same({ instance_url = "https://acme.my.salesforce.com" }, sf.subdomain(client))
+    assert.are.same({ "GET /services/oauth2/userinfo", "GET /services/oauth2/userinfo" }, calls)
+    assert.are.equal(1, refreshed)
+    -- without a My Domain, the REST URL's host; a failure is nil, err
+    local other = { instance_url = "https://x" }
+    function other.call() return { urls = { rest = identity.urls.rest } } end
+    assert.are.same({ instance_url = "https://na1.salesforce.com" }, sf.subdomain(other))
+    -- no identity (a token without the id scope): the token response's instance
+    local refused = { instance_url = "https://y.my.salesforce.com", refresh = function()
+      return nil end }
+    function refused.call() return nil, { status = 403, message = "Insufficient_Scope" } end
+    assert.are.same({ instance_url = "https://y.my.salesforce.com" }, sf.subdomain(refused))
   end)
 end)

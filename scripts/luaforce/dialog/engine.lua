@@ -225,7 +225,7 @@ end
 local function idle(S)
   S.task, S.node, S.await, S.retries, S.stack, S.unused = nil, nil, nil, 0, {}, {}
   S.filled = {}
-  S.held, S.switch_to, S.switch_text = nil, nil, nil
+  S.held, S.switch_to, S.switch_text, S.switch_said = nil, nil, nil, nil
 end
 
 -- Ends the running task: back to the task that called it, or idle.
@@ -255,12 +255,43 @@ local function ask(S, out, node)
   return "wait"
 end
 
+local function entity_env(S, env, node)
+  local e = { now = env.now, utc_offset = S.utc_offset or env.utc_offset }
+  e.call = function(fn, text)
+    return run_code(S, env, node, fn, nil, text, S.context)
+  end
+  return e
+end
+
+-- A value after one of the entity's `volunteer` words in `text` ("find
+-- leads named Smith": "named"): start, end, value; or nil. The words of
+-- the task's own utterance found there ("search for leads") are no
+-- keyword; the value is checked as an answer would be.
+local function after_keyword(S, env, node, text)
+  local low, from = text:lower(), 1
+  for _, u in ipairs(env.bot.tasks[S.task].utterances or {}) do
+    local _, e = low:find(u:lower(), 1, true)
+    if e and e + 1 > from then from = e + 1 end
+  end
+  for _, word in ipairs(node.volunteer) do
+    local s, _, vs, ve = low:find("%f[%w]" .. word:lower():gsub("%p", "%%%0")
+      .. "%s+()%S.-()%s*$", from)
+    if s then
+      local v = entities.parse(node, text:sub(vs, ve - 1), entity_env(S, env, node))
+      if v ~= nil then return s, #text, v end
+    end
+  end
+  return nil
+end
+
 -- A value for entity `node` in what the user said before and no entity
 -- took: the span found is removed from that text.
 local function volunteered(S, env, node)
   if node.volunteer == false then return nil end
+  local keywords = type(node.volunteer) == "table"
   for i, text in ipairs(S.unused) do
     local s, e, v = entities.find(node, text, env)
+    if not s and keywords then s, e, v = after_keyword(S, env, node, text) end
     if s then
       S.unused[i] = text:sub(1, s - 1) .. text:sub(e + 1)
       return v
@@ -269,12 +300,23 @@ local function volunteered(S, env, node)
   return nil
 end
 
-local function entity_env(S, env, node)
-  local e = { now = env.now, utc_offset = S.utc_offset or env.utc_offset }
-  e.call = function(fn, text)
-    return run_code(S, env, node, fn, nil, text, S.context)
+-- Whether picklist value `v` (from describe) may be offered: a dependent
+-- one only when valid for the controlling value, the entity of the
+-- controller's name, else the field of the record at values_from.record;
+-- unknown (neither there), it is not filtered.
+local function valid_here(S, node, v)
+  if not v.controller then return true end
+  local ctl = S.context.entities[v.controller]
+  if ctl == nil and node.values_from.record then
+    local rec = _M.lookup(S.context, node.values_from.record)
+    if type(rec) ~= "table" then return true end
+    ctl = rec[v.controller]
   end
-  return e
+  if ctl == nil then return true end
+  for _, c in ipairs(v.valid_for or {}) do
+    if c == ctl then return true end
+  end
+  return false
 end
 
 -- The entity's spec for this turn: its picklist values when they come
@@ -287,11 +329,15 @@ local function with_values(S, env, node)
   end
   local spec = setmetatable({}, { __index = node })
   if node.values_from then
-    -- the describe's values, with the task's synonyms ({[value] = {...}})
+    -- the describe's values, with the task's synonyms ({[value] = {...}});
+    -- of a dependent picklist those valid for the controlling value
     local syn = type(node.synonyms) == "table" and node.synonyms or {}
     spec.values = {}
-    for i, v in ipairs(S.context.picklists and S.context.picklists[node.name] or {}) do
-      spec.values[i] = { value = v.value, display = v.display, synonyms = syn[v.value] }
+    for _, v in ipairs(S.context.picklists and S.context.picklists[node.name] or {}) do
+      if valid_here(S, node, v) then
+        spec.values[#spec.values + 1] = { value = v.value, display = v.display,
+          synonyms = syn[v.value] }
+      end
     end
   elseif type(node.values) == "function" then
     spec.values = run_code(S, env, node, node.values, nil, S.context)
@@ -504,7 +550,7 @@ end
 local function offer_switch(S, env, out, text)
   local other = routing.phrase(env.bot, text)
   if other and other ~= S.task then
-    S.switch_to, S.await = other, "switch"
+    S.switch_to, S.switch_said, S.await = other, text, "switch"
     respond(out, S, env, "switch_task", { task = env.bot.tasks[other].display_name })
     return true
   end
@@ -579,10 +625,21 @@ answer.confirmation = function(S, env, out, node, text)
   return run(S, env, out, go)
 end
 
+-- An answer that no transition of a waiting message takes ("more" is
+-- expected) and that asks for another task starts that task.
 answer.message = function(S, env, out, node, text)
   S.context.input = text
   S.await = nil
-  return run(S, env, out, follow(node, S.context))
+  local go = follow(node, S.context)
+  if go == nil and #S.stack == 0 then
+    local other = routing.route(env.bot, text)
+    if other then
+      end_task(S)
+      start_task(S, env, other, text)
+      return run(S, env, out, S.node)
+    end
+  end
+  return run(S, env, out, go)
 end
 
 -- ---- amending a value given before --------------------------------------------
@@ -760,8 +817,8 @@ local function step(S, input, env, out)
   end
   if S.task and S.await == "switch" then
     local yn = entities.yes_no(text)
-    local other, pending = S.switch_to, S.switch_text
-    S.switch_to, S.switch_text, S.await = nil, nil, "input"
+    local other, pending, said = S.switch_to, S.switch_text, S.switch_said
+    S.switch_to, S.switch_text, S.switch_said, S.await = nil, nil, nil, "input"
     if yn == "yes" then
       if bot.hold_tasks ~= false then
         S.held = { task = S.task, node = S.node, context = S.context, stack = S.stack,
@@ -770,7 +827,7 @@ local function step(S, input, env, out)
       local held = S.held
       idle(S)
       S.held = held
-      start_task(S, env, other)
+      start_task(S, env, other, said) -- what it said fills the task's entities
       return run(S, env, out, S.node)
     end
     local node = bot.tasks[S.task].by_name[S.node]

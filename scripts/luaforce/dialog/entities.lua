@@ -471,8 +471,21 @@ local function picklist(text, opts)
     end
   end
   if best and best_score >= threshold and not tie then return best.value end
+  -- words of one value's label ("negotiation"), or which of several ("closed")
+  local function words_of(x) return normalise((x:gsub("[/%-]", " "))) end
+  local said, having = words_of(text), {}
+  for _, e in ipairs(list) do
+    if #said > 4 and words_of(e.display):find(said, 1, true) then
+      having[#having + 1] = e
+    end
+  end
+  if #having == 1 then return having[1].value end
   local names = {}
-  for i, e in ipairs(list) do names[i] = e.display end
+  for i, e in ipairs(#having > 1 and having or list) do names[i] = e.display end
+  if #having > 1 then
+    return nil, "which one: " .. table.concat(names, ", ", 1, #names - 1) .. " or "
+      .. names[#names] .. "?"
+  end
   return nil, "not one of: " .. table.concat(names, ", ")
 end
 
@@ -488,8 +501,11 @@ local function find_picklist(text, opts)
     end
   end
   if not best then return nil end
-  -- positions in the original text: search the name case-insensitively
-  local s, e = text:lower():find(best_name, 1, true)
+  -- positions in the original text: the name's words case-insensitively,
+  -- whatever spaces and punctuation normalising removed between them
+  local parts = {}
+  for w in best_name:gmatch("%S+") do parts[#parts + 1] = (w:gsub("%p", "%%%0")) end
+  local s, e = text:lower():find(table.concat(parts, "[%s%.,!?;:]+"))
   return s or 1, e or #text, best.value
 end
 

@@ -168,6 +168,20 @@ local function check_node(node, where, names, problems)
     then
       problems[#problems + 1] = where .. ": values_from is { sobject = NAME, field = NAME }"
     end
+    if type(node.volunteer) == "table" then
+      for _, w in ipairs(node.volunteer) do
+        if type(w) ~= "string" or not w:match("%S") then
+          problems[#problems + 1] = where .. ": volunteer is true, false or a list of words"
+          break
+        end
+      end
+    elseif node.volunteer ~= nil and type(node.volunteer) ~= "boolean" then
+      problems[#problems + 1] = where .. ": volunteer is true, false or a list of words"
+    end
+    if node.values_from ~= nil and type(node.values_from) == "table"
+      and node.values_from.record ~= nil and type(node.values_from.record) ~= "string" then
+      problems[#problems + 1] = where .. ": values_from.record is a context path"
+    end
     if et == "custom" and not node.pattern and type(node.validate) ~= "function" then
       problems[#problems + 1] = where .. ": a custom entity needs a pattern or a validate function"
     end

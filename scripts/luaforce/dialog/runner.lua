@@ -22,19 +22,48 @@ local function failure(err)
     { kind = type(err) == "table" and err.kind or "error", message = tostring(err) }
 end
 
+-- The controlling values a dependent picklist value is valid for: bit i
+-- of its validFor (base64; the most significant bit of the first byte
+-- first) stands for the controller's i-th value as describe lists them
+-- (false then true for a checkbox).
+local function valid_for(bits, controls)
+  local bytes = type(bits) == "string" and require("salesforce.core").base64_decode(bits)
+  local out = {}
+  for i, c in ipairs(controls) do
+    local byte = bytes and bytes:byte((i - 1) // 8 + 1) or 0
+    if byte & (0x80 >> ((i - 1) % 8)) ~= 0 then out[#out + 1] = c end
+  end
+  return out
+end
+
 -- The active values of a picklist field, from the sObject's describe
--- (cached by the client): { {value, display} }; or nil and an error.
+-- (cached by the client): { {value, display} }, each of a dependent
+-- picklist also with its controller (field name) and valid_for (the
+-- controlling values it is valid for); or nil and an error.
 local function picklist_values(sf, sobject, field, timeout_ms)
   local d, err = sf:describe(sobject, { timeout_ms = timeout_ms })
   if not d then return nil, err end
-  for _, f in ipairs(d.fields or {}) do
-    if f.name == field then
-      local out = {}
-      for _, v in ipairs(f.picklistValues or {}) do
-        if v.active ~= false then out[#out + 1] = { value = v.value, display = v.label } end
+  local by_name = {}
+  for _, f in ipairs(d.fields or {}) do by_name[f.name] = f end
+  local f = by_name[field]
+  if f then
+    local ctl = type(f.controllerName) == "string" and by_name[f.controllerName]
+    local controls = {}
+    if ctl and ctl.type == "boolean" then
+      controls = { false, true }
+    elseif ctl then
+      for _, c in ipairs(ctl.picklistValues or {}) do
+        if c.active ~= false then controls[#controls + 1] = c.value end
       end
-      return out, 200
     end
+    local out = {}
+    for _, v in ipairs(f.picklistValues or {}) do
+      if v.active ~= false then
+        out[#out + 1] = { value = v.value, display = v.label, controller = ctl and ctl.name or nil,
+          valid_for = ctl and valid_for(v.validFor, controls) or nil }
+      end
+    end
+    return out, 200
   end
   local msg = sobject .. " has no field " .. field
   return nil, require("salesforce.errors").new("salesforce", msg,

@@ -31,6 +31,7 @@ nodes[#nodes + 1] = { name = "subDomainService", type = "service", call = sf.sub
   on_failure = "captureLeadMessage", next = "captureLeadService" }
 nodes[#nodes + 1] = { name = "captureLeadService", type = "service", method = "POST",
   path = "/sobjects/Lead", body = body, on_failure = "captureLeadMessage",
+  headers = { ["Sforce-Duplicate-Rule-Header"] = "includeRecordDetails=true" },
   next = "captureLeadMessage" }
 nodes[#nodes + 1] = { name = "captureLeadMessage", type = "message", script = function(context)
     local res = sf.response(context, "captureLeadService")
@@ -38,7 +39,7 @@ nodes[#nodes + 1] = { name = "captureLeadMessage", type = "message", script = fu
       print(sf.card(context.subDomainService.response.body.instance_url, "Lead", res.body.id,
         "Thank you! Your details were saved (lead " .. res.body.id .. ")."))
     else
-      print(sf.failure(res, "lead"))
+      print(sf.failed(context, res, "lead", "Lead"))
     end
   end }
 nodes[#nodes + 1] = { name = "keptMessage", type = "message",

@@ -1,5 +1,5 @@
--- Delete a Lead (Salesforce action template): asks the id, confirms,
--- deletes the lead.
+-- Delete a Lead (Salesforce action template): asks the id, reads the lead
+-- (an unknown one is said at once), confirms naming it, deletes it.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
@@ -13,9 +13,16 @@ return dialog.task{
     { name = "ID", type = "entity", entity_type = "salesforce_id", prefix = "00Q",
       prompt = "Which lead should I delete? (its id, starting with 00Q)",
       error_prompts = { "A lead id has 15 or 18 characters and starts with 00Q." },
+      next = "getLeadService" },
+    { name = "getLeadService", type = "service", method = "GET",
+      path = "/sobjects/Lead/{{context.entities.ID}}", on_failure = "getLeadMessage",
       next = "confirmDelete" },
+    { name = "getLeadMessage", type = "message", script = function(context)
+        print(sf.failure(context.getLeadService.response, "lead"))
+      end },
     { name = "confirmDelete", type = "confirmation",
-      prompt = "Delete lead {{context.entities.ID}}? This cannot be undone here.",
+      prompt = "Delete lead {{context.getLeadService.response.body.Name}} "
+        .. "({{context.entities.ID}})? This cannot be undone here.",
       yes = "deleteLeadService", no = "keptMessage" },
     { name = "deleteLeadService", type = "service", method = "DELETE",
       path = "/sobjects/Lead/{{context.entities.ID}}",
@@ -23,7 +30,8 @@ return dialog.task{
     { name = "deleteLeadMessage", type = "message", script = function(context)
         local res = context.deleteLeadService.response
         if sf.ok(res) then
-          print("Lead " .. context.entities.ID .. " was deleted.")
+          print("Lead " .. sf.show(context.getLeadService.response.body.Name) .. " ("
+            .. context.entities.ID .. ") was deleted.")
         else
           print(sf.failure(res, "lead"))
         end

@@ -1,5 +1,5 @@
 -- List All Leads (Salesforce action template): the newest leads, five at
--- a time ("more" shows the next ones).
+-- a time ("more" shows the next ones), each status by its label.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
@@ -14,11 +14,11 @@ return dialog.task{
   integration = "salesforce",
   nodes = {
     { name = "listAllLeadsService", type = "service",
-      query = "SELECT Id, Name, Company, Status FROM Lead "
+      query = "SELECT Id, Name, Company, toLabel(Status) FROM Lead "
         .. "ORDER BY CreatedDate DESC, Id DESC LIMIT 200",
       on_failure = "listAllLeadsMessage", next = "listAllLeadsPage" },
     { name = "listAllLeadsPage", type = "script", script = function(context)
-        sf.next_page(context, "listAllLeadsService", FIELDS, "leads")
+        sf.next_page(context, "listAllLeadsService", FIELDS, "leads", "lead")
       end, next = "listAllLeadsMessage" },
     { name = "listAllLeadsMessage", type = "message", script = function(context)
         local res = context.listAllLeadsService.response

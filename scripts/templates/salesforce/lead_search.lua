@@ -1,5 +1,6 @@
 -- Search Leads (Salesforce action template): a keyword searched with
--- SOSL (every reserved character escaped), five results at a time.
+-- SOSL (every reserved character escaped), five results at a time, each
+-- status by its label.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
@@ -15,14 +16,18 @@ return dialog.task{
   nodes = {
     { name = "Keyword", type = "entity", entity_type = "string",
       prompt = "What should I search the leads for?", rules = { min_length = 2 },
+      volunteer = { "named", "called", "matching", "for", "with" },
       next = "searchLeadsService" },
     { name = "searchLeadsService", type = "service", call = function(client, context)
-        return client:search{ text = context.entities.Keyword, sobject = "Lead",
+        local hits, err = client:search{ text = context.entities.Keyword, sobject = "Lead",
           fields = { "Id", "Name", "Company", "Email", "Status" }, limit = 200 }
+        if not hits then return nil, err end
+        return sf.labelled(client, "Lead", hits, { "Status" })
       end, on_failure = "searchLeadsMessage", next = "searchLeadsPage" },
     { name = "searchLeadsPage", type = "script", script = function(context)
-        sf.next_page(context, "searchLeadsService", FIELDS,
-          "leads matching '" .. context.entities.Keyword .. "'")
+        local matching = " matching '" .. context.entities.Keyword .. "'"
+        sf.next_page(context, "searchLeadsService", FIELDS, "leads" .. matching,
+          "lead" .. matching)
       end, next = "searchLeadsMessage" },
     { name = "searchLeadsMessage", type = "message", script = function(context)
         local res = context.searchLeadsService.response

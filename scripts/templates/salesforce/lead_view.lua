@@ -1,7 +1,12 @@
 -- View a Lead by Id (Salesforce action template): "view lead 00Q..."
--- shows the lead's summary with a View Lead button.
+-- shows the lead's summary (its status by label) with a View Lead button.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
+
+-- What the summary shows after the name, the status by its label.
+local SHOWN = { "Company", "Title", "Status", "Email", "Phone", "MobilePhone" }
+local FIELDS = { "Id", "Name" }
+for _, f in ipairs(SHOWN) do FIELDS[#FIELDS + 1] = f end
 
 return dialog.task{
   name = "lead_view",
@@ -16,15 +21,17 @@ return dialog.task{
       next = "subDomainService" },
     { name = "subDomainService", type = "service", call = sf.subdomain,
       on_failure = "viewLeadbyIdMessage", next = "viewLeadbyIdService" },
-    { name = "viewLeadbyIdService", type = "service", method = "GET",
-      path = "/sobjects/Lead/{{context.entities.ID}}",
-      on_failure = "viewLeadbyIdMessage", next = "viewLeadbyIdMessage" },
+    { name = "viewLeadbyIdService", type = "service", call = function(client, context)
+        local r, err = client:get("Lead", context.entities.ID, FIELDS)
+        if not r then return nil, err end
+        return sf.labelled(client, "Lead", { r }, { "Status" })[1]
+      end, on_failure = "viewLeadbyIdMessage", next = "viewLeadbyIdMessage" },
     { name = "viewLeadbyIdMessage", type = "message", script = function(context)
         local res = sf.response(context, "viewLeadbyIdService")
         if sf.ok(res) then
           local r = res.body
           print(sf.card(context.subDomainService.response.body.instance_url, "Lead", r.Id,
-            sf.summary(r, { "Company", "Title", "Status", "Email", "Phone", "MobilePhone" })))
+            sf.summary(r, SHOWN)))
         else
           print(sf.failure(res, "lead"))
         end

@@ -1,6 +1,7 @@
 -- Create an Opportunity (Salesforce action template): the name, the close
 -- date and the stage (from the org's picklist), then a View Opportunity
--- button.
+-- button. A value Salesforce refuses (a validation rule naming its field)
+-- is asked again and the create retried.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
@@ -28,17 +29,27 @@ return dialog.task{
       body = { Name = "{{context.entities.OpportunityName}}",
         CloseDate = "{{context.entities.ClosedDate}}",
         StageName = "{{context.entities.StageOfOpportunity}}" },
+      headers = { ["Sforce-Duplicate-Rule-Header"] = "includeRecordDetails=true" },
       on_failure = "createOpportunityMessage", next = "createOpportunityMessage" },
     { name = "createOpportunityMessage", type = "message", script = function(context)
         local e = context.entities
         local res = sf.response(context, "CreateOpportunityService")
+        context.fix = nil
         if sf.ok(res) and res.body.id then
           print(sf.card(context.subDomainService.response.body.instance_url, "Opportunity",
-            res.body.id, "Opportunity " .. e.OpportunityName .. " (" .. e.StageOfOpportunity
+            res.body.id, "Opportunity " .. e.OpportunityName .. " ("
+              .. sf.label(context, "StageOfOpportunity", e.StageOfOpportunity)
               .. ", closes " .. e.ClosedDate .. ") was created. ID: " .. res.body.id))
         else
-          print(sf.failure(res, "opportunity"))
+          print(sf.failed(context, res, "opportunity", "Opportunity"))
+          context.fix = sf.field_to_fix(res, { Name = "OpportunityName",
+            CloseDate = "ClosedDate", StageName = "StageOfOpportunity" })
         end
-      end },
+      end,
+      next = { { when = { "context.fix", "exists" }, go = "fixValue" } } },
+    { name = "fixValue", type = "script", script = sf.forget_refused,
+      next = { { when = { "context.fix", "==", "OpportunityName" }, go = "OpportunityName" },
+        { when = { "context.fix", "==", "ClosedDate" }, go = "ClosedDate" },
+        { go = "StageOfOpportunity" } } },
   },
 }

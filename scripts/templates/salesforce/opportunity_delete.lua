@@ -1,5 +1,6 @@
 -- Delete an Opportunity (Salesforce action template, beyond the
--- documented seven): asks the id, confirms, deletes the opportunity.
+-- documented seven): asks the id, reads the opportunity (an unknown one is
+-- said at once), confirms naming it, deletes it.
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
@@ -13,9 +14,16 @@ return dialog.task{
     { name = "ID", type = "entity", entity_type = "salesforce_id", prefix = "006",
       prompt = "Which opportunity should I delete? (its id, starting with 006)",
       error_prompts = { "An opportunity id has 15 or 18 characters and starts with 006." },
+      next = "getOpportunityService" },
+    { name = "getOpportunityService", type = "service", method = "GET",
+      path = "/sobjects/Opportunity/{{context.entities.ID}}", on_failure = "getOpportunityMessage",
       next = "confirmDelete" },
+    { name = "getOpportunityMessage", type = "message", script = function(context)
+        print(sf.failure(context.getOpportunityService.response, "opportunity"))
+      end },
     { name = "confirmDelete", type = "confirmation",
-      prompt = "Delete opportunity {{context.entities.ID}}? This cannot be undone here.",
+      prompt = "Delete opportunity {{context.getOpportunityService.response.body.Name}} "
+        .. "({{context.entities.ID}})? This cannot be undone here.",
       yes = "deleteOpportunityService", no = "keptMessage" },
     { name = "deleteOpportunityService", type = "service", method = "DELETE",
       path = "/sobjects/Opportunity/{{context.entities.ID}}",
@@ -23,7 +31,8 @@ return dialog.task{
     { name = "deleteOpportunityMessage", type = "message", script = function(context)
         local res = context.deleteOpportunityService.response
         if sf.ok(res) then
-          print("Opportunity " .. context.entities.ID .. " was deleted.")
+          print("Opportunity " .. sf.show(context.getOpportunityService.response.body.Name) .. " ("
+            .. context.entities.ID .. ") was deleted.")
         else
           print(sf.failure(res, "opportunity"))
         end

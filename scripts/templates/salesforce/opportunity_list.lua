@@ -15,11 +15,12 @@ return dialog.task{
   integration = "salesforce",
   nodes = {
     { name = "listOpportunitiesService", type = "service",
-      query = "SELECT Id, Name, StageName, CloseDate FROM Opportunity "
+      query = "SELECT Id, Name, toLabel(StageName), CloseDate FROM Opportunity "
         .. "ORDER BY CreatedDate DESC, Id DESC LIMIT 200",
       on_failure = "listOpportunitiesMessage", next = "listOpportunitiesPage" },
     { name = "listOpportunitiesPage", type = "script", script = function(context)
-        sf.next_page(context, "listOpportunitiesService", FIELDS, "opportunities")
+        sf.next_page(context, "listOpportunitiesService", FIELDS, "opportunities",
+          "opportunity")
       end, next = "listOpportunitiesMessage" },
     { name = "listOpportunitiesMessage", type = "message", script = function(context)
         local res = context.listOpportunitiesService.response

@@ -16,14 +16,19 @@ return dialog.task{
   nodes = {
     { name = "Keyword", type = "entity", entity_type = "string",
       prompt = "What should I search the opportunities for?", rules = { min_length = 2 },
+      volunteer = { "named", "called", "matching", "for", "with" },
       next = "searchOpportunitiesService" },
     { name = "searchOpportunitiesService", type = "service", call = function(client, context)
-        return client:search{ text = context.entities.Keyword, sobject = "Opportunity",
-          fields = { "Id", "Name", "StageName", "CloseDate" }, limit = 200 }
+        local hits, err = client:search{ text = context.entities.Keyword,
+          sobject = "Opportunity", fields = { "Id", "Name", "StageName", "CloseDate" },
+          limit = 200 }
+        if not hits then return nil, err end
+        return sf.labelled(client, "Opportunity", hits, { "StageName" })
       end, on_failure = "searchOpportunitiesMessage", next = "searchOpportunitiesPage" },
     { name = "searchOpportunitiesPage", type = "script", script = function(context)
-        sf.next_page(context, "searchOpportunitiesService", FIELDS,
-          "opportunities matching '" .. context.entities.Keyword .. "'")
+        local matching = " matching '" .. context.entities.Keyword .. "'"
+        sf.next_page(context, "searchOpportunitiesService", FIELDS, "opportunities" .. matching,
+          "opportunity" .. matching)
       end, next = "searchOpportunitiesMessage" },
     { name = "searchOpportunitiesMessage", type = "message", script = function(context)
         local res = context.searchOpportunitiesService.response

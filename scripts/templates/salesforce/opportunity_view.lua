@@ -4,6 +4,11 @@
 local dialog = require "luaforce.dialog"
 local sf = require "luaforce.dialog.salesforce"
 
+-- What the summary shows after the name, the stage by its label.
+local SHOWN = { "StageName", "CloseDate", "Amount", "Probability", "NextStep" }
+local FIELDS = { "Id", "Name" }
+for _, f in ipairs(SHOWN) do FIELDS[#FIELDS + 1] = f end
+
 return dialog.task{
   name = "opportunity_view",
   display_name = "View an Opportunity",
@@ -17,15 +22,18 @@ return dialog.task{
       next = "subDomainService" },
     { name = "subDomainService", type = "service", call = sf.subdomain,
       on_failure = "viewOpportunityMessage", next = "viewOpportunityService" },
-    { name = "viewOpportunityService", type = "service", method = "GET",
-      path = "/sobjects/Opportunity/{{context.entities.ID}}",
-      on_failure = "viewOpportunityMessage", next = "viewOpportunityMessage" },
+    { name = "viewOpportunityService", type = "service", call = function(client, context)
+        local r, err = client:get("Opportunity", context.entities.ID, FIELDS)
+        if not r then return nil, err end
+        return sf.labelled(client, "Opportunity", { r }, { "StageName" })[1]
+      end, on_failure = "viewOpportunityMessage", next = "viewOpportunityMessage" },
     { name = "viewOpportunityMessage", type = "message", script = function(context)
         local res = sf.response(context, "viewOpportunityService")
         if sf.ok(res) then
           local r = res.body
           print(sf.card(context.subDomainService.response.body.instance_url, "Opportunity", r.Id,
-            sf.summary(r, { "StageName", "CloseDate", "Amount", "Probability", "NextStep" })))
+            sf.summary(r, SHOWN,
+              { StageName = "Stage", Probability = "Probability (%)" })))
         else
           print(sf.failure(res, "opportunity"))
         end

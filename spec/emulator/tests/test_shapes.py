@@ -346,6 +346,41 @@ class Picklists(Base):
         self.assertEqual((source["controllerName"],
                           source["dependentPicklist"]), (None, False))
 
+    def test_a_restricted_dependent_picklist_is_enforced_on_write(self):
+        self.shapes({"picklists": {"Lead": {"Industry": {
+            "controller": "LeadSource", "restricted": True, "values": [
+                {"value": "Banking", "valid_for": ["Web", "Other"]},
+                {"value": "Retail", "valid_for": ["Purchased List"]}]}}}})
+        bad = "Industry: bad value for restricted picklist field: Retail"
+        r = self.create({"LastName": "Doe", "Company": "Acme",
+                         "LeadSource": "Web", "Industry": "Retail"})
+        self.assertEqual((r.status, r.json), (400, [{
+            "message": bad, "errorCode":
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            "fields": ["Industry"]}]))
+        # no controlling value is valid for none
+        r = self.create({"LastName": "Doe", "Company": "Acme",
+                         "Industry": "Banking"})
+        self.assertEqual(r.status, 400, r)
+        r = self.create({"LastName": "Doe", "Company": "Acme",
+                         "LeadSource": "Web", "Industry": "Banking"})
+        self.assertEqual(r.status, 201, r)
+        lead = "/sobjects/Lead/" + r.json["id"]
+        # changing the controller checks the value kept
+        r = self.emu.patch(lead, self.token, {"LeadSource": "Purchased List"})
+        self.assertEqual((r.status, r.json[0]["fields"]), (400,
+                                                           ["Industry"]))
+        r = self.emu.patch(lead, self.token, {"LeadSource": "Purchased List",
+                                              "Industry": "Retail"})
+        self.assertEqual(r.status, 204, r)
+        # unrestricted: not enforced
+        self.shapes({"picklists": {"Lead": {"Industry": {
+            "controller": "LeadSource", "restricted": False, "values": [
+                {"value": "Banking", "valid_for": ["Web"]}]}}}})
+        r = self.create({"LastName": "Doe", "Company": "Acme",
+                         "LeadSource": "Other", "Industry": "Banking"})
+        self.assertEqual(r.status, 201, r)
+
     def test_describe_is_modified_by_a_change(self):
         now = email.utils.formatdate(time.time(), usegmt=True)
         ims = {"If-Modified-Since": now}
@@ -357,6 +392,22 @@ class Picklists(Base):
         for path in ("/sobjects/", "/sobjects/Lead/describe/"):
             r = self.emu.get(path, self.token, headers=ims)
             self.assertEqual(r.status, 200, r)
+
+    def test_to_label_selects_a_picklist_value_s_label(self):
+        self.shapes(STATUSES)
+        self.assertEqual(self.create({"LastName": "Doe", "Company": "Acme",
+                                      "Status": "Working - Contacted"}).status,
+                         201)
+        self.create({"LastName": "Roe", "Company": "Acme"})
+        r = self.emu.query("SELECT LastName, toLabel(Status) FROM Lead "
+                           "ORDER BY LastName", self.token)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([(x["LastName"], x["Status"]) for x in
+                          r.json["records"]],
+                         [("Doe", "Working"), ("Roe", "New")])
+        r = self.emu.query("SELECT toLabel(Company) FROM Lead", self.token)
+        self.assertEqual((r.status, r.json[0]["errorCode"]),
+                         (400, "INVALID_FIELD"))
 
     def test_bad_picklists_are_refused(self):
         for bad in ({"picklists": {"Lead": {"LastName": ["a"]}}},
