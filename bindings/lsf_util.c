@@ -83,6 +83,13 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* core.monotonic_ms() -> milliseconds of a clock that never goes back
+ * (for deadlines; its origin is unspecified) */
+static int lsf_monotonic_ms(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)now_ms());
+  return 1;
+}
+
 static int fail_errno(lua_State *L, const char *what) {
   luaL_pushfail(L);
   lua_pushfstring(L, "%s: %s", what, strerror(errno));
@@ -395,6 +402,7 @@ static const luaL_Reg util_funcs[] = {{"url_escape", lsf_url_escape},
                                       {"url_unescape", lsf_url_unescape},
                                       {"listen_once", lsf_listen_once},
                                       {"sleep", lsf_sleep},
+                                      {"monotonic_ms", lsf_monotonic_ms},
                                       {"new_error", lsf_new_error},
                                       {"json_decode", lsf_json_decode},
                                       {NULL, NULL}};

@@ -57,7 +57,9 @@ local dialog = {}
 ---@field multi? boolean
 ---@field volunteer? boolean default true
 ---@field values? luaforce.dialog.Values picklist
----@field values_from? {sobject: string, field: string} picklist: a field's active values
+---picklist: a field's active values (the describe bounded by timeout, 1-60 s,
+---default 20)
+---@field values_from? {sobject: string, field: string, timeout?: number}
 ---@field threshold? number picklist close matches, default 0.8
 ---@field order? "mdy"|"dmy"|"ymd" numeric dates
 ---@field currency? string the code when none is said, default "USD"
@@ -88,7 +90,9 @@ local dialog = {}
 ---@field url? string a plain HTTP call (https) to a host on the bot's allow_hosts
 ---@field pre? string|fun(context: table)
 ---@field post? string|fun(context: table)
----@field timeout? number 1-60 seconds, default 20
+---1-60 seconds, default 20: the whole call as the user waits, retries
+---included (for call, every call through its sf together)
+---@field timeout? number
 ---@field on_failure? string a node, or "end" (the default: the task-failed response)
 
 ---@class luaforce.dialog.TaskSpec

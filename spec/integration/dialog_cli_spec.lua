@@ -4,6 +4,7 @@
 -- on their failure paths; `dialog check`.
 local helper = require "spec.helper"
 local cjson = require "cjson"
+local system = require "system"
 
 local BOT = helper.source_dir .. "/scripts/examples/bot"
 
@@ -120,11 +121,19 @@ describe("luaforce dialog", function()
     assert.matches("bot: Lead Turing created: 00Q%w+\n", second)
   end)
 
-  it("fails a service call that passes its timeout onto the failure path", function()
+  -- The seconds that running this task with these lines took.
+  local function timed(source, lines)
+    local t0 = system.monotime()
+    local out, err, status = run_task(source, lines)
+    return system.monotime() - t0, out, err, status
+  end
+
+  -- (a run of luaforce with nothing slow takes well under 0.5 s)
+  it("bounds a service call by its timeout as the user waits, retries included", function()
     emu.call("POST", "/latency", { ms = 3000, path = "/services/data/v62.0/limits" })
-    local out, err, status = run_task([[
+    local took, out, err, status = timed([[
       return dialog.task{ name = "slow", nodes = {
-        { name = "svc", type = "service", path = "/limits", timeout = 1,
+        { name = "svc", type = "service", path = "/limits", timeout = 1.5,
           on_failure = "late", next = "fine" },
         { name = "fine", type = "message", text = "fine" },
         { name = "late", type = "message",
@@ -132,6 +141,51 @@ describe("luaforce dialog", function()
     emu.call("DELETE", "/latency")
     assert.are.equal(0, status, err)
     assert.are.equal("bot: late: 0\n", out)
+    -- (each attempt bounded alone: four 1.5 s attempts and the backoffs)
+    assert.is_true(took >= 1.4 and took < 2.5, "took " .. took)
+    assert.is_true(#sent("/services/data/v62.0/limits") >= 1)
+  end)
+
+  it("gives every call of a Lua service node the node's one timeout", function()
+    emu.call("POST", "/latency", { ms = 1000, regex = "/query" })
+    local took, out, err, status = timed([[
+      return dialog.task{ name = "slow", nodes = {
+        { name = "svc", type = "service", timeout = 1.5, call = function(sf)
+            assert(sf:query("SELECT Id FROM Lead"))
+            local page, e = sf:query("SELECT Id FROM Lead")
+            if not page then return nil, e end
+            return page, 200
+          end, on_failure = "late", next = "fine" },
+        { name = "fine", type = "message", text = "fine" },
+        { name = "late", type = "message", text = "late: {{context.svc.response.body.1.errorCode}}"
+          } } } ]], {})
+    emu.call("DELETE", "/latency")
+    assert.are.equal(0, status, err)
+    assert.are.equal("bot: late: timeout\n", out)
+    assert.is_true(took >= 1.4 and took < 2.5, "took " .. took)
+    assert.are.equal(2, #sent("/services/data/v62.0/query"))
+  end)
+
+  it("bounds a picklist's describe by values_from.timeout (default 20 s)", function()
+    emu.call("POST", "/latency", { ms = 3000, regex = "/describe" })
+    local took, out, err, status = timed([[
+      return dialog.task{ name = "pick", nodes = {
+        { name = "status", type = "entity", entity_type = "picklist", prompt = "Status?",
+          values_from = { sobject = "Lead", field = "Status", timeout = 1.5 }, next = "done" },
+        { name = "done", type = "message", text = "{{context.entities.status}}" } } } ]], {})
+    emu.call("DELETE", "/latency")
+    assert.are.equal(0, status, err)
+    assert.are.equal("bot: Sorry, something went wrong. Please try again later.\n", out)
+    assert.is_true(took >= 1.4 and took < 2.5, "took " .. took)
+    -- without the latency, the values come and the question is asked
+    out, err, status = run_task([[
+      return dialog.task{ name = "pick", nodes = {
+        { name = "status", type = "entity", entity_type = "picklist", prompt = "Status?",
+          values_from = { sobject = "Lead", field = "Status", timeout = 1.5 }, next = "done" },
+        { name = "done", type = "message", text = "{{context.entities.status}}" } } } ]],
+      { "working - contacted" })
+    assert.are.equal(0, status, err)
+    assert.matches("^bot: Status%?\nuser: working %- contacted\nbot: Working %- Contacted\n$", out)
   end)
 
   it("gives the failure path an error list when the answer had none (an empty 503)", function()
@@ -146,8 +200,7 @@ describe("luaforce dialog", function()
 
   it("gives a query service its timeout too", function()
     emu.call("POST", "/latency", { ms = 3000, regex = "/query" })
-    local t0 = os.time()
-    local out, err, status = run_task([[
+    local took, out, err, status = timed([[
       return dialog.task{ name = "slow", nodes = {
         { name = "svc", type = "service", query = "SELECT Id FROM Lead", timeout = 1.5,
           on_failure = "late", next = "fine" },
@@ -157,7 +210,8 @@ describe("luaforce dialog", function()
     emu.call("DELETE", "/latency")
     assert.are.equal(0, status, err)
     assert.are.equal("bot: late: 0 timeout\n", out)
-    assert.is_true(os.time() - t0 < 3 * #sent("/services/data/v62.0/query"))
+    assert.is_true(took >= 1.4 and took < 4.5, "took " .. took) -- (as above)
+    assert.is_true(#sent("/services/data/v62.0/query") >= 1)
   end)
 
   it("runs a query service with the user's text only in binds, and a Lua service", function()

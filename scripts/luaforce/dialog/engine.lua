@@ -307,6 +307,12 @@ end
 
 local enter = {}
 
+-- A service call's limit in ms: `seconds` (1-60; default 20) for the whole
+-- call as the user waits, retries included (the runner's deadline).
+local function timeout_ms(seconds)
+  return math.floor((seconds or 20) * 1000)
+end
+
 enter.entity = function(S, env, out, node)
   if S.context.entities[node.name] ~= nil or S.filled[node.name] then
     return follow(node, S.context)
@@ -316,7 +322,7 @@ enter.entity = function(S, env, out, node)
   if node.values_from and not (S.context.picklists and S.context.picklists[node.name]) then
     out.effects[#out.effects + 1] = { type = "service", task = S.task, node = node.name,
       request = { kind = "describe", sobject = node.values_from.sobject,
-        field = node.values_from.field, timeout_ms = 20000 } }
+        field = node.values_from.field, timeout_ms = timeout_ms(node.values_from.timeout) } }
     S.node, S.await = node.name, "service"
     record(S, node, "waitingForServerResponse")
     return "wait"
@@ -404,7 +410,7 @@ end
 
 enter.service = function(S, env, out, node)
   if node.pre then run_code(S, env, node, node.pre, nil, S.context) end
-  local req = { timeout_ms = math.floor((node.timeout or 20) * 1000) }
+  local req = { timeout_ms = timeout_ms(node.timeout) }
   if node.url then
     req.kind = "http"
     req.method = (node.method or "GET"):upper()

@@ -112,6 +112,14 @@ local function check_condition(cond, where, problems)
   end
 end
 
+-- A service call's timeout (seconds, 1 to 60; nil for the default 20),
+-- which bounds the whole call as the user waits, retries included.
+local function check_timeout(v, what, problems)
+  if v ~= nil and (type(v) ~= "number" or v < 1 or v > 60) then
+    problems[#problems + 1] = what .. " is 1 to 60 seconds"
+  end
+end
+
 local function check_text(v, what, where, problems, optional)
   if v == nil then
     if not optional then problems[#problems + 1] = where .. ": no " .. what end
@@ -168,6 +176,8 @@ local function check_node(node, where, names, problems)
     then
       problems[#problems + 1] = where .. ": values_from is { sobject = NAME, field = NAME }"
     end
+    if type(node.values_from) == "table" then check_timeout(node.values_from.timeout, where
+      .. ": values_from.timeout", problems) end
     if et == "custom" and not node.pattern and type(node.validate) ~= "function" then
       problems[#problems + 1] = where .. ": a custom entity needs a pattern or a validate function"
     end
@@ -186,10 +196,7 @@ local function check_node(node, where, names, problems)
       problems[#problems + 1] = where .. ": a service node has nothing to call"
         .. " (path, query, call or url)"
     end
-    if node.timeout ~= nil and (type(node.timeout) ~= "number" or node.timeout < 1
-      or node.timeout > 60) then
-      problems[#problems + 1] = where .. ": timeout is 1 to 60 seconds"
-    end
+    check_timeout(node.timeout, where .. ": timeout", problems)
   elseif t == "dialog" then
     if type(node.task) ~= "string" then
       problems[#problems + 1] = where .. ": a dialog node names the task it runs"

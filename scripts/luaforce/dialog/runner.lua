@@ -25,7 +25,7 @@ end
 -- The active values of a picklist field, from the sObject's describe
 -- (cached by the client): { {value, display} }; or nil and an error.
 local function picklist_values(sf, sobject, field, timeout_ms)
-  local d, err = sf:describe(sobject, { timeout_ms = timeout_ms })
+  local d, err = sf:describe(sobject, { timeout_ms = timeout_ms, deadline_ms = timeout_ms })
   if not d then return nil, err end
   for _, f in ipairs(d.fields or {}) do
     if f.name == field then
@@ -85,13 +85,13 @@ local function http_call(env, req)
   local status, resp, is_json, why
   if require("salesforce.scheduler").in_task() then
     local r, e = http:start(req.method, req.url, nil, text, ctype, req.headers, idempotent,
-      req.timeout_ms)
+      req.timeout_ms, req.timeout_ms)
     if not r then return nil, e end
     require("salesforce.scheduler").await(r, http)
     status, resp, is_json, why = r:finish(true)
   else
     status, resp, is_json, why = http:call(req.method, req.url, nil, text, ctype, req.headers,
-      idempotent, req.timeout_ms, true)
+      idempotent, req.timeout_ms, true, nil, req.timeout_ms)
   end
   if not status then return nil, resp end
   if status >= 400 then
@@ -143,17 +143,19 @@ local function call(effect, sf, env, state)
       error = { kind = "auth", message = tostring(env.connect_error or "not connected") } }
   elseif req.kind == "rest" then
     body, status = sf:request{ method = req.method, path = req.path, body = req.body,
-      headers = req.headers, timeout_ms = req.timeout_ms }
+      headers = req.headers, timeout_ms = req.timeout_ms, deadline_ms = req.timeout_ms }
   elseif req.kind == "query" then
-    body, status = sf:query(req.soql, req.binds, { timeout_ms = req.timeout_ms })
+    body, status = sf:query(req.soql, req.binds, { timeout_ms = req.timeout_ms,
+      deadline_ms = req.timeout_ms })
     if body then status = 200 end
   elseif req.kind == "describe" then
     body, status = picklist_values(sf, req.sobject, req.field, req.timeout_ms)
   else
     local task = env.bot.tasks[effect.task]
     local node = task.by_name[effect.node]
-    local res = table.pack(sandbox.call(sandbox.new_budget(env.limits), node.call, sf,
-      engine.copy(state.context)))
+    -- every call the function makes shares the node's timeout
+    local res = table.pack(sandbox.call(sandbox.new_budget(env.limits), node.call,
+      sf:within(req.timeout_ms), engine.copy(state.context)))
     if not res[1] then
       if env.log then
         env.log("dialog: " .. effect.task .. ":" .. effect.node .. ": " .. tostring(res[2]))
