@@ -49,8 +49,10 @@ local dialog = {}
 ---@field entity_type? luaforce.dialog.EntityType
 ---@field prompt? luaforce.dialog.Text
 ---@field error_prompts? luaforce.dialog.Text in retry order
----@field retries? integer 1-5, default 5
+---@field retries? integer 1-5, default 5 (1 for an optional entity)
 ---@field on_retries_exceeded? string a node, or "end"
+---optional: asked once; skip/none/no/n/a/Enter leave it out (default); an
+---invalid answer is asked again within retries, then left out
 ---@field mode? "mandatory"|"optional"|"hidden"
 ---@field default? any
 ---@field rules? luaforce.dialog.Rules

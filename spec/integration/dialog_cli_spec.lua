@@ -86,6 +86,29 @@ describe("luaforce dialog", function()
     assert.matches("bot: 404 %- No Record Found\n$", out)
   end)
 
+  it("says what is wrong with a lead id: its checksum, its kind or its length", function()
+    local out, err, status = answers{ "show lead", "00Q5g00000DZ0d4EAA", "0015g00000DZ0d4",
+      "00Q5g00000DZ", "cancel" }
+    assert.are.equal(0, status, err)
+    local again = " Which lead? (its id, 00Q…)"
+    assert.are.equal(table.concat({
+      "bot: Hi! I can create a lead or show one.",
+      "user: show lead",
+      "bot: Which lead? (its id)",
+      "user: 00Q5g00000DZ0d4EAA",
+      "bot: That is not a lead id: its checksum (the last 3 characters) does not match the "
+        .. "first 15: a character may be mistyped." .. again,
+      "user: 0015g00000DZ0d4",
+      "bot: That is not a lead id: it is an Account id (001), not a Lead id (00Q)." .. again,
+      "user: 00Q5g00000DZ",
+      "bot: That is not a lead id: a Salesforce id has 15 or 18 letters and digits, this has "
+        .. "12." .. again,
+      "user: cancel",
+      "bot: OK, I have cancelled that.",
+    }, "\n") .. "\n", out)
+    assert.are.equal(0, #sent("/services/data/v62.0/sobjects/Lead/"))
+  end)
+
   it("takes the failure path on a 4xx with Salesforce's error list", function()
     emu.call("POST", "/faults", { kind = "status", status = 400, method = "POST",
       path = "/services/data/v62.0/sobjects/Lead",
@@ -278,7 +301,9 @@ describe("luaforce dialog", function()
         { name = "failed", type = "message", script = function(context)
             local r = (context["local"] or context.far).response
             print("failed: ", r.statusCode, " ", r.body[1].errorCode)
-          end },
+            context.why = r.body[1].message
+          end, next = "why" },
+        { name = "why", type = "message", text = "{{context.why}}" },
       } } ]]):gsub("URL", emu.url) }
     local out, err, status = answers(lines, dir)
     helper.remove_tree(dir)
@@ -297,6 +322,9 @@ describe("luaforce dialog", function()
     assert.is_nil(reqs[1].headers.authorization)
     assert.matches("user: yes\nbot: 200 %d+%.0\n", out)
     assert.matches("user: no\nbot: failed: 0 HOST_NOT_ALLOWED\n", out)
+    -- the message names the list that refused it: the bot's, not Salesforce's domains
+    assert.matches("bot: refused by the bot's allow_hosts (bot.lua): url host evil.example.org "
+      .. "is not on the allowed domains given (api.example.com, 127.0.0.1)\n", out, 1, true)
   end)
 
   it("calls a loopback host only when it is on allow_hosts, LUAFORCE_ALLOW_LOOPBACK or not",

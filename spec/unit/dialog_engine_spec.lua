@@ -117,6 +117,36 @@ describe("entity nodes", function()
     assert.are.same({ { "Email?" }, { "hid none@example.com" } }, r)
   end)
 
+  it("tells the user an answer to an optional entity was not understood, and asks again",
+    function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "o", type = "entity", entity_type = "email", mode = "optional",
+          default = "none@example.com", prompt = "Email? (or 'skip')", next = "b" },
+        { name = "b", type = "entity", entity_type = "boolean", mode = "optional",
+          prompt = "Subscribe?", next = "m" },
+        { name = "m", type = "message",
+          text = "{{context.entities.o}} {{context.entities.b}}" },
+      } } ]] }
+    local _, r = talk(bot, { "go", "kate@orbit", "kate@orbit.example", "no" })
+    assert.are.same({ { "Email? (or 'skip')" },
+      { "That does not look right (not an email address). Email? (or 'skip')" },
+      { "Subscribe?" }, { "kate@orbit.example false" } }, r)
+    -- past its retries (default 1) it is left out, saying so; the task goes on
+    local state
+    state, r = talk(bot, { "go", "kate@orbit", "still wrong" })
+    assert.are.same({ "That does not look right either (not an email address), so I will "
+      .. "leave it out.", "Subscribe?" }, r[3])
+    assert.are.equal("t", state.task)
+    _, r = talk(bot, { "Yes" }, { state = state })
+    assert.are.same({ "none@example.com true" }, r[1])
+    -- Enter alone, 'no thanks' and 'n/a' leave it out at once
+    for _, line in ipairs{ "", "No thanks!", "n/a" } do
+      _, r = talk(bot, { "go", line })
+      assert.are.same({ "Subscribe?" }, r[2], line)
+    end
+  end)
+
   it("skips an optional string entity on 'skip' instead of taking the word", function()
     local bot = bot_of{ ["s.lua"] = [[
       return dialog.task{ name = "s", utterances = { "go" }, nodes = {

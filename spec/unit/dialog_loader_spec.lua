@@ -139,8 +139,8 @@ describe("a bot folder", function()
     local bot = assert(loader.load(dir))
     local want = {}
     for _, k in ipairs{ "did_not_understand", "integration_disabled", "integration_error",
-      "invalid_value", "needs_authorization", "resume_task", "retries_exceeded",
-      "switch_task" } do
+      "invalid_value", "needs_authorization", "optional_left_out", "resume_task",
+      "retries_exceeded", "switch_task" } do
       want[k] = dir .. "/bot.lua: no 'de' standard response '" .. k
         .. "' (the default is in English only)"
     end
@@ -149,7 +149,7 @@ describe("a bot folder", function()
     local got = {}
     for _, w in ipairs(bot.warnings) do got[w:match("'([%w_]+)'[^']*$")] = w end
     assert.are.same(want, got)
-    assert.are.equal(10, #bot.warnings)
+    assert.are.equal(11, #bot.warnings)
     local _, err, status = helper.luaforce({ "dialog", "check", dir })
     assert.are.equal(1, status)
     assert.matches("bot.lua: no 'de' standard response 'task_failed'\n", err)

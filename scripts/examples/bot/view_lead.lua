@@ -8,7 +8,8 @@ return dialog.task{
   integration = "salesforce",
   nodes = {
     { name = "id", type = "entity", entity_type = "salesforce_id", prefix = "00Q",
-      prompt = "Which lead? (its id)", error_prompts = { "A lead id starts with 00Q." },
+      prompt = "Which lead? (its id)",
+      error_prompts = { "That is not a lead id: {{reason}}. Which lead? (its id, 00Q…)" },
       next = "viewLeadService" },
     { name = "viewLeadService", type = "service", method = "GET",
       path = "/sobjects/Lead/{{context.entities.id}}", on_failure = "notFound",

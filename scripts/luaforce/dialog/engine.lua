@@ -482,8 +482,15 @@ end
 
 -- ---- answers ----------------------------------------------------------------------------------
 
+local leave_out
+
 local function retry(S, env, out, node, reason)
   S.retries = S.retries + 1
+  local optional = node.type == "entity" and node.mode == "optional"
+  if optional and S.retries > (node.retries or 1) then
+    respond(out, S, env, "optional_left_out", { reason = reason or "not valid" })
+    return leave_out(S, env, out, node)
+  end
   if S.retries > (node.retries or 5) then
     local go = node.on_retries_exceeded
     if go and go ~= "end" then return run(S, env, out, go) end
@@ -497,7 +504,7 @@ local function retry(S, env, out, node, reason)
     errs = localise(S, type(errs) == "table" and errs[1] == nil and errs or { errs })
     -- error prompts in retry order: the n-th retry gets the n-th (the last repeats)
     if type(errs) == "table" then errs = errs[math.min(S.retries, #errs)] end
-    say(out, S, errs)
+    say(out, S, errs, { reason = reason or "not valid" }) -- (may say {{reason}})
   else
     respond(out, S, env, "invalid_value", { reason = reason or "not valid",
       prompt = _M.fill(prompt_of(S, node) or "", S.context) })
@@ -527,8 +534,19 @@ local function blank(S, out, node, text)
   return true
 end
 
--- What skips an optional entity (a string entity would take it as its value).
-local SKIP = { skip = true, none = true }
+-- What leaves an optional entity out (a string entity would take it as its
+-- value; a boolean one takes "no" as false).
+local SKIP = { skip = true, none = true, no = true, nope = true, ["no thanks"] = true,
+  ["n/a"] = true, pass = true, ["not now"] = true }
+
+-- An optional entity left out: its default, and the flow goes on.
+function leave_out(S, env, out, node)
+  S.context.entities[node.name] = copy(node.default)
+  S.filled[node.name] = true
+  S.await = nil
+  record(S, node, "processed")
+  return run(S, env, out, follow(node, S.context))
+end
 
 -- Entity types that take any text: an answer that asks for another task
 -- by one of its utterances is not taken without asking.
@@ -536,6 +554,7 @@ local FREE_TEXT = { string = true, description = true }
 
 answer.entity = function(S, env, out, node, text, as_is)
   if blank(S, out, node, text) then return end
+  if node.mode == "optional" and not text:match("%S") then return leave_out(S, env, out, node) end
   if not as_is and FREE_TEXT[node.entity_type or "string"] and offer_switch(S, env, out, text)
   then
     S.switch_text = text -- the value after all when the user says no
@@ -543,8 +562,13 @@ answer.entity = function(S, env, out, node, text, as_is)
   end
   local spec = with_values(S, env, node)
   local eenv = entity_env(S, env, node)
-  local skipped = node.mode == "optional" and SKIP[entities.normalise(text):sub(2, -2)]
+  local skipped = node.mode == "optional"
+    and SKIP[entities.normalise(text):match("^%s*(.-)%s*$")]
   local v, why
+  if skipped and node.entity_type == "boolean" then
+    v, why = entities.parse(spec, text, eenv)
+    skipped = v == nil
+  end
   if not skipped then v, why = entities.parse(spec, text, eenv) end
   local rest
   if v == nil and not skipped then
@@ -552,12 +576,9 @@ answer.entity = function(S, env, out, node, text, as_is)
     if s then v, rest = found, text:sub(1, s - 1) .. text:sub(e + 1) end
   end
   if v == nil then
-    if node.mode == "optional" then
-      S.context.entities[node.name] = copy(node.default)
-      S.filled[node.name] = true
-      record(S, node, "processed")
-      return run(S, env, out, follow(node, S.context))
-    end
+    if skipped then return leave_out(S, env, out, node) end
+    -- (an optional entity too: the user is told and asked again, within its
+    -- retries, default 1; past them it is left out, not the task ended)
     record(S, node, "error")
     if offer_switch(S, env, out, text) then return end
     return retry(S, env, out, node, why)

@@ -24,6 +24,7 @@ _M.RESPONSES = {
     .. "Please contact the bot's administrator.",
   retries_exceeded = "Sorry, I could not understand that. Let's stop here.",
   invalid_value = "That does not look right ({{reason}}). {{prompt}}",
+  optional_left_out = "That does not look right either ({{reason}}), so I will leave it out.",
   switch_task = "Do you want to stop this and {{task}} instead?",
   resume_task = "Let's get back to {{task}}.",
 }

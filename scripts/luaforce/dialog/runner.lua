@@ -59,8 +59,9 @@ local function http_call(env, req)
   local ok, herr = core.oauth_check_url({ allowed_domains = hosts,
     allow_loopback = loopback == true, loopback_listed = true }, req.url, "url")
   if not ok then
-    return nil, require("salesforce.errors").new("untrusted_host", "not on the bot's "
-      .. "allow_hosts: " .. tostring(herr.message or herr), { error_code = "HOST_NOT_ALLOWED" })
+    return nil, require("salesforce.errors").new("untrusted_host", "refused by the bot's "
+      .. "allow_hosts (bot.lua): " .. tostring(herr.message or herr),
+      { error_code = "HOST_NOT_ALLOWED" })
   end
   local http = env.http
   if http == nil then -- the environment's CA file, as luaforce's other commands
