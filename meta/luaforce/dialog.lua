@@ -58,6 +58,7 @@ local dialog = {}
 ---@field rules? luaforce.dialog.Rules
 ---@field multi? boolean
 ---@field volunteer? boolean default true
+---@field secret? boolean a terminal reads the answer without echo, kept out of the history
 ---@field values? luaforce.dialog.Values picklist
 ---picklist: a field's active values (the describe bounded by timeout, 1-60 s,
 ---default 20)

@@ -65,10 +65,12 @@ describe("dialog task validation", function()
         { name = "s", type = "service", path = "/limits", timeout = 61, next = "e" },
         { name = "e", type = "entity", prompt = "x", retries = 9, next = "p" },
         { name = "p", type = "entity", entity_type = "picklist", prompt = "x",
-          values_from = { sobject = "Lead", field = "Status", timeout = 0.5 } } } ]])
+          values_from = { sobject = "Lead", field = "Status", timeout = 0.5 }, next = "k" },
+        { name = "k", type = "entity", prompt = "Key?", secret = "yes" } } ]])
     assert.matches(path .. ":s: timeout is 1 to 60 seconds", msg, 1, true)
     assert.matches(path .. ":e: retries is 1 to 5", msg, 1, true)
     assert.matches(path .. ":p: values_from.timeout is 1 to 60 seconds", msg, 1, true)
+    assert.matches(path .. ":k: secret is true or false", msg, 1, true)
   end)
 
   it("reports unreachable nodes", function()

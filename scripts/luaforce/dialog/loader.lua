@@ -40,7 +40,7 @@ local FIELDS = {
     on_retries_exceeded = true, mode = true, default = true, rules = true, multi = true,
     values = true, values_from = true,
     threshold = true, order = true, currency = true, prefix = true,
-    pattern = true, validate = true, synonyms = true, volunteer = true },
+    pattern = true, validate = true, synonyms = true, volunteer = true, secret = true },
   message = { text = true, script = true, wait = true },
   script = { script = true },
   confirmation = { prompt = true, error_prompts = true, retries = true,
@@ -176,6 +176,9 @@ local function check_node(node, where, names, problems)
       or type(node.values_from.sobject) ~= "string" or type(node.values_from.field) ~= "string")
     then
       problems[#problems + 1] = where .. ": values_from is { sobject = NAME, field = NAME }"
+    end
+    if node.secret ~= nil and type(node.secret) ~= "boolean" then
+      problems[#problems + 1] = where .. ": secret is true or false"
     end
     if type(node.values_from) == "table" then check_timeout(node.values_from.timeout, where
       .. ": values_from.timeout", problems) end
