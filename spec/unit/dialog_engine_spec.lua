@@ -370,6 +370,31 @@ describe("failures of the developer's code and of the state", function()
     local _, _, _, failures = talk(bot_with("context.f = function() end"), { "run it" })
     assert.are.equal("state", failures[1].kind)
   end)
+
+  it("copies states deeply (the core's copy), each table its own", function()
+    local plain = require "luaforce.dialog.plain"
+    local core = require "salesforce.core"
+    assert.are.equal(core.plain_copy, plain.copy) -- the fast one, not the Lua fallback
+    local null = require("cjson").null
+    local v = { 1, "two", { 3, { four = 4.5 } }, x = { y = { z = true } }, n = null,
+      [10] = "sparse", [2.5] = "float key" }
+    local c = plain.copy(v)
+    assert.are.same(v, c)
+    assert.are_not.equal(v, c)
+    assert.are_not.equal(v[3], c[3])
+    assert.are_not.equal(v[3][2], c[3][2])
+    assert.are_not.equal(v.x.y, c.x.y)
+    assert.are.equal(null, c.n)
+    c.x.y.z, c[3][2].four = false, 0
+    assert.is_true(v.x.y.z)
+    assert.are.equal(4.5, v[3][2].four)
+    assert.are.equal("s", plain.copy("s"))
+    assert.is_nil(plain.copy(nil))
+    local loop = {}
+    loop.self = loop
+    assert.has_error(function() plain.copy(loop) end,
+      "plain data nested deeper than 100 levels (a cycle?)")
+  end)
 end)
 
 describe("routing and interruptions", function()
