@@ -483,6 +483,31 @@ describe("amending, switching tasks and languages", function()
     assert.are.equal("ok", state.node)
   end)
 
+  it("gives the task it switches to what was said: its values are not asked again",
+    function()
+    local bot = bot_of{ ["lead.lua"] = LEAD, ["view.lua"] = [[
+      return dialog.task{ name = "view", display_name = "show a lead",
+        utterances = { "show lead" }, nodes = {
+        { name = "id", type = "entity", entity_type = "salesforce_id", prompt = "Which lead?",
+          next = "m" },
+        { name = "m", type = "message", text = "Lead {{context.entities.id}}." } } } ]] }
+    local state, r = talk(bot, { "create a lead", "Smith", "show lead 00Q5g00000DZ0d4", "yes" })
+    assert.are.same({ "Do you want to stop this and show a lead instead?" }, r[3])
+    assert.are.same({ "Lead 00Q5g00000DZ0d4EAD.", "Let's get back to create a lead.",
+      "Company?" }, r[4])
+    assert.are.equal("lead", state.task)
+    assert.is_nil(state.switch_utterance)
+    assert.is_nil(state.context.entities.id) -- (the held task's context is its own)
+  end)
+
+  it("does not take the task's own command as a free-text value", function()
+    local bot = bot_of{ ["lead.lua"] = LEAD }
+    local state, r = talk(bot, { "create a lead", "Create a lead!", "Create a lead company" })
+    assert.are.same({ "We are doing that now (create a lead). Last name?" }, r[2])
+    assert.are.equal("Create a lead company", state.context.entities.lastName) -- (not exact)
+    assert.are.equal(0, state.retries)
+  end)
+
   it("asks before a free-text entity takes another task's utterance; no keeps it", function()
     local bot = bot_of{ ["lead.lua"] = LEAD, ["other.lua"] = [[
       return dialog.task{ name = "weather", display_name = "check the weather",

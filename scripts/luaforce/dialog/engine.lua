@@ -225,7 +225,7 @@ end
 local function idle(S)
   S.task, S.node, S.await, S.retries, S.stack, S.unused = nil, nil, nil, 0, {}, {}
   S.filled = {}
-  S.held, S.switch_to, S.switch_text = nil, nil, nil
+  S.held, S.switch_to, S.switch_text, S.switch_utterance = nil, nil, nil, nil
 end
 
 -- Ends the running task: back to the task that called it, or idle.
@@ -517,7 +517,8 @@ end
 local function offer_switch(S, env, out, text)
   local other = routing.phrase(env.bot, text)
   if other and other ~= S.task then
-    S.switch_to, S.await = other, "switch"
+    -- (what was said goes to that task: "show lead 00Q…" gives it the id)
+    S.switch_to, S.switch_utterance, S.await = other, text, "switch"
     respond(out, S, env, "switch_task", { task = env.bot.tasks[other].display_name })
     return true
   end
@@ -555,10 +556,17 @@ local FREE_TEXT = { string = true, description = true }
 answer.entity = function(S, env, out, node, text, as_is)
   if blank(S, out, node, text) then return end
   if node.mode == "optional" and not text:match("%S") then return leave_out(S, env, out, node) end
-  if not as_is and FREE_TEXT[node.entity_type or "string"] and offer_switch(S, env, out, text)
-  then
-    S.switch_text = text -- the value after all when the user says no
-    return
+  if not as_is and FREE_TEXT[node.entity_type or "string"] then
+    if offer_switch(S, env, out, text) then
+      S.switch_text = text -- the value after all when the user says no
+      return
+    end
+    -- the task's own command again ("new lead" at its last name): not a
+    -- value; the user is told where they are (no retry counted)
+    if routing.is_utterance(env.bot.tasks[S.task], text) then
+      return respond(out, S, env, "same_task", { task = env.bot.tasks[S.task].display_name,
+        prompt = _M.fill(prompt_of(S, node) or "", S.context) })
+    end
   end
   local spec = with_values(S, env, node)
   local eenv = entity_env(S, env, node)
@@ -787,8 +795,8 @@ local function step(S, input, env, out)
   end
   if S.task and S.await == "switch" then
     local yn = entities.yes_no(text)
-    local other, pending = S.switch_to, S.switch_text
-    S.switch_to, S.switch_text, S.await = nil, nil, "input"
+    local other, pending, utterance = S.switch_to, S.switch_text, S.switch_utterance
+    S.switch_to, S.switch_text, S.switch_utterance, S.await = nil, nil, nil, "input"
     if yn == "yes" then
       if bot.hold_tasks ~= false then
         S.held = { task = S.task, node = S.node, context = S.context, stack = S.stack,
@@ -797,7 +805,7 @@ local function step(S, input, env, out)
       local held = S.held
       idle(S)
       S.held = held
-      start_task(S, env, other)
+      start_task(S, env, other, utterance)
       return run(S, env, out, S.node)
     end
     local node = bot.tasks[S.task].by_name[S.node]

@@ -27,6 +27,7 @@ _M.RESPONSES = {
   optional_left_out = "That does not look right either ({{reason}}), so I will leave it out.",
   switch_task = "Do you want to stop this and {{task}} instead?",
   resume_task = "Let's get back to {{task}}.",
+  same_task = "We are doing that now ({{task}}). {{prompt}}",
 }
 
 local NODE_TYPES = { entity = true, message = true, script = true, confirmation = true,
