@@ -107,6 +107,11 @@ describe("luaforce dialog", function()
       "bot: OK, I have cancelled that.",
     }, "\n") .. "\n", out)
     assert.are.equal(0, #sent("/services/data/v62.0/sobjects/Lead/"))
+    -- an id of another kind in the first utterance: said why, not silently asked again
+    out, err, status = answers{ "show lead 0015g00000DZ0d4" }
+    assert.are.equal(0, status, err)
+    assert.matches("\nbot: That is not a lead id: it is an Account id (001), not a Lead id "
+      .. "(00Q)." .. again .. "\n", out, 1, true)
   end)
 
   it("takes the failure path on a 4xx with Salesforce's error list", function()

@@ -186,6 +186,14 @@ describe("entity type salesforce_id", function()
       .. "this has 14")
     bad("salesforce_id", "lead please", "not a Salesforce id (15 or 18 letters and digits)")
   end)
+  it("finds an id in a sentence, or says why the id-like word there is not one", function()
+    local spec = { entity_type = "salesforce_id", prefix = "00Q" }
+    assert.are.same({ 11, 25, "00Q5g00000DZ0d4EAD" },
+      { entities.find(spec, "show lead 00Q5g00000DZ0d4 please") })
+    assert.are.same({ nil, nil, nil, "it is an Account id (001), not a Lead id (00Q)" },
+      { entities.find(spec, "show lead 0015g00000DZ0d4") })
+    assert.are.same({}, { entities.find(spec, "show lead number 12") })
+  end)
   it("checks a required key prefix, naming both kinds", function()
     bad("salesforce_id", "00Q5g00000DZ0d4", "it is a Lead id (00Q), not an Opportunity id (006)",
       { prefix = "006" })

@@ -256,17 +256,20 @@ local function ask(S, out, node)
 end
 
 -- A value for entity `node` in what the user said before and no entity
--- took: the span found is removed from that text.
+-- took: the span found is removed from that text. Else nil and why a value
+-- said there was not taken (an id of another kind), if one was.
 local function volunteered(S, env, node)
   if node.volunteer == false then return nil end
+  local bad
   for i, text in ipairs(S.unused) do
-    local s, e, v = entities.find(node, text, env)
+    local s, e, v, why = entities.find(node, text, env)
     if s then
       S.unused[i] = text:sub(1, s - 1) .. text:sub(e + 1)
       return v
     end
+    bad = bad or why
   end
-  return nil
+  return nil, bad
 end
 
 local function entity_env(S, env, node)
@@ -306,6 +309,7 @@ local function with_values(S, env, node)
 end
 
 local enter = {}
+local tell_invalid -- (below, with the answers)
 
 -- A service call's limit in ms: `seconds` (1-60; default 20) for the whole
 -- call as the user waits, retries included (the runner's deadline).
@@ -328,7 +332,7 @@ enter.entity = function(S, env, out, node)
     return "wait"
   end
   local spec = with_values(S, env, node)
-  local v = volunteered(S, env, spec)
+  local v, bad = volunteered(S, env, spec)
   if v ~= nil then
     S.context.entities[node.name] = v
     return follow(node, S.context)
@@ -339,6 +343,12 @@ enter.entity = function(S, env, out, node)
     return follow(node, S.context)
   end
   S.retries = 0
+  if bad then -- "show lead 001…": why that id was not taken, with the prompt
+    tell_invalid(S, env, out, node, bad)
+    S.node, S.await = node.name, "input"
+    record(S, node, "waitingForUserInput")
+    return "wait"
+  end
   return ask(S, out, node)
 end
 
@@ -484,6 +494,21 @@ end
 
 local leave_out
 
+-- The error prompt for `reason` (the retry's, in order), else the
+-- invalid_value response with the prompt.
+function tell_invalid(S, env, out, node, reason)
+  local errs = node.error_prompts
+  if errs then
+    errs = localise(S, type(errs) == "table" and errs[1] == nil and errs or { errs })
+    -- error prompts in retry order: the n-th retry gets the n-th (the last repeats)
+    if type(errs) == "table" then errs = errs[math.min(math.max(S.retries, 1), #errs)] end
+    say(out, S, errs, { reason = reason or "not valid" }) -- (may say {{reason}})
+  else
+    respond(out, S, env, "invalid_value", { reason = reason or "not valid",
+      prompt = _M.fill(prompt_of(S, node) or "", S.context) })
+  end
+end
+
 local function retry(S, env, out, node, reason)
   S.retries = S.retries + 1
   local optional = node.type == "entity" and node.mode == "optional"
@@ -499,16 +524,7 @@ local function retry(S, env, out, node, reason)
     if S.held then return run(S, env, out, resume_held(S, env, out)) end
     return
   end
-  local errs = node.error_prompts
-  if errs then
-    errs = localise(S, type(errs) == "table" and errs[1] == nil and errs or { errs })
-    -- error prompts in retry order: the n-th retry gets the n-th (the last repeats)
-    if type(errs) == "table" then errs = errs[math.min(S.retries, #errs)] end
-    say(out, S, errs, { reason = reason or "not valid" }) -- (may say {{reason}})
-  else
-    respond(out, S, env, "invalid_value", { reason = reason or "not valid",
-      prompt = _M.fill(prompt_of(S, node) or "", S.context) })
-  end
+  return tell_invalid(S, env, out, node, reason)
 end
 
 -- An answer that is not valid here but asks for another task by one of

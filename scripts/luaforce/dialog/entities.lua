@@ -710,15 +710,18 @@ T.salesforce_id = {
     end
     return check_id(v, opts)
   end,
+  -- (past the ids found: nil and the reason the first id-like word was
+  -- not taken, for the user)
   find = function(text, opts)
-    local init = 1
+    local init, bad = 1, nil
     while true do
       local s, e, v = search_id(text:sub(init))
-      if not s then return nil end
+      if not s then return nil, nil, nil, bad end
       -- an id has a digit; a long plain word is not one
       if v:find("%d") then
-        local id = check_id(v, opts)
+        local id, why = check_id(v, opts)
         if id then return s + init - 1, e + init - 1, id end
+        bad = bad or why
       end
       init = init + e
     end
@@ -803,8 +806,8 @@ end
 function _M.find(spec, text, env)
   local t = T[spec.entity_type or "string"]
   if not t.find then return nil end
-  local s, e, v = t.find(text, spec, env)
-  if s == nil or v == nil then return nil end
+  local s, e, v, why = t.find(text, spec, env)
+  if s == nil or v == nil then return nil, nil, nil, why end
   if _M.check_rules(v, spec.rules) == nil then return nil end
   return s, e, v
 end
