@@ -83,7 +83,8 @@ describe("luaforce dialog", function()
     assert.are.equal(1, #reqs)
     assert.are.equal("GET", reqs[1].method)
     assert.are.equal("/services/data/v62.0/sobjects/Lead/00Q5g0000000099EAA", reqs[1].path)
-    assert.matches("bot: 404 %- No Record Found\n$", out)
+    assert.matches("bot: I could not find that lead in Salesforce %(404 %- No Record Found%)%.\n$",
+      out)
   end)
 
   it("says what is wrong with a lead id: its checksum, its kind or its length", function()
@@ -129,7 +130,7 @@ describe("luaforce dialog", function()
       path = "/services/data/v62.0/sobjects/Lead/" })
     local out, err, status = answers{ "view lead 00Q5g0000000099" }
     assert.are.equal(0, status, err)
-    assert.matches("bot: Something went wrong.\n$", out)
+    assert.matches("bot: Salesforce had a problem %(HTTP 503%)%. Please try again later%.\n$", out)
     assert.is_true(#sent("/services/data/v62.0/sobjects/Lead/") > 1) -- GETs are retried
   end)
 

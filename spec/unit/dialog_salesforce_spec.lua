@@ -34,8 +34,10 @@ describe("luaforce.dialog.salesforce", function()
       sf.failure(resp(400, "INSUFFICIENT_ACCESS_OR_READONLY", "no")))
     assert.are.equal("Salesforce had a problem (HTTP 503). Please try again later.",
       sf.failure({ statusCode = 503, body = "" }))
-    assert.are.equal("I could not reach Salesforce. Please try again later.",
+    assert.are.equal("Salesforce did not answer in time. Please try again later.",
       sf.failure(resp(0, "timeout", "timed out")))
+    assert.are.equal("I could not reach Salesforce. Please try again later.",
+      sf.failure(resp(0, "connect", "refused")))
     assert.are.equal("Salesforce refused that (WEIRD): odd", sf.failure(resp(400, "WEIRD",
       "odd")))
   end)

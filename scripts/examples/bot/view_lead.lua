@@ -18,11 +18,9 @@ return dialog.task{
       text = "{{context.viewLeadService.response.body.Name}} at "
         .. "{{context.viewLeadService.response.body.Company}}" },
     { name = "notFound", type = "message", script = function(context)
-        if context.viewLeadService.response.statusCode == 404 then
-          print("404 - No Record Found")
-        else
-          print("Something went wrong.")
-        end
+        -- what went wrong, in the end user's words (not found, busy, no answer, ...)
+        print(require("luaforce.dialog.salesforce").failure(context.viewLeadService.response,
+          "lead"))
       end },
   },
 }
