@@ -68,6 +68,9 @@ static void report(lua_State *L, int status) {
     const char *msg = lua_tostring(L, -1);
     if (!msg)
       msg = "(error object is not a string)";
+    /* on a terminal, after the "^C" it echoed, on a line of its own */
+    if (strcmp(msg, INTERRUPTED) == 0 && isatty(STDERR_FILENO))
+      fputc('\n', stderr);
     fprintf(stderr, "%s: %s\n", PROGNAME, msg);
     fflush(stderr);
     lua_pop(L, 1);

@@ -114,6 +114,15 @@ describe("line editing on a terminal", function()
     assert.not_matches("interrupted", s)
   end)
 
+  it("ends running code on Ctrl-C with the message on a line of its own", function()
+    start({ helper.bin, "-e", "print('ready') while true do end" }, { TERM = "xterm" })
+    wait_for("ready")
+    keys("C-c")
+    local s = wait_for("[exit 1]")
+    assert.matches("\nluaforce: interrupted\n%[exit 1%]", s)
+    assert.not_matches("traceback", s)
+  end)
+
   it("keeps the history between runs in a 0600 file, but not a secret answer", function()
     local state = helper.bot_dir{} -- XDG_STATE_HOME
     local secret_bot = helper.bot_dir{
