@@ -849,8 +849,9 @@ describe("salesforce client", function()
       assert.is_nil(res)
       assert.are.equal("timeout", err.kind)
       assert.matches("deadline of 1000 ms %(%d attempts%)", err.message)
-      -- (without the deadline: four 400 ms attempts and the backoffs, over 2.4 s)
-      assert.is_true(took >= 0.9 and took < 1.6, "took " .. took)
+      -- (without the deadline: four 400 ms attempts and the backoffs, over 2.4 s;
+      -- the bound leaves room for a loaded machine)
+      assert.is_true(took >= 0.9 and took < 2.2, "took " .. took)
       assert.is_true(#sent(API .. "/query") >= 2) -- retried within it
       control("DELETE", "/latency")
       -- a Retry-After that would end past the deadline is not waited for
@@ -878,7 +879,7 @@ describe("salesforce client", function()
       local took = now() - t0
       assert.is_nil(res)
       assert.are.equal("timeout", err.kind)
-      assert.is_true(took >= 0.9 and took < 1.5, "took " .. took)
+      assert.is_true(took >= 0.9 and took < 2.2, "took " .. took)
       -- spent: a call now fails at once, without sending
       clear_log()
       res, err = view:query("SELECT Id FROM Lead")

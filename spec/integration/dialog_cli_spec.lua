@@ -157,7 +157,9 @@ describe("luaforce dialog", function()
     return system.monotime() - t0, out, err, status
   end
 
-  -- (a run of luaforce with nothing slow takes well under 0.5 s)
+  -- (bounds with room for a loaded machine: a run of luaforce with nothing
+  -- slow takes well under 0.5 s; without the deadline these take 7.5 s and
+  -- more, the describe over 20 s)
   it("bounds a service call by its timeout as the user waits, retries included", function()
     emu.call("POST", "/latency", { ms = 3000, path = "/services/data/v62.0/limits" })
     local took, out, err, status = timed([[
@@ -171,7 +173,7 @@ describe("luaforce dialog", function()
     assert.are.equal(0, status, err)
     assert.are.equal("bot: late: 0\n", out)
     -- (each attempt bounded alone: four 1.5 s attempts and the backoffs)
-    assert.is_true(took >= 1.4 and took < 2.5, "took " .. took)
+    assert.is_true(took >= 1.4 and took < 4.5, "took " .. took)
     assert.is_true(#sent("/services/data/v62.0/limits") >= 1)
   end)
 
@@ -191,7 +193,7 @@ describe("luaforce dialog", function()
     emu.call("DELETE", "/latency")
     assert.are.equal(0, status, err)
     assert.are.equal("bot: late: timeout\n", out)
-    assert.is_true(took >= 1.4 and took < 2.5, "took " .. took)
+    assert.is_true(took >= 1.4 and took < 4.5, "took " .. took)
     assert.are.equal(2, #sent("/services/data/v62.0/query"))
   end)
 
@@ -205,7 +207,7 @@ describe("luaforce dialog", function()
     emu.call("DELETE", "/latency")
     assert.are.equal(0, status, err)
     assert.are.equal("bot: Sorry, something went wrong. Please try again later.\n", out)
-    assert.is_true(took >= 1.4 and took < 2.5, "took " .. took)
+    assert.is_true(took >= 1.4 and took < 4.5, "took " .. took)
     -- without the latency, the values come and the question is asked
     out, err, status = run_task([[
       return dialog.task{ name = "pick", nodes = {
