@@ -227,6 +227,14 @@ describe("luaforce.lineedit without a terminal", function()
     assert.are.equal(1, status, out) -- max 0 raises
     assert.matches("bad argument #2 to '[%w.]*load_history' %(1 to 100000 lines%)", err)
     assert.are.equal("two,three,four\n", out)
+    -- a secret line: read (no echo on a terminal), never in the history
+    out, err, status = helper.luaforce({ "-e", [[
+      local e = require "luaforce.lineedit"
+      local line = e.read_secret("Token? ")
+      print(line, #e.history(), e.read_secret())
+    ]] }, { stdin = "s3cret\n" })
+    assert.are.equal(0, status, err)
+    assert.are.equal("Token? \n\ns3cret\t0\tnil\n", out) -- (each read ends its line)
     assert.are.equal("600\n", (helper.run({ "stat", "-c", "%a", file })))
     out, err, status = helper.luaforce({ "-e", (([[
       local e = require "luaforce.lineedit"
