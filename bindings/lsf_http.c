@@ -275,13 +275,14 @@ static const char *plain_auth(lua_State *L) {
 }
 
 /* Creates and configures the request of arguments 2-9 (method, url,
- * authorization, body, content_type, headers, idempotent, timeout_ms) into
+ * authorization, body, content_type, headers, idempotent, timeout_ms) and
+ * argument `dl` (deadline_ms: the whole request's limit, retries included) into
  * *out, which the caller owns at once (even on failure). With `reuse` the
  * runtime's spare request is made new for it when there is one, keeping
  * its header list when that is the one these arguments make. Bad
  * arguments raise; SF_E_INVALID_ARG means a bad header or option value. */
 static sf_code new_request(lua_State *L, lsf_http *h, sf_http_request **out,
-                           int reuse) {
+                           int reuse, int dl) {
   const char *method = lsf_check_cstring(L, 2);
   const char *url = lsf_check_cstring(L, 3);
   const char *auth = lsf_opt_cstring(L, 4);
@@ -289,6 +290,7 @@ static sf_code new_request(lua_State *L, lsf_http *h, sf_http_request **out,
   const char *body = luaL_optlstring(L, 5, NULL, &blen);
   const char *ctype = lsf_opt_cstring(L, 6);
   lua_Integer timeout = luaL_optinteger(L, 9, 0);
+  lua_Integer deadline = luaL_optinteger(L, dl, 0);
   sf_http_request *req;
   sf_code rc = SF_E_ABORTED;
   int kept = 0;
@@ -328,6 +330,8 @@ static sf_code new_request(lua_State *L, lsf_http *h, sf_http_request **out,
     rc = sf_http_request_set_idempotent(req, lua_toboolean(L, 8));
   if (rc == SF_OK && timeout > 0)
     rc = sf_http_request_set_timeout(req, (long)timeout);
+  if (rc == SF_OK && deadline > 0)
+    rc = sf_http_request_set_deadline(req, (long)deadline);
   return rc;
 }
 
@@ -343,21 +347,23 @@ static int fail_request(lua_State *L, sf_code rc, const sf_http_request *req) {
 
 /*
  * http:start(method, url [, authorization [, body [, content_type
- *            [, headers [, idempotent [, timeout_ms]]]]]]) -> request
+ *            [, headers [, idempotent [, timeout_ms [, deadline_ms]]]]]]])
+ *   -> request
  * Starts a request (Accept: application/json). `authorization` is the
- * whole header value ("Bearer ..."); `idempotent` overrides the method's.
+ * whole header value ("Bearer ..."); `idempotent` overrides the method's;
+ * timeout_ms bounds each attempt, deadline_ms the whole request.
  * Bad arguments raise; a request that cannot start returns nil, err.
  */
 static int lsf_http_start(lua_State *L) {
   lsf_http *h = check_http(L, 1);
   lsf_request *q;
   sf_code rc;
-  lua_settop(L, 9); /* the arguments keep their places below the request */
+  lua_settop(L, 10); /* the arguments keep their places below the request */
   q = lua_newuserdatauv(L, sizeof *q, 1);
   memset(q, 0, sizeof *q);
   q->ref = LUA_NOREF;
   luaL_setmetatable(L, REQUEST_MT);
-  rc = new_request(L, h, &q->req, 0); /* q owns it from now on */
+  rc = new_request(L, h, &q->req, 0, 10); /* q owns it from now on */
   if (rc == SF_E_INVALID_ARG)
     return luaL_error(L, "bad request header or option");
   if (rc == SF_OK)
@@ -514,7 +520,7 @@ static void on_call_done(sf_http_request *r, void *ud) {
 /*
  * http:call(method, url [, authorization [, body [, content_type
  *           [, headers [, idempotent [, timeout_ms [, decode
- *           [, header]]]]]]]]])
+ *           [, header [, deadline_ms]]]]]]]]]])
  *   -> status, body, is_json, why, header_value, retry_after_ms
  *      [, bearer_error] | nil, err
  * Starts a request as http:start does and drives the runtime until it is
@@ -537,7 +543,7 @@ static int lsf_http_call(lua_State *L) {
     ;
   if (slot == CALL_SLOTS)
     return luaL_error(L, "too many calls under way on this HTTP runtime");
-  rc = new_request(L, h, &h->calls[slot], 1);
+  rc = new_request(L, h, &h->calls[slot], 1, 12);
   req = h->calls[slot];
   if (rc == SF_OK)
     rc = sf_http_start(req, on_call_done, &done);

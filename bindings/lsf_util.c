@@ -84,6 +84,13 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* core.monotonic_ms() -> milliseconds of a clock that never goes back
+ * (for deadlines; its origin is unspecified) */
+static int lsf_monotonic_ms(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)now_ms());
+  return 1;
+}
+
 static int fail_errno(lua_State *L, const char *what) {
   luaL_pushfail(L);
   lua_pushfstring(L, "%s: %s", what, strerror(errno));
@@ -439,11 +446,53 @@ static int lsf_base64_decode(lua_State *L) {
   return 1;
 }
 
+/* Plain data nests no deeper than this (a dialog state: a few levels). */
+#define PLAIN_DEPTH_MAX 100
+
+/* Pushes a deep copy of the table at `idx` (absolute), each table made at
+ * its size at once; values other than tables are copied as they are. */
+static void copy_plain(lua_State *L, int idx, int depth) {
+  lua_Integer narr = (lua_Integer)lua_rawlen(L, idx), n = 0;
+  if (depth > PLAIN_DEPTH_MAX)
+    luaL_error(L, "plain data nested deeper than %d levels (a cycle?)",
+               PLAIN_DEPTH_MAX);
+  luaL_checkstack(L, 4, "plain data");
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    n++;
+    lua_pop(L, 1);
+  }
+  lua_createtable(L, (int)narr, (int)(n > narr ? n - narr : 0));
+  lua_pushnil(L);
+  while (lua_next(L, idx)) { /* copy, key, value */
+    if (lua_type(L, -1) == LUA_TTABLE) {
+      copy_plain(L, lua_gettop(L), depth + 1);
+      lua_remove(L, -2);
+    }
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
+  }
+}
+
+/* plain_copy(v) -> a deep copy of plain data `v` (tables of strings,
+ * numbers, booleans and tables; another value is kept as it is, a
+ * metatable is not copied). Raises past 100 levels (a cycle). */
+static int lsf_plain_copy(lua_State *L) {
+  luaL_checkany(L, 1);
+  lua_settop(L, 1);
+  if (lua_type(L, 1) == LUA_TTABLE)
+    copy_plain(L, 1, 1);
+  return 1;
+}
+
 static const luaL_Reg util_funcs[] = {{"url_escape", lsf_url_escape},
+                                      {"plain_copy", lsf_plain_copy},
                                       {"is_record_id", lsf_is_record_id},
                                       {"url_unescape", lsf_url_unescape},
                                       {"listen_once", lsf_listen_once},
                                       {"sleep", lsf_sleep},
+                                      {"monotonic_ms", lsf_monotonic_ms},
                                       {"new_error", lsf_new_error},
                                       {"json_decode", lsf_json_decode},
                                       {"base64_decode", lsf_base64_decode},

@@ -29,10 +29,15 @@ static lua_State *global_L; /* for the SIGINT handler only */
 
 /* ---- interruption (as lua.c: a hook set from the signal handler) ------ */
 
+/* The error of a Ctrl-C: reported as it is, without a traceback (the
+ * user asked for it; it is no fault in the code that was running). */
+static const char INTERRUPTED[] = "interrupted";
+
 static void stop_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
-  luaL_error(L, "interrupted!");
+  lua_pushstring(L, INTERRUPTED);
+  lua_error(L);
 }
 
 static void on_sigint(int sig) {
@@ -46,6 +51,8 @@ static void on_sigint(int sig) {
 /* Message handler: adds a traceback to the error (any value). */
 static int msghandler(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
+  if (msg && strcmp(msg, INTERRUPTED) == 0)
+    return 1;
   if (msg == NULL) {
     if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
       return 1; /* objects with __tostring report themselves */
@@ -61,6 +68,9 @@ static void report(lua_State *L, int status) {
     const char *msg = lua_tostring(L, -1);
     if (!msg)
       msg = "(error object is not a string)";
+    /* on a terminal, after the "^C" it echoed, on a line of its own */
+    if (strcmp(msg, INTERRUPTED) == 0 && isatty(STDERR_FILENO))
+      fputc('\n', stderr);
     fprintf(stderr, "%s: %s\n", PROGNAME, msg);
     fflush(stderr);
     lua_pop(L, 1);

@@ -330,7 +330,7 @@ function Client:delete(sobject, id) end
 ---of the client. Raises for a bad name.
 ---nil, err on failure (not cached).
 ---@param sobject string
----@param opts? salesforce.CallOpts raises when not a table or timeout_ms is not a positive integer
+---@param opts? salesforce.CallOpts raises when not a table or an option is not a positive integer
 ---@return table|nil describe
 ---@return salesforce.Error? err
 function Client:describe(sobject, opts) end
@@ -355,7 +355,7 @@ function Client:limits() end
 ---nil, err when Salesforce refuses the query or the request fails.
 ---@param query string
 ---@param binds? salesforce.Binds
----@param opts? salesforce.CallOpts raises when not a table or timeout_ms is not a positive integer
+---@param opts? salesforce.CallOpts raises when not a table or an option is not a positive integer
 ---@return salesforce.QueryResult|nil page
 ---@return salesforce.Error? err
 function Client:query(query, binds, opts) end
@@ -372,6 +372,8 @@ function Client:query_all(query, binds, opts) end
 ---Options of one call.
 ---@class salesforce.CallOpts
 ---@field timeout_ms? integer each attempt's limit (the transport retries a timed-out GET)
+---@field deadline_ms? integer the whole call's limit: retries, their backoff and Retry-After
+---waits, and a replay after a refresh included; past it a `timeout` error
 
 ---The next page of a query: pass the previous page's nextRecordsUrl.
 ---Raises when it is not a query locator path (or URL) on the instance, or
@@ -569,6 +571,15 @@ function Client:path(rest) end
 ---@return salesforce.Error? err
 function Client:refresh(stale) end
 
+---A view of this client whose calls together end within `ms` milliseconds
+---from now (each call's attempts, retries, Retry-After waits and a replay
+---after a refresh); a call that would start past it fails at once with a
+---`timeout` error. It shares the token, caches and connections; a view of
+---a view keeps the sooner deadline. Raises unless ms is a positive integer.
+---@param ms integer
+---@return salesforce.Client view
+function Client:within(ms) end
+
 ---Closes the client, and its runtime and workspace when it owns them.
 ---Idempotent; later calls raise.
 function Client:close() end
@@ -682,11 +693,14 @@ function Client:close() end
 ---@field body? table|string a table is sent as JSON
 ---@field headers? table<string, string>
 ---@field idempotent? boolean whether a failed attempt may be retried
+---@field timeout_ms? integer each attempt's limit
+---@field deadline_ms? integer the whole call's limit, retries and their waits included
 
 ---@class salesforce.CallOptions
 ---@field headers? table<string, string>
 ---@field idempotent? boolean override the method's (GET, PUT, DELETE are)
----@field timeout_ms? integer
+---@field timeout_ms? integer each attempt's limit
+---@field deadline_ms? integer the whole call's limit, retries and their waits included
 ---@field raw? boolean return the body text undecoded
 ---@field content_type? string for a string body; default "application/json"
 ---@field accept_300? boolean return a 300 answer instead of an error
@@ -755,11 +769,12 @@ local Http = {}
 ---@param content_type? string default "application/json" when there is a body
 ---@param headers? table<string, string>
 ---@param idempotent? boolean overrides the method's
----@param timeout_ms? integer
+---@param timeout_ms? integer each attempt's limit
+---@param deadline_ms? integer the whole request's limit, retries and their waits included
 ---@return salesforce.Request|nil request
 ---@return salesforce.Error? err
 function Http:start(method, url, authorization, body, content_type, headers, idempotent,
-                    timeout_ms) end
+                    timeout_ms, deadline_ms) end
 
 ---Makes a request and waits for it (the blocking call, outside tasks; other
 ---requests' completions stay queued for Http:step). With `decode` a JSON
@@ -777,6 +792,7 @@ function Http:start(method, url, authorization, body, content_type, headers, ide
 ---@param timeout_ms? integer
 ---@param decode? boolean
 ---@param header? string
+---@param deadline_ms? integer the whole request's limit, retries and their waits included
 ---@return integer|nil status
 ---@return any|salesforce.Error body the decoded value, the text, or the error
 ---@return boolean? is_json
@@ -784,7 +800,7 @@ function Http:start(method, url, authorization, body, content_type, headers, ide
 ---@return string? header_value
 ---@return integer? retry_after_ms
 function Http:call(method, url, authorization, body, content_type, headers, idempotent,
-                   timeout_ms, decode, header) end
+                   timeout_ms, decode, header, deadline_ms) end
 
 ---Drives the transfers, waiting at most timeout_ms (default 1000) when
 ---nothing is ready. Returns the requests that completed (nil when none) and
@@ -825,6 +841,7 @@ function Request:wait() end
 ---close). Raises while the request is in flight.
 ---@param decode? boolean
 ---@param header? string
+---@param deadline_ms? integer the whole request's limit, retries and their waits included
 ---@return integer|nil status
 ---@return any|salesforce.Error body
 ---@return boolean? is_json

@@ -81,6 +81,7 @@ struct sf_http_request {
   int is_form;
   int idempotent;
   long timeout_ms;
+  long deadline_ms; /* > 0: the limit of a whole run, retries included */
   enum req_state state;
   sf_http_done_fn done;
   void *userdata;
@@ -557,6 +558,15 @@ sf_code sf_http_request_set_timeout(sf_http_request *req, long timeout_ms) {
   return SF_OK;
 }
 
+sf_code sf_http_request_set_deadline(sf_http_request *req, long deadline_ms) {
+  if (!req || deadline_ms < 0)
+    return SF_E_INVALID_ARG;
+  if (in_flight(req))
+    return SF_E_BUSY;
+  req->deadline_ms = deadline_ms;
+  return SF_OK;
+}
+
 /* ---- callbacks from libcurl (no Lua, no re-entry into the runtime) ---- */
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *ud) {
@@ -894,6 +904,13 @@ static sf_code start_attempt(sf_http_request *req) {
   req->errbuf[0] = '\0';
   req->status = 0;
   req->retry_after_ms = -1;
+  if (req->deadline_ms > 0) { /* this attempt gets what is left of it */
+    long per = req->timeout_ms ? req->timeout_ms : h->timeout_ms;
+    long long left = req->started_ms + req->deadline_ms - sf__now_ms();
+    if (left < per)
+      per = left > 1 ? (long)left : 1;
+    curl_easy_setopt(req->easy, CURLOPT_TIMEOUT_MS, per);
+  }
   h->stats.attempts++;
   if (req->attempts > 1)
     h->stats.retries++;
@@ -1078,11 +1095,16 @@ static void schedule_retry(sf_http_request *req, long delay, const char *why) {
 /* May the request be retried after `delay` ms, within count and budget? */
 static int may_retry(sf_http_request *req, long delay) {
   sf_http *h = req->http;
+  long long spent;
   if (req->attempts > h->max_retries)
     return 0;
   if (delay > h->retry_max_delay_ms)
     return 0;
-  return sf__now_ms() - req->started_ms + delay <= h->retry_budget_ms;
+  spent = sf__now_ms() - req->started_ms;
+  /* (a retry that would start at the deadline could not get an answer) */
+  if (req->deadline_ms > 0 && spent + delay >= req->deadline_ms)
+    return 0;
+  return spent + delay <= h->retry_budget_ms;
 }
 
 /*
@@ -1165,6 +1187,14 @@ static void finish_attempt(sf_http_request *req, CURLcode rc) {
       schedule_retry(req, delay, sf_strerror(code));
       return;
     }
+    /* the deadline, not the count, stopped it: say so */
+    if (code == SF_E_TIMEOUT && req->deadline_ms > 0 &&
+        req->attempts <= h->max_retries)
+      sf__error_set(&req->err, code,
+                    "no answer within the request's deadline of %ld ms "
+                    "(%d attempt%s)",
+                    req->deadline_ms, req->attempts,
+                    req->attempts == 1 ? "" : "s");
   }
   complete(req, code);
   req->err.http_status = got;

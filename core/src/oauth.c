@@ -287,9 +287,22 @@ sf_code sf_oauth_check_url(const sf_oauth_policy *policy, const char *url,
        *d; d++)
     if (under_domain(host, *d))
       goto done;
-  rc = sf__error_set(err, SF_E_UNTRUSTED_HOST,
-                     "%s host %s is not on the allowed Salesforce domains",
-                     what, host);
+  if (policy && policy->allowed_domains) {
+    /* the caller's own list: say which it is (the message is bounded) */
+    char list[160];
+    size_t n = 0;
+    list[0] = '\0';
+    for (d = policy->allowed_domains; *d && n < sizeof list; d++)
+      n += (size_t)snprintf(list + n, sizeof list - n, "%s%s",
+                            d == policy->allowed_domains ? "" : ", ", *d);
+    rc = sf__error_set(err, SF_E_UNTRUSTED_HOST,
+                       "%s host %s is not on the allowed domains given (%s%s)",
+                       what, host, list, n >= sizeof list ? "..." : "");
+  } else {
+    rc = sf__error_set(err, SF_E_UNTRUSTED_HOST,
+                       "%s host %s is not on the allowed Salesforce domains",
+                       what, host);
+  }
 done:
   curl_free(scheme);
   curl_free(host);

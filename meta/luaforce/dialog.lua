@@ -49,8 +49,10 @@ local dialog = {}
 ---@field entity_type? luaforce.dialog.EntityType
 ---@field prompt? luaforce.dialog.Text
 ---@field error_prompts? luaforce.dialog.Text in retry order
----@field retries? integer 1-5, default 5
+---@field retries? integer 1-5, default 5 (1 for an optional entity)
 ---@field on_retries_exceeded? string a node, or "end"
+---optional: asked once; skip/none/no/n/a/Enter leave it out (default); an
+---invalid answer is asked again within retries, then left out
 ---@field mode? "mandatory"|"optional"|"hidden"
 ---@field default? any
 ---@field rules? luaforce.dialog.Rules
@@ -59,10 +61,12 @@ local dialog = {}
 ---utterance that started the task gives the value ("named": "find leads
 ---named Smith"). A dependent picklist of `values_from` offers the values
 ---valid for the controlling value: the entity named as the controlling
----field, else that field of the record at the context path `record`.
+---field, else that field of the record at the context path `record`. The
+---describe is bounded by `values_from.timeout` (1-60 s, default 20).
 ---@field volunteer? boolean|string[] default true
+---@field secret? boolean a terminal reads the answer without echo, kept out of the history
 ---@field values? luaforce.dialog.Values picklist
----@field values_from? {sobject: string, field: string, record?: string} a field's values
+---@field values_from? {sobject: string, field: string, record?: string, timeout?: number}
 ---@field threshold? number picklist close matches, default 0.8
 ---@field order? "mdy"|"dmy"|"ymd" numeric dates
 ---@field currency? string the code when none is said, default "USD"
@@ -93,7 +97,9 @@ local dialog = {}
 ---@field url? string a plain HTTP call (https) to a host on the bot's allow_hosts
 ---@field pre? string|fun(context: table)
 ---@field post? string|fun(context: table)
----@field timeout? number 1-60 seconds, default 20
+---1-60 seconds, default 20: the whole call as the user waits, retries
+---included (for call, every call through its sf together)
+---@field timeout? number
 ---@field on_failure? string a node, or "end" (the default: the task-failed response)
 
 ---@class luaforce.dialog.TaskSpec

@@ -5,11 +5,24 @@
 ---@class luaforce.terminal
 local terminal = {}
 
----A reader: read(prompt) returns the next line without its newline, or
----nil at the end of input. On a terminal (standard input and output) lines
----are edited with luaforce.lineedit and kept in its history; otherwise the
----prompt is written and standard input read.
----@return fun(prompt?: string): string|nil
-function terminal.reader() end
+---Lines the history file keeps.
+terminal.HISTORY_MAX = 500
+
+---The history file: LUAFORCE_HISTORY (a path; "off", "0" or "" for none),
+---else $XDG_STATE_HOME/luaforce/history, else
+---~/.local/state/luaforce/history; nil when there is none.
+---@return string|nil
+function terminal.history_path() end
+
+---A reader: read(prompt [, secret]) returns the next line without its
+---newline, or nil at the end of input. On a terminal (standard input and
+---output) lines are edited with luaforce.lineedit and kept in its history,
+---saved to history_path() after each line (a secret line is read without
+---echo and kept out); Ctrl-C drops the line and prompts again, a second in
+---a row ends the input. Otherwise the prompt is written and standard input
+---read. `warn` hears of a history file that cannot be used (default: stderr).
+---@param warn? fun(message: string)
+---@return fun(prompt?: string, secret?: boolean): string|nil
+function terminal.reader(warn) end
 
 return terminal

@@ -17,6 +17,7 @@ local Reported = {
 }
 
 local function traceback(msg)
+  if msg == "interrupted" then return msg end -- Ctrl-C (the host's): no traceback
   local mt = getmetatable(msg)
   if type(msg) ~= "string" and not (mt and mt.__tostring) then
     msg = "(error object is a " .. type(msg) .. " value)"

@@ -230,6 +230,16 @@ function Client:refresh(stale)
       .. "token only)", { status = 401 })
 end
 
+local monotonic_ms = core.monotonic_ms
+
+-- The error of a call whose deadline passed before it could (again) be
+-- sent: a timeout, as the transport's own.
+local function past_deadline(deadline_at, own)
+  return errors.new("timeout", own == deadline_at and "the call's deadline passed before it "
+    .. "could be sent" or "the deadline of these calls (Client:within) passed before this one "
+    .. "could be sent", { retryable = true })
+end
+
 -- The one request path, for a full URL on the instance: the bearer token,
 -- the Sforce-Limit-Info header, one refresh and replay on 401
 -- INVALID_SESSION_ID, error mapping. `text` is the body (a string) or nil.
@@ -243,6 +253,14 @@ local function call_url(self, method, url, text, ctype, opts)
         .. "sent%s", #url, opts.too_long_hint or ""), { length = #url })
   end
   local replayed = false
+  -- the call's deadline (a monotonic time): its own deadline_ms, or the
+  -- view's (Client:within) when that is sooner
+  local deadline_at = self.deadline_at
+  local dl = opts.deadline_ms
+  if dl then
+    dl = monotonic_ms() + dl
+    if not deadline_at or dl < deadline_at then deadline_at = dl end
+  end
   -- renewed shortly before it expires, by the same single-flight refresh
   local renew_at = self.expires_at
   if renew_at and (self.session or self.reauth) and os.time() >= renew_at then
@@ -261,14 +279,20 @@ local function call_url(self, method, url, text, ctype, opts)
     -- (a replay: a finalizer may have closed the client meanwhile)
     local http = self.http
     if not http then error("attempt to use a closed Salesforce client", 3) end
+    local left -- of the deadline, which bounds the transport's retries too
+    if deadline_at then
+      left = deadline_at - monotonic_ms()
+      if left <= 0 then return nil, past_deadline(deadline_at, dl) end
+    end
     -- decoded straight from the transport's buffer unless raw is asked for
     local status, resp, is_json, why, limit, retry_after, bearer
     if live_tasks.n == 0 or not in_task() then
       status, resp, is_json, why, limit, retry_after, bearer = http:call(method, url, auth, text,
-        ctype, opts.headers, opts.idempotent, opts.timeout_ms, not opts.raw, "Sforce-Limit-Info")
+        ctype, opts.headers, opts.idempotent, opts.timeout_ms, not opts.raw, "Sforce-Limit-Info",
+        left)
     else
       local req, err = http:start(method, url, auth, text, ctype, opts.headers, opts.idempotent,
-        opts.timeout_ms)
+        opts.timeout_ms, left)
       if not req then return nil, err end
       scheduler.await(req, http)
       status, resp, is_json, why, limit, retry_after, bearer = req:finish(not opts.raw,
@@ -340,6 +364,10 @@ end
 function Client:path(rest)
   return self.base .. rest
 end
+
+-- the options in milliseconds that a call takes: each attempt's limit, and
+-- the whole call's (retries and their waits included)
+local MS_OPTS = { "timeout_ms", "deadline_ms" }
 
 local METHODS = { GET = true, HEAD = true, POST = true, PUT = true, PATCH = true,
   DELETE = true, OPTIONS = true }
@@ -445,8 +473,16 @@ function Client:request(t)
   if t.body ~= nil and type(t.body) ~= "table" and type(t.body) ~= "string" then
     argerror(1, "request", "body must be a table or a string, got " .. type(t.body))
   end
+  for _, k in ipairs(MS_OPTS) do
+    local v = t[k]
+    if v ~= nil and (math.type(v) ~= "integer" or v < 1) then
+      argerror(1, "request", k .. " must be a positive integer, got "
+        .. (type(v) == "number" and tostring(v) or shown(v)))
+    end
+  end
   local decoded, status = self:call(method, path, t.body, { headers = t.headers,
-    idempotent = t.idempotent, timeout_ms = t.timeout_ms, raw = t.raw, accept_300 = true })
+    idempotent = t.idempotent, timeout_ms = t.timeout_ms, deadline_ms = t.deadline_ms,
+    raw = t.raw, accept_300 = true })
   if decoded == nil then return nil, status end
   return decoded, status
 end
@@ -570,25 +606,29 @@ function Client:delete(sobject, id)
   return true
 end
 
--- Per-call options {timeout_ms} (argument `pos` of `fname`), merged into
--- `base` (the call's own options) when given.
+-- Per-call options {timeout_ms, deadline_ms} (argument `pos` of `fname`),
+-- merged into `base` (the call's own options) when given.
 local function call_opts(opts, pos, fname, base)
   if opts == nil then return base end
   if type(opts) ~= "table" then
     argerror(pos, fname, "options table expected, got " .. type(opts), 1)
   end
-  local t = opts.timeout_ms
-  if t ~= nil and (math.type(t) ~= "integer" or t < 1) then
-    argerror(pos, fname, "timeout_ms must be a positive integer, got "
-      .. (type(t) == "number" and tostring(t) or shown(t)), 1)
+  local out = {}
+  for _, k in ipairs(MS_OPTS) do
+    local t = opts[k]
+    if t ~= nil and (math.type(t) ~= "integer" or t < 1) then
+      argerror(pos, fname, k .. " must be a positive integer, got "
+        .. (type(t) == "number" and tostring(t) or shown(t)), 1)
+    end
+    out[k] = t
   end
-  local out = { timeout_ms = t }
   for k, v in pairs(base or {}) do out[k] = v end
   return out
 end
 
 --- The describe of an sObject, cached for the life of the client.
--- opts: timeout_ms (of the request, when not cached).
+-- opts: timeout_ms (each attempt), deadline_ms (the whole call, retries
+-- included), when not cached.
 function Client:describe(sobject, opts)
   check_open(self)
   check_name(sobject, "sObject")
@@ -642,7 +682,8 @@ local QUERY_OPTS = { too_long_hint = ": shorten the query (split a long IN list 
   .. "several queries)" }
 
 --- Runs SOQL with named binds (":name", quoted by type); returns the first
--- page {totalSize, done, records, nextRecordsUrl}. opts: timeout_ms.
+-- page {totalSize, done, records, nextRecordsUrl}. opts: timeout_ms,
+-- deadline_ms (as for describe).
 function Client:query(query, binds, opts)
   check_open(self)
   opts = call_opts(opts, 3, "query", QUERY_OPTS)
@@ -1056,6 +1097,25 @@ function Client:composite(subrequests, opts)
 end
 
 -- ---- lifecycle ---------------------------------------------------------------------
+
+--- A view of this client whose calls, together, end within `ms`
+-- milliseconds from now: each call's attempts, retries, Retry-After waits
+-- and a replay after a refresh; a call that would start past it fails at
+-- once with a timeout. The view shares everything else with the client
+-- (token, caches, connections); closing it closes the client.
+function Client:within(ms)
+  check_open(self)
+  if math.type(ms) ~= "integer" or ms < 1 then
+    argerror(1, "within", "milliseconds expected (a positive integer), got "
+      .. (type(ms) == "number" and tostring(ms) or shown(ms)))
+  end
+  local at = monotonic_ms() + ms
+  local outer = rawget(self, "deadline_at")
+  if outer and outer < at then at = outer end
+  local client = rawget(self, "view_of") or self
+  return setmetatable({ deadline_at = at, view_of = client },
+    { __index = client, __newindex = client, __name = Client.__name })
+end
 
 --- Closes the client (idempotent); its runtime too when it owns it.
 function Client:close()

@@ -155,8 +155,12 @@ if #p4 > 0 then
   local bytes = stats(p4, function(r) return r.extra.bytes_per_session end)
   target("P4 bytes per idle dialog session", "<= 8,192", mmm(bytes),
     bytes and bytes.median <= 8192)
-  local tps = stats(p4, function(r) return r.extra.entity_turns_per_s end)
-  target("P4 entity-only dialog turns/s", ">= 50,000", mmm(tps), tps and tps.median >= 50000)
+  -- on one core: turns per second of the process's CPU time (robust to
+  -- other work on the machine); the wall-clock rate is shown beside it
+  local tps = stats(p4, function(r) return r.extra.entity_turns_per_cpu_s end)
+  local wall = stats(p4, function(r) return r.extra.entity_turns_per_s end)
+  target("P4 entity-only dialog turns/s (CPU time)", ">= 50,000", mmm(tps)
+    .. " (wall " .. mmm(wall) .. ")", tps and tps.median >= 50000)
   local loop = stats(p4, function(r) return r.loop_s end)
   local ideal = opts.P4_IDEAL
   target(string.format("P4 %s sessions' calls vs the ideal %.2f s", num(p4[1].size), ideal),
@@ -282,9 +286,10 @@ do
   local list = pick("P4", "luaforce")
   if #list > 0 then
     row("P4", "luaforce", list[1].size, list, string.format("ideal %.2f s; connections %s; "
-      .. "bytes/session %s; entity turns/s %s", opts.P4_IDEAL,
+      .. "bytes/session %s; entity turns/s %s CPU, %s wall", opts.P4_IDEAL,
       mmm(stats(list, function(r) return r.extra.connections end)),
       mmm(stats(list, function(r) return r.extra.bytes_per_session end)),
+      mmm(stats(list, function(r) return r.extra.entity_turns_per_cpu_s end)),
       mmm(stats(list, function(r) return r.extra.entity_turns_per_s end))))
   end
 end

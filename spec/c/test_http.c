@@ -353,6 +353,51 @@ static void total_timeout(void) {
   ts_stop(s);
 }
 
+/* A deadline bounds the whole run: attempts cut to what is left, no
+ * retry whose wait would end past it (bounds far apart for a loaded
+ * machine: 800 ms vs the 4 x 500 ms attempts and backoffs without it). */
+static void deadline_bounds_the_retries(void) {
+  ts_server *s = ts_start(NULL, NULL);
+  ts_response slow = {200, NULL, "{}", 0, 3000, 0};
+  ts_response busy = {503, "Retry-After: 2\r\n", "[]", 0, 0, 0};
+  sf_http_config cfg;
+  sf_http *h;
+  long long t0;
+  sf_http_request *req = NULL;
+  int i;
+  for (i = 0; i < 2; i++)
+    ts_push(s, &slow);
+  sf_http_config_init(&cfg);
+  cfg.timeout_ms = 500;
+  cfg.retry_base_ms = 10;
+  h = runtime(&cfg);
+  CHECK_INT(sf_http_request_new(&req, h, "GET", url(s, "/slow")), SF_OK);
+  CHECK_INT(sf_http_request_set_deadline(req, -1), SF_E_INVALID_ARG);
+  CHECK_INT(sf_http_request_set_deadline(req, 800), SF_OK);
+  t0 = sf__now_ms();
+  CHECK_INT(sf_http_send(req), SF_E_TIMEOUT);
+  CHECK(sf__now_ms() - t0 >= 750);
+  CHECK(sf__now_ms() - t0 < 1500);
+  CHECK_INT(sf_http_request_attempts(req), 2); /* 500 ms, then the rest */
+  CHECK(strstr(sf_http_request_error(req)->message, "deadline of 800 ms") !=
+        NULL);
+  sf_http_request_free(req);
+  ts_stop(s);
+  /* a Retry-After past the deadline: the 503 comes back at once */
+  s = ts_start(NULL, NULL);
+  ts_push(s, &busy);
+  CHECK_INT(sf_http_request_new(&req, h, "GET", url(s, "/busy")), SF_OK);
+  CHECK_INT(sf_http_request_set_deadline(req, 1000), SF_OK);
+  t0 = sf__now_ms();
+  CHECK_INT(sf_http_send(req), SF_OK);
+  CHECK_INT(sf_http_response_status(req), 503);
+  CHECK(sf__now_ms() - t0 < 900);
+  CHECK_INT(sf_http_request_attempts(req), 1);
+  sf_http_request_free(req);
+  sf_http_free(h);
+  ts_stop(s);
+}
+
 static void get_retried_on_503_after_retry_after(void) {
   ts_server *s = ts_start(NULL, NULL);
   ts_response busy = {503, "Retry-After: 1\r\n", "[]", 0, 0, 0};
@@ -1100,6 +1145,7 @@ int main(void) {
   TEST(connect_refused_is_connect_error);
   TEST(connect_timeout);
   TEST(total_timeout);
+  TEST(deadline_bounds_the_retries);
   TEST(get_retried_on_503_after_retry_after);
   TEST(retry_after_beyond_limit_returns_the_answer);
   TEST(retry_after_of_other_statuses);

@@ -517,6 +517,14 @@ static void check_url_loopback_listed(void) {
   CHECK_INT(sf_oauth_check_url(&relaxed, "http://localhost:1/", "url", &err),
             SF_E_UNTRUSTED_HOST);
   CHECK(contains(err.message, "localhost is not on the allowed"));
+  /* a refusal by the caller's list names that list, not Salesforce's */
+  sf_error_clear(&err);
+  CHECK_INT(
+      sf_oauth_check_url(&relaxed, "https://evil.example.com/", "url", &err),
+      SF_E_UNTRUSTED_HOST);
+  CHECK(contains(err.message, "url host evil.example.com is not on the "
+                              "allowed domains given (api.example.org, "
+                              "127.0.0.1)"));
 }
 
 static void check_url_garbage(void) {

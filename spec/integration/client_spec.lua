@@ -837,6 +837,68 @@ describe("salesforce client", function()
     end)
   end)
 
+  describe("deadline_ms and within", function()
+    it("bound the whole call, the transport's retries and their waits included", function()
+      local sf = connect()
+      control("POST", "/latency", { ms = 1500, regex = "/query" })
+      clear_log()
+      local t0 = now()
+      local res, err = sf:query("SELECT Id FROM Lead", nil, { timeout_ms = 400,
+        deadline_ms = 1000 })
+      local took = now() - t0
+      assert.is_nil(res)
+      assert.are.equal("timeout", err.kind)
+      assert.matches("deadline of 1000 ms %(%d attempts%)", err.message)
+      -- (without the deadline: four 400 ms attempts and the backoffs, over 2.4 s;
+      -- the bound leaves room for a loaded machine)
+      assert.is_true(took >= 0.9 and took < 2.2, "took " .. took)
+      assert.is_true(#sent(API .. "/query") >= 2) -- retried within it
+      control("DELETE", "/latency")
+      -- a Retry-After that would end past the deadline is not waited for
+      fault{ kind = "status", status = 503, retry_after = 5, path = API .. "/sobjects/Lead/" }
+      clear_log()
+      t0 = now()
+      res, err = sf:request{ path = { "sobjects", "Lead", FAKE_ID }, deadline_ms = 2000 }
+      assert.is_nil(res)
+      assert.are.equal(503, err.status)
+      assert.is_true(now() - t0 < 1.5)
+      assert.are.equal(1, #sent(API .. "/sobjects/Lead/"))
+      raises("bad argument #3 to 'query' (deadline_ms must be a positive integer, got 0)",
+        sf.query, sf, "SELECT Id FROM Lead", nil, { deadline_ms = 0 })
+      raises("bad argument #1 to 'request' (deadline_ms must be a positive integer, got 1.5)",
+        sf.request, sf, { path = "/limits", deadline_ms = 1.5 })
+    end)
+
+    it("gives every call of a view one deadline, sharing the client", function()
+      local m0 = core.monotonic_ms()
+      assert.are.equal("integer", math.type(m0))
+      local sf = connect()
+      assert.is_true(core.monotonic_ms() >= m0)
+      control("POST", "/latency", { ms = 700, regex = "/query" })
+      local view = sf:within(1000)
+      local t0 = now()
+      assert.truthy(view:query("SELECT Id FROM Lead"))
+      local res, err = view:query("SELECT Id FROM Lead")
+      local took = now() - t0
+      assert.is_nil(res)
+      assert.are.equal("timeout", err.kind)
+      assert.is_true(took >= 0.9 and took < 2.2, "took " .. took)
+      -- spent: a call now fails at once, without sending
+      clear_log()
+      res, err = view:query("SELECT Id FROM Lead")
+      assert.is_nil(res)
+      assert.matches("deadline of these calls %(Client:within%) passed", err.message)
+      assert.are.equal(0, #sent())
+      control("DELETE", "/latency")
+      -- the client itself has no deadline; a view of a view keeps the sooner one
+      assert.truthy(sf:query("SELECT Id FROM Lead"))
+      assert.are.equal(sf.access_token, view.access_token)
+      assert.is_nil(view:within(60000):query("SELECT Id FROM Lead"))
+      raises("bad argument #1 to 'within' (milliseconds expected (a positive integer), got 0)",
+        sf.within, sf, 0)
+    end)
+  end)
+
   describe("query_all", function()
     it("sees deleted records that query does not", function()
       local sf = connect()

@@ -4,6 +4,7 @@
 -- on their failure paths; `dialog check`.
 local helper = require "spec.helper"
 local cjson = require "cjson"
+local system = require "system"
 
 local BOT = helper.source_dir .. "/scripts/examples/bot"
 
@@ -82,7 +83,36 @@ describe("luaforce dialog", function()
     assert.are.equal(1, #reqs)
     assert.are.equal("GET", reqs[1].method)
     assert.are.equal("/services/data/v62.0/sobjects/Lead/00Q5g0000000099EAA", reqs[1].path)
-    assert.matches("bot: 404 %- No Record Found\n$", out)
+    assert.matches("bot: I could not find that lead in Salesforce %(404 %- No Record Found%)%.\n$",
+      out)
+  end)
+
+  it("says what is wrong with a lead id: its checksum, its kind or its length", function()
+    local out, err, status = answers{ "show lead", "00Q5g00000DZ0d4EAA", "0015g00000DZ0d4",
+      "00Q5g00000DZ", "cancel" }
+    assert.are.equal(0, status, err)
+    local again = " Which lead? (its id, 00Q…)"
+    assert.are.equal(table.concat({
+      "bot: Hi! I can create a lead or show one.",
+      "user: show lead",
+      "bot: Which lead? (its id)",
+      "user: 00Q5g00000DZ0d4EAA",
+      "bot: That is not a lead id: its checksum (the last 3 characters) does not match the "
+        .. "first 15: a character may be mistyped." .. again,
+      "user: 0015g00000DZ0d4",
+      "bot: That is not a lead id: it is an Account id (001), not a Lead id (00Q)." .. again,
+      "user: 00Q5g00000DZ",
+      "bot: That is not a lead id: a Salesforce id has 15 or 18 letters and digits, this has "
+        .. "12." .. again,
+      "user: cancel",
+      "bot: OK, I have cancelled that.",
+    }, "\n") .. "\n", out)
+    assert.are.equal(0, #sent("/services/data/v62.0/sobjects/Lead/"))
+    -- an id of another kind in the first utterance: said why, not silently asked again
+    out, err, status = answers{ "show lead 0015g00000DZ0d4" }
+    assert.are.equal(0, status, err)
+    assert.matches("\nbot: That is not a lead id: it is an Account id (001), not a Lead id "
+      .. "(00Q)." .. again .. "\n", out, 1, true)
   end)
 
   it("takes the failure path on a 4xx with Salesforce's error list", function()
@@ -100,7 +130,7 @@ describe("luaforce dialog", function()
       path = "/services/data/v62.0/sobjects/Lead/" })
     local out, err, status = answers{ "view lead 00Q5g0000000099" }
     assert.are.equal(0, status, err)
-    assert.matches("bot: Something went wrong.\n$", out)
+    assert.matches("bot: Salesforce had a problem %(HTTP 503%)%. Please try again later%.\n$", out)
     assert.is_true(#sent("/services/data/v62.0/sobjects/Lead/") > 1) -- GETs are retried
   end)
 
@@ -120,11 +150,21 @@ describe("luaforce dialog", function()
     assert.matches("bot: Lead Turing created: 00Q%w+\n", second)
   end)
 
-  it("fails a service call that passes its timeout onto the failure path", function()
+  -- The seconds that running this task with these lines took.
+  local function timed(source, lines)
+    local t0 = system.monotime()
+    local out, err, status = run_task(source, lines)
+    return system.monotime() - t0, out, err, status
+  end
+
+  -- (bounds with room for a loaded machine: a run of luaforce with nothing
+  -- slow takes well under 0.5 s; without the deadline these take 7.5 s and
+  -- more, the describe over 20 s)
+  it("bounds a service call by its timeout as the user waits, retries included", function()
     emu.call("POST", "/latency", { ms = 3000, path = "/services/data/v62.0/limits" })
-    local out, err, status = run_task([[
+    local took, out, err, status = timed([[
       return dialog.task{ name = "slow", nodes = {
-        { name = "svc", type = "service", path = "/limits", timeout = 1,
+        { name = "svc", type = "service", path = "/limits", timeout = 1.5,
           on_failure = "late", next = "fine" },
         { name = "fine", type = "message", text = "fine" },
         { name = "late", type = "message",
@@ -132,6 +172,51 @@ describe("luaforce dialog", function()
     emu.call("DELETE", "/latency")
     assert.are.equal(0, status, err)
     assert.are.equal("bot: late: 0\n", out)
+    -- (each attempt bounded alone: four 1.5 s attempts and the backoffs)
+    assert.is_true(took >= 1.4 and took < 4.5, "took " .. took)
+    assert.is_true(#sent("/services/data/v62.0/limits") >= 1)
+  end)
+
+  it("gives every call of a Lua service node the node's one timeout", function()
+    emu.call("POST", "/latency", { ms = 1000, regex = "/query" })
+    local took, out, err, status = timed([[
+      return dialog.task{ name = "slow", nodes = {
+        { name = "svc", type = "service", timeout = 1.5, call = function(sf)
+            assert(sf:query("SELECT Id FROM Lead"))
+            local page, e = sf:query("SELECT Id FROM Lead")
+            if not page then return nil, e end
+            return page, 200
+          end, on_failure = "late", next = "fine" },
+        { name = "fine", type = "message", text = "fine" },
+        { name = "late", type = "message", text = "late: {{context.svc.response.body.1.errorCode}}"
+          } } } ]], {})
+    emu.call("DELETE", "/latency")
+    assert.are.equal(0, status, err)
+    assert.are.equal("bot: late: timeout\n", out)
+    assert.is_true(took >= 1.4 and took < 4.5, "took " .. took)
+    assert.are.equal(2, #sent("/services/data/v62.0/query"))
+  end)
+
+  it("bounds a picklist's describe by values_from.timeout (default 20 s)", function()
+    emu.call("POST", "/latency", { ms = 3000, regex = "/describe" })
+    local took, out, err, status = timed([[
+      return dialog.task{ name = "pick", nodes = {
+        { name = "status", type = "entity", entity_type = "picklist", prompt = "Status?",
+          values_from = { sobject = "Lead", field = "Status", timeout = 1.5 }, next = "done" },
+        { name = "done", type = "message", text = "{{context.entities.status}}" } } } ]], {})
+    emu.call("DELETE", "/latency")
+    assert.are.equal(0, status, err)
+    assert.are.equal("bot: Sorry, something went wrong. Please try again later.\n", out)
+    assert.is_true(took >= 1.4 and took < 4.5, "took " .. took)
+    -- without the latency, the values come and the question is asked
+    out, err, status = run_task([[
+      return dialog.task{ name = "pick", nodes = {
+        { name = "status", type = "entity", entity_type = "picklist", prompt = "Status?",
+          values_from = { sobject = "Lead", field = "Status", timeout = 1.5 }, next = "done" },
+        { name = "done", type = "message", text = "{{context.entities.status}}" } } } ]],
+      { "working - contacted" })
+    assert.are.equal(0, status, err)
+    assert.matches("^bot: Status%?\nuser: working %- contacted\nbot: Working %- Contacted\n$", out)
   end)
 
   it("gives the failure path an error list when the answer had none (an empty 503)", function()
@@ -146,8 +231,7 @@ describe("luaforce dialog", function()
 
   it("gives a query service its timeout too", function()
     emu.call("POST", "/latency", { ms = 3000, regex = "/query" })
-    local t0 = os.time()
-    local out, err, status = run_task([[
+    local took, out, err, status = timed([[
       return dialog.task{ name = "slow", nodes = {
         { name = "svc", type = "service", query = "SELECT Id FROM Lead", timeout = 1.5,
           on_failure = "late", next = "fine" },
@@ -157,7 +241,8 @@ describe("luaforce dialog", function()
     emu.call("DELETE", "/latency")
     assert.are.equal(0, status, err)
     assert.are.equal("bot: late: 0 timeout\n", out)
-    assert.is_true(os.time() - t0 < 3 * #sent("/services/data/v62.0/query"))
+    assert.is_true(took >= 1.4 and took < 4.5, "took " .. took) -- (as above)
+    assert.is_true(#sent("/services/data/v62.0/query") >= 1)
   end)
 
   it("runs a query service with the user's text only in binds, and a Lua service", function()
@@ -224,7 +309,9 @@ describe("luaforce dialog", function()
         { name = "failed", type = "message", script = function(context)
             local r = (context["local"] or context.far).response
             print("failed: ", r.statusCode, " ", r.body[1].errorCode)
-          end },
+            context.why = r.body[1].message
+          end, next = "why" },
+        { name = "why", type = "message", text = "{{context.why}}" },
       } } ]]):gsub("URL", emu.url) }
     local out, err, status = answers(lines, dir)
     helper.remove_tree(dir)
@@ -243,6 +330,9 @@ describe("luaforce dialog", function()
     assert.is_nil(reqs[1].headers.authorization)
     assert.matches("user: yes\nbot: 200 %d+%.0\n", out)
     assert.matches("user: no\nbot: failed: 0 HOST_NOT_ALLOWED\n", out)
+    -- the message names the list that refused it: the bot's, not Salesforce's domains
+    assert.matches("bot: refused by the bot's allow_hosts (bot.lua): url host evil.example.org "
+      .. "is not on the allowed domains given (api.example.com, 127.0.0.1)\n", out, 1, true)
   end)
 
   it("calls a loopback host only when it is on allow_hosts, LUAFORCE_ALLOW_LOOPBACK or not",

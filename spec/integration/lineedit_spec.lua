@@ -90,6 +90,94 @@ describe("line editing on a terminal", function()
     assert.not_matches("\27", s) -- no stray escape sequences in what the bot got
   end)
 
+  it("drops the line on Ctrl-C and prompts again; a second Ctrl-C ends, no traceback",
+    function()
+    start({ helper.bin, "dialog", "run", dir }, { LUAFORCE_HOME = ws, TERM = "xterm",
+      LUAFORCE_HISTORY = "off" })
+    wait_for("Hi! Say echo.")
+    keys("ech")
+    wait_for("> ech")
+    keys("C-c")
+    wait_for("(Ctrl-C again or Ctrl-D to quit)\n>")
+    keys("echo", "Enter") -- the dropped "ech" is not in front of it
+    wait_for("Say something?")
+    keys("C-c")
+    wait_for("(Ctrl-C again or Ctrl-D to quit)", 2)
+    keys("still here", "Enter")
+    wait_for("You said <still here>.")
+    keys("C-c")
+    wait_for("(Ctrl-C again or Ctrl-D to quit)", 3)
+    keys("C-c")
+    local s = wait_for("[exit 0]")
+    assert.are.equal(3, count(s, "(Ctrl-C again")) -- (the two in a row ended it)
+    assert.not_matches("traceback", s)
+    assert.not_matches("interrupted", s)
+  end)
+
+  it("ends running code on Ctrl-C with the message on a line of its own", function()
+    start({ helper.bin, "-e", "print('ready') while true do end" }, { TERM = "xterm" })
+    wait_for("ready")
+    keys("C-c")
+    local s = wait_for("[exit 1]")
+    assert.matches("\nluaforce: interrupted\n%[exit 1%]", s)
+    assert.not_matches("traceback", s)
+  end)
+
+  it("keeps the history between runs in a 0600 file, but not a secret answer", function()
+    local state = helper.bot_dir{} -- XDG_STATE_HOME
+    local secret_bot = helper.bot_dir{
+      ["bot.lua"] = 'return dialog.bot{ welcome = "Hi." }',
+      ["login.lua"] = [[return dialog.task{ name = "login", utterances = { "log in" }, nodes = {
+        { name = "token", type = "entity", prompt = "Token?", secret = true, next = "ok" },
+        { name = "ok", type = "message", text = "Got {{context.entities.token}}." } } }]],
+    }
+    local env = { LUAFORCE_HOME = ws, TERM = "xterm", XDG_STATE_HOME = state }
+    start({ helper.bin, "dialog", "run", secret_bot }, env)
+    wait_for("Hi.")
+    keys("log in", "Enter")
+    wait_for("Token?")
+    keys("hunter2", "Enter")
+    local s = wait_for("Got hunter2.")
+    assert.are.equal(1, count(s, "hunter2")) -- not echoed as it was typed
+    keys("C-d")
+    wait_for("[exit 0]")
+    tmux("kill-session", "-t", "t")
+    local file = state .. "/luaforce/history"
+    assert.are.equal("600\n", (helper.run({ "stat", "-c", "%a", file })))
+    assert.are.equal("700\n", (helper.run({ "stat", "-c", "%a", state .. "/luaforce" })))
+    local f = assert(io.open(file))
+    local text = f:read("a")
+    f:close()
+    assert.matches("log", text)
+    assert.not_matches("hunter2", text)
+    -- the next run has it: Up brings back "log in"
+    start({ helper.bin, "dialog", "run", secret_bot }, env)
+    wait_for("Hi.")
+    keys("Up")
+    wait_for("> log in")
+    keys("Enter")
+    wait_for("Token?", 1)
+    keys("C-d") -- (at a secret prompt too, Ctrl-D ends)
+    wait_for("[exit 0]")
+    -- LUAFORCE_HISTORY=off: none kept
+    tmux("kill-session", "-t", "t")
+    env.LUAFORCE_HISTORY = "off"
+    start({ helper.bin, "dialog", "run", dir }, env)
+    wait_for("Hi! Say echo.")
+    keys("Up")
+    helper.run({ "sleep", "0.3" }) -- (nothing to wait for: Up must change nothing)
+    assert.not_matches("log in", screen())
+    keys("echo", "Enter")
+    wait_for("Say something?")
+    keys("C-d")
+    wait_for("[exit 0]")
+    f = assert(io.open(file))
+    assert.are.equal(text, f:read("a"))
+    f:close()
+    helper.remove_tree(state)
+    helper.remove_tree(secret_bot)
+  end)
+
   it("edits the interactive prompt's lines", function()
     start({ helper.bin }, { LUAFORCE_HOME = ws, TERM = "xterm" })
     wait_for(")\n>")
@@ -123,6 +211,65 @@ describe("luaforce.lineedit without a terminal", function()
     assert.matches("^false\tbad argument #1 to '[%w.]*add_history' %(string expected, got no "
       .. "value%)", lines[4])
     assert.are.equal("false", lines[5])
+  end)
+
+  it("saves and loads a bounded history file, created 0600 with its folders", function()
+    local dir = helper.bot_dir{}
+    local file = dir .. "/a/b/history"
+    local out, err, status = helper.luaforce({ "-e", (([[
+      local e = require "luaforce.lineedit"
+      assert(e.load_history("FILE", 3)) -- none yet: an empty history
+      for _, l in ipairs{ "one", "two", "three", "four" } do e.add_history(l) end
+      assert(e.save_history("FILE"))
+      print(table.concat(e.history(), ","))
+      print(e.load_history("FILE", 0) == nil)
+    ]]):gsub("FILE", file)) })
+    assert.are.equal(1, status, out) -- max 0 raises
+    assert.matches("bad argument #2 to '[%w.]*load_history' %(1 to 100000 lines%)", err)
+    assert.are.equal("two,three,four\n", out)
+    -- a secret line: read (no echo on a terminal), never in the history
+    out, err, status = helper.luaforce({ "-e", [[
+      local e = require "luaforce.lineedit"
+      local line = e.read_secret("Token? ")
+      print(line, #e.history(), e.read_secret())
+    ]] }, { stdin = "s3cret\n" })
+    assert.are.equal(0, status, err)
+    assert.are.equal("Token? \n\ns3cret\t0\tnil\n", out) -- (each read ends its line)
+    assert.are.equal("600\n", (helper.run({ "stat", "-c", "%a", file })))
+    out, err, status = helper.luaforce({ "-e", (([[
+      local e = require "luaforce.lineedit"
+      assert(e.load_history("FILE", 500))
+      print(table.concat(e.history(), ","))
+      print(e.save_history("FILE/x"))
+    ]]):gsub("FILE", file)) })
+    assert.are.equal(0, status, err)
+    assert.matches("^two,three,four\nnil\tcannot write the history [^\n]+/history/x: ", out)
+    helper.remove_tree(dir)
+  end)
+
+  it("names where the history goes: LUAFORCE_HISTORY, XDG_STATE_HOME, HOME", function()
+    local function path(env)
+      local out = helper.luaforce({ "-e",
+        "print(require('luaforce.terminal').history_path())" }, { env = env })
+      return out
+    end
+    assert.are.equal("/x/h\n", path{ LUAFORCE_HISTORY = "/x/h", XDG_STATE_HOME = "/s" })
+    assert.are.equal("nil\n", path{ LUAFORCE_HISTORY = "off" })
+    assert.are.equal("/s/luaforce/history\n", path{ XDG_STATE_HOME = "/s", HOME = "/h" })
+    assert.are.equal("/h/.local/state/luaforce/history\n", path{ XDG_STATE_HOME = "",
+      HOME = "/h" })
+  end)
+
+  it("ends on Ctrl-C while code runs with a message, not a traceback", function()
+    local dir = helper.bot_dir{}
+    -- (the Ctrl-C once it runs: polled for at most 10 s)
+    local out, err = helper.run({ "sh", "-c", helper.quote(helper.bin)
+      .. " -e 'io.stdout:write(\"ready\\n\") io.stdout:flush() while true do end' >"
+      .. dir .. "/out & pid=$!; i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ];"
+      .. " do sleep 0.05; i=$((i+1)); done; kill -INT $pid; wait $pid; echo status $?" })
+    helper.remove_tree(dir)
+    assert.are.equal("status 1\n", out)
+    assert.are.equal("luaforce: interrupted\n", err)
   end)
 
   it("leaves dialog run's piped input to plain reads", function()

@@ -117,6 +117,36 @@ describe("entity nodes", function()
     assert.are.same({ { "Email?" }, { "hid none@example.com" } }, r)
   end)
 
+  it("tells the user an answer to an optional entity was not understood, and asks again",
+    function()
+    local bot = bot_of{ ["t.lua"] = [[
+      return dialog.task{ name = "t", utterances = { "go" }, nodes = {
+        { name = "o", type = "entity", entity_type = "email", mode = "optional",
+          default = "none@example.com", prompt = "Email? (or 'skip')", next = "b" },
+        { name = "b", type = "entity", entity_type = "boolean", mode = "optional",
+          prompt = "Subscribe?", next = "m" },
+        { name = "m", type = "message",
+          text = "{{context.entities.o}} {{context.entities.b}}" },
+      } } ]] }
+    local _, r = talk(bot, { "go", "kate@orbit", "kate@orbit.example", "no" })
+    assert.are.same({ { "Email? (or 'skip')" },
+      { "That does not look right (not an email address). Email? (or 'skip')" },
+      { "Subscribe?" }, { "kate@orbit.example false" } }, r)
+    -- past its retries (default 1) it is left out, saying so; the task goes on
+    local state
+    state, r = talk(bot, { "go", "kate@orbit", "still wrong" })
+    assert.are.same({ "That does not look right either (not an email address), so I will "
+      .. "leave it out.", "Subscribe?" }, r[3])
+    assert.are.equal("t", state.task)
+    _, r = talk(bot, { "Yes" }, { state = state })
+    assert.are.same({ "none@example.com true" }, r[1])
+    -- Enter alone, 'no thanks' and 'n/a' leave it out at once
+    for _, line in ipairs{ "", "No thanks!", "n/a" } do
+      _, r = talk(bot, { "go", line })
+      assert.are.same({ "Subscribe?" }, r[2], line)
+    end
+  end)
+
   it("skips an optional string entity on 'skip' instead of taking the word", function()
     local bot = bot_of{ ["s.lua"] = [[
       return dialog.task{ name = "s", utterances = { "go" }, nodes = {
@@ -340,6 +370,31 @@ describe("failures of the developer's code and of the state", function()
     local _, _, _, failures = talk(bot_with("context.f = function() end"), { "run it" })
     assert.are.equal("state", failures[1].kind)
   end)
+
+  it("copies states deeply (the core's copy), each table its own", function()
+    local plain = require "luaforce.dialog.plain"
+    local core = require "salesforce.core"
+    assert.are.equal(core.plain_copy, plain.copy) -- the fast one, not the Lua fallback
+    local null = require("cjson").null
+    local v = { 1, "two", { 3, { four = 4.5 } }, x = { y = { z = true } }, n = null,
+      [10] = "sparse", [2.5] = "float key" }
+    local c = plain.copy(v)
+    assert.are.same(v, c)
+    assert.are_not.equal(v, c)
+    assert.are_not.equal(v[3], c[3])
+    assert.are_not.equal(v[3][2], c[3][2])
+    assert.are_not.equal(v.x.y, c.x.y)
+    assert.are.equal(null, c.n)
+    c.x.y.z, c[3][2].four = false, 0
+    assert.is_true(v.x.y.z)
+    assert.are.equal(4.5, v[3][2].four)
+    assert.are.equal("s", plain.copy("s"))
+    assert.is_nil(plain.copy(nil))
+    local loop = {}
+    loop.self = loop
+    assert.has_error(function() plain.copy(loop) end,
+      "plain data nested deeper than 100 levels (a cycle?)")
+  end)
 end)
 
 describe("routing and interruptions", function()
@@ -426,6 +481,31 @@ describe("amending, switching tasks and languages", function()
     assert.are.same({ "Do you want to stop this and check the weather instead?" }, r[5])
     assert.are.same({ "Sunny.", "Let's get back to create a lead.", "Smith at Acme (12)?" }, r[6])
     assert.are.equal("ok", state.node)
+  end)
+
+  it("gives the task it switches to what was said: its values are not asked again",
+    function()
+    local bot = bot_of{ ["lead.lua"] = LEAD, ["view.lua"] = [[
+      return dialog.task{ name = "view", display_name = "show a lead",
+        utterances = { "show lead" }, nodes = {
+        { name = "id", type = "entity", entity_type = "salesforce_id", prompt = "Which lead?",
+          next = "m" },
+        { name = "m", type = "message", text = "Lead {{context.entities.id}}." } } } ]] }
+    local state, r = talk(bot, { "create a lead", "Smith", "show lead 00Q5g00000DZ0d4", "yes" })
+    assert.are.same({ "Do you want to stop this and show a lead instead?" }, r[3])
+    assert.are.same({ "Lead 00Q5g00000DZ0d4EAD.", "Let's get back to create a lead.",
+      "Company?" }, r[4])
+    assert.are.equal("lead", state.task)
+    assert.is_nil(state.switch_said)
+    assert.is_nil(state.context.entities.id) -- (the held task's context is its own)
+  end)
+
+  it("does not take the task's own command as a free-text value", function()
+    local bot = bot_of{ ["lead.lua"] = LEAD }
+    local state, r = talk(bot, { "create a lead", "Create a lead!", "Create a lead company" })
+    assert.are.same({ "We are doing that now (create a lead). Last name?" }, r[2])
+    assert.are.equal("Create a lead company", state.context.entities.lastName) -- (not exact)
+    assert.are.equal(0, state.retries)
   end)
 
   it("asks before a free-text entity takes another task's utterance; no keeps it", function()

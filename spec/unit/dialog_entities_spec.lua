@@ -180,11 +180,25 @@ describe("entity type salesforce_id", function()
     ok("salesforce_id", "00Q5g00000DZ0d4EAD", "00Q5g00000DZ0d4EAD")
     ok("salesforce_id", "00Q5g00000DZ0d4", "00Q5g00000DZ0d4EAD")
     ok("salesforce_id", "00Q5g00000DZ0d4ead", "00Q5g00000DZ0d4EAD")
-    bad("salesforce_id", "00Q5g00000DZ0d4EAA", "checksum")
-    bad("salesforce_id", "00Q5g00000DZ0d", "15 or 18")
+    bad("salesforce_id", "00Q5g00000DZ0d4EAA", "its checksum (the last 3 characters) does "
+      .. "not match the first 15: a character may be mistyped")
+    bad("salesforce_id", "00Q5g00000DZ0d", "a Salesforce id has 15 or 18 letters and digits, "
+      .. "this has 14")
+    bad("salesforce_id", "lead please", "not a Salesforce id (15 or 18 letters and digits)")
   end)
-  it("checks a required key prefix", function()
-    bad("salesforce_id", "00Q5g00000DZ0d4", "prefix 006", { prefix = "006" })
+  it("finds an id in a sentence, or says why the id-like word there is not one", function()
+    local spec = { entity_type = "salesforce_id", prefix = "00Q" }
+    assert.are.same({ 11, 25, "00Q5g00000DZ0d4EAD" },
+      { entities.find(spec, "show lead 00Q5g00000DZ0d4 please") })
+    assert.are.same({ nil, nil, nil, "it is an Account id (001), not a Lead id (00Q)" },
+      { entities.find(spec, "show lead 0015g00000DZ0d4") })
+    assert.are.same({}, { entities.find(spec, "show lead number 12") })
+  end)
+  it("checks a required key prefix, naming both kinds", function()
+    bad("salesforce_id", "00Q5g00000DZ0d4", "it is a Lead id (00Q), not an Opportunity id (006)",
+      { prefix = "006" })
+    bad("salesforce_id", "a0B5g00000DZ0d4", "it is an id starting a0B, not a Lead id (00Q)",
+      { prefix = "00Q" })
     ok("salesforce_id", "00Q5g00000DZ0d4", "00Q5g00000DZ0d4EAD", { prefix = "00Q" })
   end)
 end)

@@ -32,7 +32,7 @@ describe("luaforce.dialog.salesforce", function()
       sf.failure(resp(400, "INSUFFICIENT_ACCESS_OR_READONLY", "no")))
     assert.are.equal("Salesforce had a problem (HTTP 503). Please try again later.",
       sf.failure({ statusCode = 503, body = "" }))
-    assert.are.equal("I could not reach Salesforce. Please try again later.",
+    assert.are.equal("Salesforce did not answer in time. Please try again later.",
       sf.failure(resp(0, "timeout", "timed out")))
     assert.are.equal("Your organization's Salesforce API is not enabled, so I cannot reach "
       .. "Salesforce. Please ask your Salesforce administrator.",
@@ -42,6 +42,8 @@ describe("luaforce.dialog.salesforce", function()
         "opportunity"))
     assert.are.equal("Salesforce refused that (MALFORMED_QUERY).", sf.failure(resp(400,
       "MALFORMED_QUERY", "\nSELECT x FROM Lead\n ^\nERROR at Row:1:Column:8\nunexpected")))
+    assert.are.equal("I could not reach Salesforce. Please try again later.",
+      sf.failure(resp(0, "connect", "refused")))
     assert.are.equal("Salesforce refused that (WEIRD): odd", sf.failure(resp(400, "WEIRD",
       "odd")))
   end)

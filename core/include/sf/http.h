@@ -151,6 +151,14 @@ sf_code sf_http_request_set_idempotent(sf_http_request *req, int idempotent);
 sf_code sf_http_request_set_timeout(sf_http_request *req, long timeout_ms);
 
 /*
+ * Bounds the whole run of the request (> 0 ms from sf_http_start): every
+ * attempt's timeout is cut to what is left, and no retry starts whose wait
+ * (backoff or Retry-After) would end past it. A run that reaches it fails
+ * with SF_E_TIMEOUT. 0 = none (as a new or reused request has).
+ */
+sf_code sf_http_request_set_deadline(sf_http_request *req, long deadline_ms);
+
+/*
  * Starts `req` without waiting; `done` (may be NULL) is called from
  * sf_http_step when it completes. A completed request may be started
  * again (its response is reset). SF_E_BUSY if already in flight.

@@ -8,7 +8,8 @@ return dialog.task{
   integration = "salesforce",
   nodes = {
     { name = "id", type = "entity", entity_type = "salesforce_id", prefix = "00Q",
-      prompt = "Which lead? (its id)", error_prompts = { "A lead id starts with 00Q." },
+      prompt = "Which lead? (its id)",
+      error_prompts = { "That is not a lead id: {{reason}}. Which lead? (its id, 00Q…)" },
       next = "viewLeadService" },
     { name = "viewLeadService", type = "service", method = "GET",
       path = "/sobjects/Lead/{{context.entities.id}}", on_failure = "notFound",
@@ -17,11 +18,9 @@ return dialog.task{
       text = "{{context.viewLeadService.response.body.Name}} at "
         .. "{{context.viewLeadService.response.body.Company}}" },
     { name = "notFound", type = "message", script = function(context)
-        if context.viewLeadService.response.statusCode == 404 then
-          print("404 - No Record Found")
-        else
-          print("Something went wrong.")
-        end
+        -- what went wrong, in the end user's words (not found, busy, no answer, ...)
+        print(require("luaforce.dialog.salesforce").failure(context.viewLeadService.response,
+          "lead"))
       end },
   },
 }

@@ -169,6 +169,13 @@ local function test(rest, opts)
   return failed > 0 and 1 or 0
 end
 
+-- Whether the session waits for the answer to an entity marked secret.
+local function awaits_secret(bot, state)
+  local task = state.task and bot.tasks[state.task]
+  local node = task and state.node and task.by_name[state.node]
+  return node ~= nil and node.secret == true and state.await == "input"
+end
+
 local function run(rest, opts)
   local path = rest[1]
   if not path then return usage_error("run: missing BOT or TASK") end
@@ -295,12 +302,13 @@ local function run(rest, opts)
     save()
     show(messages)
   end
-  -- on a terminal: line editing and history (libedit), Ctrl-D ends
+  -- on a terminal: line editing and history (libedit), Ctrl-D ends; the
+  -- answer to a secret entity is read without echo and kept out of it
   local read = not opts.answers and not opts.jsonl and require("luaforce.terminal").reader()
   while true do
     local line
     if input == io.stdin then await_redirect() end
-    if read then line = read("> ") else line = input:read("l") end
+    if read then line = read("> ", awaits_secret(bot, state)) else line = input:read("l") end
     if line == nil then break end
     line = line:gsub("\r$", "")
     local turn_input

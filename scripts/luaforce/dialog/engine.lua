@@ -285,19 +285,22 @@ local function after_keyword(S, env, node, text)
 end
 
 -- A value for entity `node` in what the user said before and no entity
--- took: the span found is removed from that text.
+-- took: the span found is removed from that text. Else nil and why a value
+-- said there was not taken (an id of another kind), if one was.
 local function volunteered(S, env, node)
   if node.volunteer == false then return nil end
   local keywords = type(node.volunteer) == "table"
+  local bad
   for i, text in ipairs(S.unused) do
-    local s, e, v = entities.find(node, text, env)
+    local s, e, v, why = entities.find(node, text, env)
     if not s and keywords then s, e, v = after_keyword(S, env, node, text) end
     if s then
       S.unused[i] = text:sub(1, s - 1) .. text:sub(e + 1)
       return v
     end
+    bad = bad or why
   end
-  return nil
+  return nil, bad
 end
 
 -- Whether picklist value `v` (from describe) may be offered: a dependent
@@ -352,6 +355,13 @@ local function with_values(S, env, node)
 end
 
 local enter = {}
+local tell_invalid -- (below, with the answers)
+
+-- A service call's limit in ms: `seconds` (1-60; default 20) for the whole
+-- call as the user waits, retries included (the runner's deadline).
+local function timeout_ms(seconds)
+  return math.floor((seconds or 20) * 1000)
+end
 
 enter.entity = function(S, env, out, node)
   if S.context.entities[node.name] ~= nil or S.filled[node.name] then
@@ -362,13 +372,13 @@ enter.entity = function(S, env, out, node)
   if node.values_from and not (S.context.picklists and S.context.picklists[node.name]) then
     out.effects[#out.effects + 1] = { type = "service", task = S.task, node = node.name,
       request = { kind = "describe", sobject = node.values_from.sobject,
-        field = node.values_from.field, timeout_ms = 20000 } }
+        field = node.values_from.field, timeout_ms = timeout_ms(node.values_from.timeout) } }
     S.node, S.await = node.name, "service"
     record(S, node, "waitingForServerResponse")
     return "wait"
   end
   local spec = with_values(S, env, node)
-  local v = volunteered(S, env, spec)
+  local v, bad = volunteered(S, env, spec)
   if v ~= nil then
     S.context.entities[node.name] = v
     return follow(node, S.context)
@@ -379,6 +389,12 @@ enter.entity = function(S, env, out, node)
     return follow(node, S.context)
   end
   S.retries = 0
+  if bad then -- "show lead 001…": why that id was not taken, with the prompt
+    tell_invalid(S, env, out, node, bad)
+    S.node, S.await = node.name, "input"
+    record(S, node, "waitingForUserInput")
+    return "wait"
+  end
   return ask(S, out, node)
 end
 
@@ -450,7 +466,7 @@ end
 
 enter.service = function(S, env, out, node)
   if node.pre then run_code(S, env, node, node.pre, nil, S.context) end
-  local req = { timeout_ms = math.floor((node.timeout or 20) * 1000) }
+  local req = { timeout_ms = timeout_ms(node.timeout) }
   if node.url then
     req.kind = "http"
     req.method = (node.method or "GET"):upper()
@@ -522,8 +538,30 @@ end
 
 -- ---- answers ----------------------------------------------------------------------------------
 
+local leave_out
+
+-- The error prompt for `reason` (the retry's, in order), else the
+-- invalid_value response with the prompt.
+function tell_invalid(S, env, out, node, reason)
+  local errs = node.error_prompts
+  if errs then
+    errs = localise(S, type(errs) == "table" and errs[1] == nil and errs or { errs })
+    -- error prompts in retry order: the n-th retry gets the n-th (the last repeats)
+    if type(errs) == "table" then errs = errs[math.min(math.max(S.retries, 1), #errs)] end
+    say(out, S, errs, { reason = reason or "not valid" }) -- (may say {{reason}})
+  else
+    respond(out, S, env, "invalid_value", { reason = reason or "not valid",
+      prompt = _M.fill(prompt_of(S, node) or "", S.context) })
+  end
+end
+
 local function retry(S, env, out, node, reason)
   S.retries = S.retries + 1
+  local optional = node.type == "entity" and node.mode == "optional"
+  if optional and S.retries > (node.retries or 1) then
+    respond(out, S, env, "optional_left_out", { reason = reason or "not valid" })
+    return leave_out(S, env, out, node)
+  end
   if S.retries > (node.retries or 5) then
     local go = node.on_retries_exceeded
     if go and go ~= "end" then return run(S, env, out, go) end
@@ -532,16 +570,7 @@ local function retry(S, env, out, node, reason)
     if S.held then return run(S, env, out, resume_held(S, env, out)) end
     return
   end
-  local errs = node.error_prompts
-  if errs then
-    errs = localise(S, type(errs) == "table" and errs[1] == nil and errs or { errs })
-    -- error prompts in retry order: the n-th retry gets the n-th (the last repeats)
-    if type(errs) == "table" then errs = errs[math.min(S.retries, #errs)] end
-    say(out, S, errs)
-  else
-    respond(out, S, env, "invalid_value", { reason = reason or "not valid",
-      prompt = _M.fill(prompt_of(S, node) or "", S.context) })
-  end
+  return tell_invalid(S, env, out, node, reason)
 end
 
 -- An answer that is not valid here but asks for another task by one of
@@ -567,8 +596,19 @@ local function blank(S, out, node, text)
   return true
 end
 
--- What skips an optional entity (a string entity would take it as its value).
-local SKIP = { skip = true, none = true }
+-- What leaves an optional entity out (a string entity would take it as its
+-- value; a boolean one takes "no" as false).
+local SKIP = { skip = true, none = true, no = true, nope = true, ["no thanks"] = true,
+  ["n/a"] = true, pass = true, ["not now"] = true }
+
+-- An optional entity left out: its default, and the flow goes on.
+function leave_out(S, env, out, node)
+  S.context.entities[node.name] = copy(node.default)
+  S.filled[node.name] = true
+  S.await = nil
+  record(S, node, "processed")
+  return run(S, env, out, follow(node, S.context))
+end
 
 -- Entity types that take any text: an answer that asks for another task
 -- by one of its utterances is not taken without asking.
@@ -576,15 +616,28 @@ local FREE_TEXT = { string = true, description = true }
 
 answer.entity = function(S, env, out, node, text, as_is)
   if blank(S, out, node, text) then return end
-  if not as_is and FREE_TEXT[node.entity_type or "string"] and offer_switch(S, env, out, text)
-  then
-    S.switch_text = text -- the value after all when the user says no
-    return
+  if node.mode == "optional" and not text:match("%S") then return leave_out(S, env, out, node) end
+  if not as_is and FREE_TEXT[node.entity_type or "string"] then
+    if offer_switch(S, env, out, text) then
+      S.switch_text = text -- the value after all when the user says no
+      return
+    end
+    -- the task's own command again ("new lead" at its last name): not a
+    -- value; the user is told where they are (no retry counted)
+    if routing.is_utterance(env.bot.tasks[S.task], text) then
+      return respond(out, S, env, "same_task", { task = env.bot.tasks[S.task].display_name,
+        prompt = _M.fill(prompt_of(S, node) or "", S.context) })
+    end
   end
   local spec = with_values(S, env, node)
   local eenv = entity_env(S, env, node)
-  local skipped = node.mode == "optional" and SKIP[entities.normalise(text):sub(2, -2)]
+  local skipped = node.mode == "optional"
+    and SKIP[entities.normalise(text):match("^%s*(.-)%s*$")]
   local v, why
+  if skipped and node.entity_type == "boolean" then
+    v, why = entities.parse(spec, text, eenv)
+    skipped = v == nil
+  end
   if not skipped then v, why = entities.parse(spec, text, eenv) end
   local rest
   if v == nil and not skipped then
@@ -592,12 +645,9 @@ answer.entity = function(S, env, out, node, text, as_is)
     if s then v, rest = found, text:sub(1, s - 1) .. text:sub(e + 1) end
   end
   if v == nil then
-    if node.mode == "optional" then
-      S.context.entities[node.name] = copy(node.default)
-      S.filled[node.name] = true
-      record(S, node, "processed")
-      return run(S, env, out, follow(node, S.context))
-    end
+    if skipped then return leave_out(S, env, out, node) end
+    -- (an optional entity too: the user is told and asked again, within its
+    -- retries, default 1; past them it is left out, not the task ended)
     record(S, node, "error")
     if offer_switch(S, env, out, text) then return end
     return retry(S, env, out, node, why)

@@ -392,6 +392,18 @@ end
 local id_p = C(alnum * alnum * alnum * alnum * alnum * alnum * alnum * alnum * alnum
   * alnum * alnum * alnum * alnum * alnum * alnum * (alnum * alnum * alnum) ^ -1) * -alnum
 
+-- The objects of the key prefixes a user is likely to paste, to say what
+-- an id of the wrong kind is.
+local PREFIX_OBJECT = { ["001"] = "an Account", ["003"] = "a Contact", ["005"] = "a User",
+  ["006"] = "an Opportunity", ["00Q"] = "a Lead", ["500"] = "a Case", ["701"] = "a Campaign",
+  ["00T"] = "a Task", ["00U"] = "an Event", ["015"] = "a Document", ["00D"] = "an Organization" }
+
+-- "a Lead id (00Q)", or "an id starting a0B" for a prefix not in the list.
+local function id_kind(prefix)
+  local o = PREFIX_OBJECT[prefix]
+  return o and (o .. " id (" .. prefix .. ")") or ("an id starting " .. prefix)
+end
+
 local function check_id(id, opts)
   local full
   if #id == 15 then
@@ -399,12 +411,13 @@ local function check_id(id, opts)
   else
     full = _M.id18(id:sub(1, 15))
     if full:sub(16):upper() ~= id:sub(16):upper() then
-      return nil, "the id's checksum does not match"
+      return nil, "its checksum (the last 3 characters) does not match the first 15: a "
+        .. "character may be mistyped"
     end
     full = id:sub(1, 15) .. id:sub(16):upper()
   end
   if opts.prefix and full:sub(1, 3) ~= opts.prefix then
-    return nil, "not an id of the expected kind (prefix " .. opts.prefix .. ")"
+    return nil, "it is " .. id_kind(full:sub(1, 3)) .. ", not " .. id_kind(opts.prefix)
   end
   return full
 end
@@ -703,18 +716,28 @@ T.boolean = {
 T.salesforce_id = {
   parse = function(text, opts)
     local v = lpeg.match(whole(id_p), text)
-    if not v then return nil, "not a Salesforce id (15 or 18 letters and digits)" end
+    if not v then
+      local word = text:match("^%s*(%w+)%s*$")
+      if word and word:find("%d") then -- an id of the wrong length
+        return nil, string.format("a Salesforce id has 15 or 18 letters and digits, this has %d",
+          #word)
+      end
+      return nil, "not a Salesforce id (15 or 18 letters and digits)"
+    end
     return check_id(v, opts)
   end,
+  -- (past the ids found: nil and the reason the first id-like word was
+  -- not taken, for the user)
   find = function(text, opts)
-    local init = 1
+    local init, bad = 1, nil
     while true do
       local s, e, v = search_id(text:sub(init))
-      if not s then return nil end
+      if not s then return nil, nil, nil, bad end
       -- an id has a digit; a long plain word is not one
       if v:find("%d") then
-        local id = check_id(v, opts)
+        local id, why = check_id(v, opts)
         if id then return s + init - 1, e + init - 1, id end
+        bad = bad or why
       end
       init = init + e
     end
@@ -799,8 +822,8 @@ end
 function _M.find(spec, text, env)
   local t = T[spec.entity_type or "string"]
   if not t.find then return nil end
-  local s, e, v = t.find(text, spec, env)
-  if s == nil or v == nil then return nil end
+  local s, e, v, why = t.find(text, spec, env)
+  if s == nil or v == nil then return nil, nil, nil, why end
   if _M.check_rules(v, spec.rules) == nil then return nil end
   return s, e, v
 end

@@ -24,8 +24,10 @@ _M.RESPONSES = {
     .. "Please contact the bot's administrator.",
   retries_exceeded = "Sorry, I could not understand that. Let's stop here.",
   invalid_value = "That does not look right ({{reason}}). {{prompt}}",
+  optional_left_out = "That does not look right either ({{reason}}), so I will leave it out.",
   switch_task = "Do you want to stop this and {{task}} instead?",
   resume_task = "Let's get back to {{task}}.",
+  same_task = "We are doing that now ({{task}}). {{prompt}}",
 }
 
 local NODE_TYPES = { entity = true, message = true, script = true, confirmation = true,
@@ -39,7 +41,7 @@ local FIELDS = {
     on_retries_exceeded = true, mode = true, default = true, rules = true, multi = true,
     values = true, values_from = true,
     threshold = true, order = true, currency = true, prefix = true,
-    pattern = true, validate = true, synonyms = true, volunteer = true },
+    pattern = true, validate = true, synonyms = true, volunteer = true, secret = true },
   message = { text = true, script = true, wait = true },
   script = { script = true },
   confirmation = { prompt = true, error_prompts = true, retries = true,
@@ -109,6 +111,14 @@ local function check_condition(cond, where, problems)
   end
   if not OPS[cond[2]] then
     problems[#problems + 1] = where .. ": unknown operator '" .. tostring(cond[2]) .. "'"
+  end
+end
+
+-- A service call's timeout (seconds, 1 to 60; nil for the default 20),
+-- which bounds the whole call as the user waits, retries included.
+local function check_timeout(v, what, problems)
+  if v ~= nil and (type(v) ~= "number" or v < 1 or v > 60) then
+    problems[#problems + 1] = what .. " is 1 to 60 seconds"
   end
 end
 
@@ -182,6 +192,11 @@ local function check_node(node, where, names, problems)
       and node.values_from.record ~= nil and type(node.values_from.record) ~= "string" then
       problems[#problems + 1] = where .. ": values_from.record is a context path"
     end
+    if node.secret ~= nil and type(node.secret) ~= "boolean" then
+      problems[#problems + 1] = where .. ": secret is true or false"
+    end
+    if type(node.values_from) == "table" then check_timeout(node.values_from.timeout, where
+      .. ": values_from.timeout", problems) end
     if et == "custom" and not node.pattern and type(node.validate) ~= "function" then
       problems[#problems + 1] = where .. ": a custom entity needs a pattern or a validate function"
     end
@@ -200,10 +215,7 @@ local function check_node(node, where, names, problems)
       problems[#problems + 1] = where .. ": a service node has nothing to call"
         .. " (path, query, call or url)"
     end
-    if node.timeout ~= nil and (type(node.timeout) ~= "number" or node.timeout < 1
-      or node.timeout > 60) then
-      problems[#problems + 1] = where .. ": timeout is 1 to 60 seconds"
-    end
+    check_timeout(node.timeout, where .. ": timeout", problems)
   elseif t == "dialog" then
     if type(node.task) ~= "string" then
       problems[#problems + 1] = where .. ": a dialog node names the task it runs"

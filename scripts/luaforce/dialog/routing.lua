@@ -48,6 +48,16 @@ function _M.phrase(bot, text)
   return #phrase == 1 and phrase[1] or nil
 end
 
+--- Whether `text` is, normalised, exactly one of `task`'s utterances.
+function _M.is_utterance(task, text)
+  local trim = "^%s*(.-)%s*$"
+  local norm = entities.normalise(text):match(trim)
+  for _, nu in ipairs(utterances_of(task)) do
+    if norm == nu:match(trim) then return true end
+  end
+  return false
+end
+
 --- The task an utterance asks for: name, or nil and the candidates when
 -- it is ambiguous (a list) or matches nothing (nil).
 function _M.route(bot, text)

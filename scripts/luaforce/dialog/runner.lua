@@ -41,7 +41,7 @@ end
 -- picklist also with its controller (field name) and valid_for (the
 -- controlling values it is valid for); or nil and an error.
 local function picklist_values(sf, sobject, field, timeout_ms)
-  local d, err = sf:describe(sobject, { timeout_ms = timeout_ms })
+  local d, err = sf:describe(sobject, { timeout_ms = timeout_ms, deadline_ms = timeout_ms })
   if not d then return nil, err end
   local by_name = {}
   for _, f in ipairs(d.fields or {}) do by_name[f.name] = f end
@@ -88,8 +88,9 @@ local function http_call(env, req)
   local ok, herr = core.oauth_check_url({ allowed_domains = hosts,
     allow_loopback = loopback == true, loopback_listed = true }, req.url, "url")
   if not ok then
-    return nil, require("salesforce.errors").new("untrusted_host", "not on the bot's "
-      .. "allow_hosts: " .. tostring(herr.message or herr), { error_code = "HOST_NOT_ALLOWED" })
+    return nil, require("salesforce.errors").new("untrusted_host", "refused by the bot's "
+      .. "allow_hosts (bot.lua): " .. tostring(herr.message or herr),
+      { error_code = "HOST_NOT_ALLOWED" })
   end
   local http = env.http
   if http == nil then -- the environment's CA file, as luaforce's other commands
@@ -114,13 +115,13 @@ local function http_call(env, req)
   local status, resp, is_json, why
   if require("salesforce.scheduler").in_task() then
     local r, e = http:start(req.method, req.url, nil, text, ctype, req.headers, idempotent,
-      req.timeout_ms)
+      req.timeout_ms, req.timeout_ms)
     if not r then return nil, e end
     require("salesforce.scheduler").await(r, http)
     status, resp, is_json, why = r:finish(true)
   else
     status, resp, is_json, why = http:call(req.method, req.url, nil, text, ctype, req.headers,
-      idempotent, req.timeout_ms, true)
+      idempotent, req.timeout_ms, true, nil, req.timeout_ms)
   end
   if not status then return nil, resp end
   if status >= 400 then
@@ -172,17 +173,19 @@ local function call(effect, sf, env, state)
       error = { kind = "auth", message = tostring(env.connect_error or "not connected") } }
   elseif req.kind == "rest" then
     body, status = sf:request{ method = req.method, path = req.path, body = req.body,
-      headers = req.headers, timeout_ms = req.timeout_ms }
+      headers = req.headers, timeout_ms = req.timeout_ms, deadline_ms = req.timeout_ms }
   elseif req.kind == "query" then
-    body, status = sf:query(req.soql, req.binds, { timeout_ms = req.timeout_ms })
+    body, status = sf:query(req.soql, req.binds, { timeout_ms = req.timeout_ms,
+      deadline_ms = req.timeout_ms })
     if body then status = 200 end
   elseif req.kind == "describe" then
     body, status = picklist_values(sf, req.sobject, req.field, req.timeout_ms)
   else
     local task = env.bot.tasks[effect.task]
     local node = task.by_name[effect.node]
-    local res = table.pack(sandbox.call(sandbox.new_budget(env.limits), node.call, sf,
-      engine.copy(state.context)))
+    -- every call the function makes shares the node's timeout
+    local res = table.pack(sandbox.call(sandbox.new_budget(env.limits), node.call,
+      sf:within(req.timeout_ms), engine.copy(state.context)))
     if not res[1] then
       if env.log then
         env.log("dialog: " .. effect.task .. ":" .. effect.node .. ": " .. tostring(res[2]))

@@ -139,6 +139,8 @@ function _M.failure(response, what)
     return "You do not have permission to do that in Salesforce: " .. msg
   elseif status >= 500 then
     return "Salesforce had a problem (HTTP " .. status .. "). Please try again later."
+  elseif status == 0 and code == "timeout" then
+    return "Salesforce did not answer in time. Please try again later."
   elseif status == 0 then
     return "I could not reach Salesforce. Please try again later."
   end
