@@ -33,6 +33,9 @@ static lua_State *global_L; /* for the SIGINT handler only */
  * user asked for it; it is no fault in the code that was running). */
 static const char INTERRUPTED[] = "interrupted";
 
+/* The exit status of a process ended by Ctrl-C: 128 + SIGINT. */
+#define EXIT_INTERRUPTED (128 + SIGINT)
+
 static void stop_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
@@ -63,18 +66,21 @@ static int msghandler(lua_State *L) {
   return 1;
 }
 
-static void report(lua_State *L, int status) {
-  if (status != LUA_OK) {
-    const char *msg = lua_tostring(L, -1);
-    if (!msg)
-      msg = "(error object is not a string)";
-    /* on a terminal, after the "^C" it echoed, on a line of its own */
-    if (strcmp(msg, INTERRUPTED) == 0 && isatty(STDERR_FILENO))
-      fputc('\n', stderr);
-    fprintf(stderr, "%s: %s\n", PROGNAME, msg);
-    fflush(stderr);
-    lua_pop(L, 1);
-  }
+/* Prints the error on the stack top and pops it; returns the exit status:
+ * 130 (128 + SIGINT, as shells expect) for a Ctrl-C, else EXIT_FAILURE. */
+static int report(lua_State *L) {
+  const char *msg = lua_tostring(L, -1);
+  int interrupted;
+  if (!msg)
+    msg = "(error object is not a string)";
+  interrupted = strcmp(msg, INTERRUPTED) == 0;
+  /* on a terminal, after the "^C" it echoed, on a line of its own */
+  if (interrupted && isatty(STDERR_FILENO))
+    fputc('\n', stderr);
+  fprintf(stderr, "%s: %s\n", PROGNAME, msg);
+  fflush(stderr);
+  lua_pop(L, 1);
+  return interrupted ? EXIT_INTERRUPTED : EXIT_FAILURE;
 }
 
 /* ---- locating the scripts --------------------------------------------- */
@@ -267,7 +273,7 @@ int main(int argc, char **argv) {
     lua_Integer n = lua_tointeger(L, -1);
     code = n < 0 || n > 255 ? EXIT_FAILURE : (int)n;
   } else {
-    report(L, status);
+    code = report(L);
   }
   fflush(stdout);
   lua_close(L);

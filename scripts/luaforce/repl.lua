@@ -34,15 +34,19 @@ end
 
 function _M.run()
   io.stdout:write(require("luaforce.cli").version_string(), "\n")
-  local read = require("luaforce.terminal").reader()
+  local terminal = require "luaforce.terminal"
+  local read = terminal.reader()
   while true do
-    local line = read("> ")
-    if not line then io.stdout:write("\n") return 0 end
+    local line, why = read("> ")
+    if not line then
+      io.stdout:write("\n")
+      return why == "interrupted" and terminal.INTERRUPTED or 0
+    end
     local src = line:gsub("^%s*=", "return ") .. "\n"
     local fn, msg = compile(src)
     while not fn and incomplete(msg) do
-      local more = read(">> ")
-      if not more then return 0 end
+      local more, mwhy = read(">> ")
+      if not more then return mwhy == "interrupted" and terminal.INTERRUPTED or 0 end
       src = src .. more .. "\n"
       fn, msg = compile(src)
     end

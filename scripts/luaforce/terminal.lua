@@ -9,6 +9,10 @@ local io, os, package, require = io, os, package, require
 
 local _M = {}
 
+--- The exit status of a run that Ctrl-C ended: 128 + SIGINT, as shells
+-- expect (the host exits with it too when Ctrl-C stops running code).
+_M.INTERRUPTED = 130
+
 --- Lines the history file keeps (the oldest go first).
 _M.HISTORY_MAX = 500
 
@@ -34,7 +38,8 @@ local HINT = "(Ctrl-C again or Ctrl-D to quit)"
 -- newline), or nil at the end of input. On a terminal the lines go into
 -- the history (saved to history_path() after each), except a secret one,
 -- read without echo; Ctrl-C drops the line being typed and prompts again,
--- a second Ctrl-C in a row ends the input. `warn(message)` (default: to
+-- a second Ctrl-C in a row ends the input: nil, "interrupted" (the
+-- caller exits with INTERRUPTED). `warn(message)` (default: to
 -- stderr) hears of a history file that cannot be read or written.
 function _M.reader(warn)
   local edit = host.interactive and package.preload["luaforce.lineedit"]
@@ -75,7 +80,7 @@ function _M.reader(warn)
         interrupts = interrupts + 1
         if interrupts >= 2 then
           io.stdout:write("\n")
-          return nil
+          return nil, "interrupted"
         end
         io.stdout:write("\n", HINT, "\n")
       end

@@ -90,7 +90,7 @@ describe("line editing on a terminal", function()
     assert.not_matches("\27", s) -- no stray escape sequences in what the bot got
   end)
 
-  it("drops the line on Ctrl-C and prompts again; a second Ctrl-C ends, no traceback",
+  it("drops the line on Ctrl-C and prompts again; a second Ctrl-C ends (status 130)",
     function()
     start({ helper.bin, "dialog", "run", dir }, { LUAFORCE_HOME = ws, TERM = "xterm",
       LUAFORCE_HISTORY = "off" })
@@ -108,18 +108,28 @@ describe("line editing on a terminal", function()
     keys("C-c")
     wait_for("(Ctrl-C again or Ctrl-D to quit)", 3)
     keys("C-c")
-    local s = wait_for("[exit 0]")
+    local s = wait_for("[exit 130]") -- as shells expect of a command Ctrl-C ended
     assert.are.equal(3, count(s, "(Ctrl-C again")) -- (the two in a row ended it)
     assert.not_matches("traceback", s)
     assert.not_matches("interrupted", s)
+  end)
+
+  it("ends the interactive prompt on two Ctrl-C in a row with status 130", function()
+    start({ helper.bin }, { TERM = "xterm", LUAFORCE_HISTORY = "off" })
+    wait_for("(Lua 5.4") -- the version line (capture-pane drops the prompt's blank)
+    keys("C-c")
+    wait_for("(Ctrl-C again or Ctrl-D to quit)")
+    keys("C-c")
+    local s = wait_for("[exit 130]")
+    assert.not_matches("traceback", s)
   end)
 
   it("ends running code on Ctrl-C with the message on a line of its own", function()
     start({ helper.bin, "-e", "print('ready') while true do end" }, { TERM = "xterm" })
     wait_for("ready")
     keys("C-c")
-    local s = wait_for("[exit 1]")
-    assert.matches("\nluaforce: interrupted\n%[exit 1%]", s)
+    local s = wait_for("[exit 130]")
+    assert.matches("\nluaforce: interrupted\n%[exit 130%]", s)
     assert.not_matches("traceback", s)
   end)
 
@@ -268,7 +278,7 @@ describe("luaforce.lineedit without a terminal", function()
       .. dir .. "/out & pid=$!; i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ];"
       .. " do sleep 0.05; i=$((i+1)); done; kill -INT $pid; wait $pid; echo status $?" })
     helper.remove_tree(dir)
-    assert.are.equal("status 1\n", out)
+    assert.are.equal("status 130\n", out) -- 128 + SIGINT, as shells expect
     assert.are.equal("luaforce: interrupted\n", err)
   end)
 

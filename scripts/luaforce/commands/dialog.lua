@@ -305,11 +305,16 @@ local function run(rest, opts)
   -- on a terminal: line editing and history (libedit), Ctrl-D ends; the
   -- answer to a secret entity is read without echo and kept out of it
   local read = not opts.answers and not opts.jsonl and require("luaforce.terminal").reader()
+  local status = 0
   while true do
-    local line
+    local line, why
     if input == io.stdin then await_redirect() end
-    if read then line = read("> ", awaits_secret(bot, state)) else line = input:read("l") end
-    if line == nil then break end
+    if read then line, why = read("> ", awaits_secret(bot, state)) else line = input:read("l") end
+    if line == nil then
+      -- two Ctrl-C in a row end as shells expect of an interrupted command
+      if why == "interrupted" then status = require("luaforce.terminal").INTERRUPTED end
+      break
+    end
     line = line:gsub("\r$", "")
     local turn_input
     if opts.jsonl then
@@ -340,7 +345,7 @@ local function run(rest, opts)
   if temporary then env.store:delete("dialog-state", saved_key) end
   if type(env.sf) == "table" then env.sf:close() end
   if ws then ws:close() end
-  return 0
+  return status
 end
 
 return {
