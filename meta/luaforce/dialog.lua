@@ -64,7 +64,10 @@ local dialog = {}
 ---field, else that field of the record at the context path `record`. The
 ---describe is bounded by `values_from.timeout` (1-60 s, default 20).
 ---@field volunteer? boolean|string[] default true
----@field secret? boolean a terminal reads the answer without echo, kept out of the history
+---A `secret` answer is read without echo, kept out of the history, echoed "****" by the
+---runners, never taken as a switch or an amendment, and kept in context.entities only
+---while its task runs.
+---@field secret? boolean
 ---@field values? luaforce.dialog.Values picklist
 ---@field values_from? {sobject: string, field: string, record?: string, timeout?: number}
 ---@field threshold? number picklist close matches, default 0.8
@@ -204,6 +207,23 @@ function dialog.new(opts) end
 ---@return luaforce.dialog.Effect[] effects
 ---@return table? failure
 function dialog.turn(state, input, env) end
+
+---What runners show for the answer to a secret entity.
+dialog.MASK = "****"
+
+---Whether `state` waits for the answer to an entity marked `secret`.
+---@param bot luaforce.dialog.Bot
+---@param state luaforce.dialog.State
+---@return boolean
+function dialog.awaits_secret(bot, state) end
+
+---The user line `text`, said in `state`, as a runner echoes it (MASK for
+---the answer to a secret entity).
+---@param bot luaforce.dialog.Bot
+---@param state luaforce.dialog.State
+---@param text string
+---@return string
+function dialog.shown(bot, state, text) end
 
 ---The state as JSON text.
 ---@param state luaforce.dialog.State

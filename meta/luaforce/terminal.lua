@@ -5,6 +5,9 @@
 ---@class luaforce.terminal
 local terminal = {}
 
+---The exit status of a run Ctrl-C ended (128 + SIGINT), as shells expect.
+terminal.INTERRUPTED = 130
+
 ---Lines the history file keeps.
 terminal.HISTORY_MAX = 500
 
@@ -19,10 +22,10 @@ function terminal.history_path() end
 ---output) lines are edited with luaforce.lineedit and kept in its history,
 ---saved to history_path() after each line (a secret line is read without
 ---echo and kept out); Ctrl-C drops the line and prompts again, a second in
----a row ends the input. Otherwise the prompt is written and standard input
+---a row ends the input with nil, "interrupted". Otherwise the prompt is written and standard input
 ---read. `warn` hears of a history file that cannot be used (default: stderr).
 ---@param warn? fun(message: string)
----@return fun(prompt?: string, secret?: boolean): string|nil
+---@return fun(prompt?: string, secret?: boolean): string|nil, string?
 function terminal.reader(warn) end
 
 return terminal

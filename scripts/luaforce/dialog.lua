@@ -18,6 +18,11 @@ local _M = {
   --- turn(state, input, env) -> state, messages, effects[, failure]
   turn = engine.turn,
   encode = engine.encode,
+  --- awaits_secret(bot, state): the session waits for a secret entity's answer
+  awaits_secret = engine.awaits_secret,
+  --- shown(bot, state, text): a user line as runners echo it ("****" when secret)
+  shown = engine.shown,
+  MASK = engine.MASK,
   decode = engine.decode,
   RESPONSES = loader.RESPONSES,
 }

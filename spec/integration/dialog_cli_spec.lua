@@ -414,6 +414,46 @@ describe("luaforce dialog", function()
     assert.matches("ok   " .. file .. ": pattern\n", out, 1, true)
   end)
 
+  -- A bot whose task asks a secret entity (a PIN) between two plain ones.
+  local SECRET_BOT = {
+    ["bot.lua"] = 'return dialog.bot{ welcome = "Hi." }',
+    ["pin.lua"] = [[return dialog.task{ name = "pin", utterances = { "set pin" }, nodes = {
+      { name = "who", type = "entity", prompt = "Who?", next = "pin" },
+      { name = "pin", type = "entity", entity_type = "number", prompt = "PIN?", secret = true,
+        next = "done" },
+      { name = "done", type = "message", text = "Saved for {{context.entities.who}}." } } }]],
+  }
+
+  it("masks a secret entity's answer in the --answers transcript", function()
+    local dir = helper.bot_dir(SECRET_BOT)
+    local out, err, status = answers({ "set pin", "Ada", "my pin", "4711" }, dir)
+    helper.remove_tree(dir)
+    assert.are.equal(0, status, err)
+    assert.are.equal(table.concat({ "bot: Hi.", "user: set pin", "bot: Who?", "user: Ada",
+      "bot: PIN?", "user: ****",
+      "bot: That does not look right (not a number). PIN?", "user: ****",
+      "bot: Saved for Ada." }, "\n") .. "\n", out)
+    assert.not_matches("4711", out .. err)
+  end)
+
+  it("test does not repeat a secret answer in a failure", function()
+    local dir = helper.bot_dir(SECRET_BOT)
+    local file = helper.tempfile(table.concat({ "@bot " .. dir, "@test pin",
+      "bot: Hi.", "user: set pin", "bot: Who?", "user: Ada", "bot: PIN?", "user: 4711",
+      "@test name", "bot: Hi.", "user: set pin", "bot: Who?", "user: Ada",
+    }, "\n") .. "\n", ".dialogtest")
+    local out, err, status = helper.luaforce({ "dialog", "test", file }, { env = env })
+    os.remove(file)
+    helper.remove_tree(dir)
+    assert.are.equal(1, status, err)
+    assert.matches("FAIL " .. file .. ": pin: line 8: unexpected reply after '****': "
+      .. "\"Saved for Ada.\"\n", out, 1, true)
+    assert.not_matches("4711", out .. err)
+    -- a plain answer is still named
+    assert.matches("FAIL " .. file .. ": name: line 13: unexpected reply after 'Ada': "
+      .. "\"PIN?\"\n", out, 1, true)
+  end)
+
   it("graph prints the flow as Mermaid or DOT", function()
     local out, err, status = helper.luaforce({ "dialog", "graph",
       BOT .. "/create_lead.lua" })

@@ -554,6 +554,51 @@ describe("amending, switching tasks and languages", function()
   end)
 end)
 
+describe("a secret entity", function()
+  local FILES = {
+    ["login.lua"] = [[
+      return dialog.task{ name = "login", display_name = "log in", utterances = { "log in" },
+        nodes = {
+        { name = "user", type = "entity", prompt = "User?", next = "password" },
+        { name = "password", type = "entity", prompt = "Password?", secret = true,
+          next = "done" },
+        { name = "done", type = "message", text = "Logged in as {{context.entities.user}}." },
+      } } ]],
+    ["lead.lua"] = [[
+      return dialog.task{ name = "lead", display_name = "create a lead",
+        utterances = { "create a lead" }, nodes = {
+        { name = "n", type = "entity", prompt = "Name?" } } } ]],
+  }
+
+  it("takes the answer as the value: no switch, no amendment, nothing left over", function()
+    local bot = bot_of(FILES)
+    -- another task's utterance, then an amendment's shape: each the password
+    for _, said in ipairs{ "create a lead", "change the user to mallory" } do
+      local state, r = talk(bot, { "log in", "ada", said })
+      assert.are.same({ "Logged in as ada." }, r[3])
+      local text = dialog.encode(state)
+      assert.is_nil(text:find(said, 1, true)) -- the task ended: nothing keeps it
+    end
+    -- held in the context while the task needs it, and only there
+    local state = talk(bot, { "log in", "ada" })
+    assert.is_true(dialog.awaits_secret(bot, state))
+    assert.are.equal("****", dialog.shown(bot, state, "hunter2"))
+    local bot2 = bot_of{ ["login.lua"] = FILES["login.lua"]:gsub('next = "done"',
+      'next = "more"'):gsub('{ name = "done"',
+      '{ name = "more", type = "entity", prompt = "More?", next = "done" },\n{ name = "done"') }
+    state = talk(bot2, { "log in", "ada", "hunter2 and more" })
+    assert.is_false(dialog.awaits_secret(bot2, state))
+    assert.are.equal("plain", dialog.shown(bot2, state, "plain"))
+    assert.are.equal("hunter2 and more", state.context.entities.password)
+    local text = dialog.encode(state)
+    local _, n = text:gsub("hunter2", "")
+    assert.are.equal(1, n, text) -- the entity; not the history, not a leftover
+    for _, h in ipairs(state.context.history) do
+      for _, v in pairs(h) do assert.not_matches("hunter2", tostring(v)) end
+    end
+  end)
+end)
+
 describe("more of the model", function()
   it("gives datetimes the session's zone: its own, the user context's or the host's", function()
     local bot = bot_of{ ["t.lua"] = [[

@@ -169,13 +169,6 @@ local function test(rest, opts)
   return failed > 0 and 1 or 0
 end
 
--- Whether the session waits for the answer to an entity marked secret.
-local function awaits_secret(bot, state)
-  local task = state.task and bot.tasks[state.task]
-  local node = task and state.node and task.by_name[state.node]
-  return node ~= nil and node.secret == true and state.await == "input"
-end
-
 local function run(rest, opts)
   local path = rest[1]
   if not path then return usage_error("run: missing BOT or TASK") end
@@ -309,7 +302,11 @@ local function run(rest, opts)
   while true do
     local line, why
     if input == io.stdin then await_redirect() end
-    if read then line, why = read("> ", awaits_secret(bot, state)) else line = input:read("l") end
+    if read then
+      line, why = read("> ", dialog.awaits_secret(bot, state))
+    else
+      line = input:read("l")
+    end
     if line == nil then
       -- two Ctrl-C in a row end as shells expect of an interrupted command
       if why == "interrupted" then status = require("luaforce.terminal").INTERRUPTED end
@@ -331,7 +328,8 @@ local function run(rest, opts)
       turn_input = { text = v.text, event = v.event, task = v.task }
     else
       turn_input = { text = line }
-      if opts.answers then io.stdout:write("user: ", line, "\n") end
+      -- (the answer to a secret entity is masked)
+      if opts.answers then io.stdout:write("user: ", dialog.shown(bot, state, line), "\n") end
     end
     if saved_key then -- a callback in another process may have resumed the session
       local saved = env.store:get("dialog-state", saved_key)

@@ -185,8 +185,9 @@ local function play(test, bot, ctx, is_task)
     elseif step.bot or step.out then
       failure = string.format("line %d: a %s line that nothing before it answers", step.line,
         step.bot and "bot" or "out")
-    elseif step.user then
-      failure = turn(current, { text = step.user }, "'" .. step.user .. "'")
+    elseif step.user then -- (a secret answer is not repeated in a failure)
+      failure = turn(current, { text = step.user },
+        "'" .. dialog.shown(bot, sessions[current].state, step.user) .. "'")
     elseif step.action == "@as" then
       current = step.arg
     elseif step.action == "authorize" then

@@ -222,18 +222,35 @@ local function start_task(S, env, name, utterance)
   S.unused = utterance and { utterance } or {}
 end
 
-local function idle(S)
+-- Forgets the answers to the running task's secret entities: kept in
+-- the context only while the task runs (they would stay in the state).
+-- Without env (a task put on hold) they are kept.
+local function forget_secrets(S, env)
+  local task = env and S.task and env.bot.tasks[S.task]
+  if not task then return end
+  if not task.secrets then -- (found once per loaded task)
+    task.secrets = {}
+    for _, node in ipairs(task.nodes) do
+      if node.secret then task.secrets[#task.secrets + 1] = node.name end
+    end
+  end
+  for _, name in ipairs(task.secrets) do S.context.entities[name] = nil end
+end
+
+local function idle(S, env)
+  forget_secrets(S, env)
   S.task, S.node, S.await, S.retries, S.stack, S.unused = nil, nil, nil, 0, {}, {}
   S.filled = {}
   S.held, S.switch_to, S.switch_text, S.switch_said = nil, nil, nil, nil
 end
 
 -- Ends the running task: back to the task that called it, or idle.
-local function end_task(S)
+local function end_task(S, env)
+  forget_secrets(S, env)
   local frame = table.remove(S.stack)
   if not frame then
     local held = S.held -- a task on hold outlives the one that ends
-    idle(S)
+    idle(S, env)
     S.held = held
     return nil
   end
@@ -510,7 +527,7 @@ local function run(S, env, out, name)
   local steps = 0
   while true do
     if name == nil or name == "end" then
-      local back = end_task(S)
+      local back = end_task(S, env)
       if not back then
         if not S.held then return end
         name = resume_held(S, env, out)
@@ -566,7 +583,7 @@ local function retry(S, env, out, node, reason)
     local go = node.on_retries_exceeded
     if go and go ~= "end" then return run(S, env, out, go) end
     respond(out, S, env, "retries_exceeded")
-    while S.task do end_task(S) end
+    while S.task do end_task(S, env) end
     if S.held then return run(S, env, out, resume_held(S, env, out)) end
     return
   end
@@ -617,6 +634,9 @@ local FREE_TEXT = { string = true, description = true }
 answer.entity = function(S, env, out, node, text, as_is)
   if blank(S, out, node, text) then return end
   if node.mode == "optional" and not text:match("%S") then return leave_out(S, env, out, node) end
+  -- a secret answer is the entity's value or nothing: never held for a
+  -- switch of task, kept as a leftover or handed to another task
+  if node.secret then as_is = true end
   if not as_is and FREE_TEXT[node.entity_type or "string"] then
     if offer_switch(S, env, out, text) then
       S.switch_text = text -- the value after all when the user says no
@@ -649,10 +669,10 @@ answer.entity = function(S, env, out, node, text, as_is)
     -- (an optional entity too: the user is told and asked again, within its
     -- retries, default 1; past them it is left out, not the task ended)
     record(S, node, "error")
-    if offer_switch(S, env, out, text) then return end
+    if not node.secret and offer_switch(S, env, out, text) then return end
     return retry(S, env, out, node, why)
   end
-  if rest and rest:match("%S") then S.unused[#S.unused + 1] = rest end
+  if rest and rest:match("%S") and not node.secret then S.unused[#S.unused + 1] = rest end
   S.context.entities[node.name] = v
   S.await = nil
   record(S, node, "processed")
@@ -684,7 +704,7 @@ answer.message = function(S, env, out, node, text)
   if go == nil and #S.stack == 0 then
     local other = routing.route(env.bot, text)
     if other then
-      end_task(S)
+      end_task(S, env)
       start_task(S, env, other, text)
       return run(S, env, out, S.node)
     end
@@ -806,7 +826,7 @@ local function step(S, input, env, out)
     if input.integration then -- disabled, or its pre-authorization lost
       record(S, node, "error")
       respond(out, S, env, "integration_" .. input.integration)
-      while S.task do end_task(S) end
+      while S.task do end_task(S, env) end
       return
     end
     local resp = copy(input.response) or {}
@@ -814,7 +834,7 @@ local function step(S, input, env, out)
       S.await = nil
       if input.failed then
         respond(out, S, env, "task_failed")
-        while S.task do end_task(S) end
+        while S.task do end_task(S, env) end
         return
       end
       S.context.picklists = S.context.picklists or {}
@@ -830,7 +850,7 @@ local function step(S, input, env, out)
         return run(S, env, out, node.on_failure)
       end
       respond(out, S, env, "task_failed")
-      while S.task do end_task(S) end
+      while S.task do end_task(S, env) end
       if S.held then return run(S, env, out, resume_held(S, env, out)) end
       return
     end
@@ -844,7 +864,7 @@ local function step(S, input, env, out)
     local cmd = INTERRUPT[entities.normalise(text):sub(2, -2)]
     if cmd == "cancel" then
       respond(out, S, env, "task_cancelled")
-      return idle(S)
+      return idle(S, env)
     end
     return respond(out, S, env, "needs_authorization", { url = "" })
   end
@@ -853,16 +873,17 @@ local function step(S, input, env, out)
     local cmd = (bot.interruptions or INTERRUPT)[said] or INTERRUPT[said]
     if cmd == "cancel" then
       respond(out, S, env, "task_cancelled")
-      idle(S)
+      idle(S, env)
       return
     elseif cmd == "restart" then
       local first = S.stack[1] and S.stack[1].task or S.task
-      idle(S)
+      idle(S, env)
       start_task(S, env, first)
       return run(S, env, out, S.node)
     end
-    if amend(S, env, out, text) then return end
     local node = bot.tasks[S.task].by_name[S.node]
+    -- (a secret answer is no amendment: it would go into another entity)
+    if not node.secret and amend(S, env, out, text) then return end
     return answer[node.type](S, env, out, node, text)
   end
   if S.task and S.await == "switch" then
@@ -875,7 +896,8 @@ local function step(S, input, env, out)
           unused = S.unused, filled = S.filled }
       end
       local held = S.held
-      idle(S)
+      -- (a held task keeps its secrets; a dropped one forgets them)
+      idle(S, bot.hold_tasks == false and env or nil)
       S.held = held
       start_task(S, env, other, said) -- what it said fills the task's entities
       return run(S, env, out, S.node)
@@ -919,7 +941,7 @@ function _M.turn(state, input, env)
     local where = (err.task or "?") .. ":" .. (err.node or "?")
     if env.log then env.log("dialog: " .. where .. ": " .. err.message) end
     S = copy(state or _M.new())
-    idle(S)
+    idle(S, env)
     out = { messages = {}, effects = {} }
     respond(out, S, env, "task_failed")
     return S, out.messages, out.effects, { kind = "script", task = err.task, node = err.node,
@@ -934,7 +956,7 @@ function _M.turn(state, input, env)
     local prev = copy(state or _M.new())
     out = { messages = {}, effects = {} }
     respond(out, prev, env, "task_failed")
-    idle(prev)
+    idle(prev, env)
     return prev, out.messages, {}, { kind = "state", message = msg }
   end
   if #encoded > (env.max_state_bytes or _M.MAX_STATE_BYTES) then
@@ -947,6 +969,24 @@ function _M.turn(state, input, env)
     return prev, out.messages, {}, { kind = "state_too_large", message = msg }
   end
   return S, out.messages, out.effects
+end
+
+--- What runners show for a user line that answers an entity marked
+-- secret (the --answers transcript, a conversation test's failure).
+_M.MASK = "****"
+
+--- Whether `state` waits for the answer to an entity marked secret.
+function _M.awaits_secret(bot, state)
+  local task = state and state.task and bot.tasks[state.task]
+  local node = task and state.node and task.by_name[state.node]
+  return node ~= nil and node.secret == true and state.await == "input"
+end
+
+--- The user line `text`, said in `state`, as a runner echoes it: MASK for
+-- the answer to a secret entity.
+function _M.shown(bot, state, text)
+  if _M.awaits_secret(bot, state) then return _M.MASK end
+  return text
 end
 
 --- The task an utterance asks for (see luaforce.dialog.routing).
