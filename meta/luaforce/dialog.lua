@@ -69,6 +69,9 @@ local dialog = {}
 ---while its task runs.
 ---@field secret? boolean
 ---@field values? luaforce.dialog.Values picklist
+---A picklist's prompt offers its values (in its text and as postback buttons, a
+---"quick_replies" rich message) when there are at most this many; false: never.
+---@field show_values? integer|false default 10
 ---@field values_from? {sobject: string, field: string, record?: string, timeout?: number}
 ---@field threshold? number picklist close matches, default 0.8
 ---@field order? "mdy"|"dmy"|"ymd" numeric dates
@@ -167,7 +170,8 @@ function dialog.new(opts) end
 
 ---@class luaforce.dialog.Message
 ---@field text? string
----@field rich? table a printed table (buttons, list, card)
+---@field rich? table a printed table (buttons, list, card); a picklist's prompt:
+---{type = "quick_replies", text = prompt, buttons = {{type = "postback", title, payload}}}
 
 ---@class luaforce.dialog.Effect
 ---@field type "service"|"store"
@@ -192,7 +196,8 @@ function dialog.new(opts) end
 ---@field log? fun(msg: string)
 ---@field trace? fun(task: string, node: string) each node run
 
----One turn. input: {text = ...}, {event = "start", task? = name},
+---One turn. input: {text = ...}, {event = "postback", payload = text} (a
+---button pressed: as if its payload were said), {event = "start", task? = name},
 ---{event = "service_result", node, response = {statusCode, body}, failed?,
 ---unauthorized?} or {event = "authorized"}. Returns the next state, the
 ---messages and the effects; a fourth value {kind, message, task?, node?}

@@ -208,10 +208,12 @@ describe("luaforce dialog", function()
     assert.are.equal(0, status, err)
     assert.are.equal("bot: Sorry, something went wrong. Please try again later.\n", out)
     assert.is_true(took >= 1.4 and took < 4.5, "took " .. took)
-    -- without the latency, the values come and the question is asked
+    -- without the latency, the values come and the question is asked (as
+    -- it was: four values, more than show_values)
     out, err, status = run_task([[
       return dialog.task{ name = "pick", nodes = {
         { name = "status", type = "entity", entity_type = "picklist", prompt = "Status?",
+          show_values = 3,
           values_from = { sobject = "Lead", field = "Status", timeout = 1.5 }, next = "done" },
         { name = "done", type = "message", text = "{{context.entities.status}}" } } } ]],
       { "working - contacted" })
@@ -280,7 +282,8 @@ describe("luaforce dialog", function()
       { "pending", "closed - converted" })
     assert.are.equal(0, status, err)
     assert.are.equal(table.concat({
-      "bot: Which status?",
+      "bot: Which status? Open - Not Contacted, Working - Contacted, Closed - Converted or "
+        .. "Closed - Not Converted",
       "user: pending",
       "bot: That does not look right (not one of: Open - Not Contacted, Working - Contacted, "
         .. "Closed - Converted, Closed - Not Converted). Which status?",
@@ -288,6 +291,40 @@ describe("luaforce dialog", function()
       "bot: ok: Closed - Converted",
     }, "\n") .. "\n", out)
     assert.are.equal(1, #sent("/services/data/v62.0/sobjects/Lead/describe"))
+  end)
+
+  it("offers a picklist's values as buttons over --jsonl; a button press takes one", function()
+    local task = helper.tempfile([[local dialog = require "luaforce.dialog"
+      return dialog.task{ name = "status", nodes = {
+        { name = "status", type = "entity", entity_type = "picklist",
+          values_from = { sobject = "Lead", field = "Status" },
+          prompt = "Which status?", next = "say" },
+        { name = "say", type = "message", text = "ok: {{context.entities.status}}" } } } ]])
+    local VALUES = { "Open - Not Contacted", "Working - Contacted", "Closed - Converted",
+      "Closed - Not Converted" }
+    local buttons = {}
+    for i, v in ipairs(VALUES) do buttons[i] = { type = "postback", title = v, payload = v } end
+    for _, press in ipairs{ { event = "postback", payload = "Closed - Converted" },
+      { text = "Closed - Converted" } } do
+      local out, err, status = helper.luaforce({ "dialog", "run", task, "--jsonl" },
+        { env = env, stdin = cjson.encode(press) .. "\n" })
+      assert.are.equal(0, status, err)
+      local lines = {}
+      for line in out:gmatch("[^\n]+") do lines[#lines + 1] = cjson.decode(line) end
+      assert.are.same({
+        { type = "message", text = "Which status? Open - Not Contacted, Working - Contacted, "
+          .. "Closed - Converted or Closed - Not Converted",
+          rich = { type = "quick_replies", text = "Which status?", buttons = buttons } },
+        { type = "turn_end", task = "status", node = "status" },
+        { type = "message", text = "ok: Closed - Converted" },
+        { type = "turn_end", task = cjson.null, node = cjson.null },
+      }, lines)
+    end
+    local _, err, status = helper.luaforce({ "dialog", "run", task, "--jsonl" },
+      { env = env, stdin = '{"event": "postback"}\n' })
+    os.remove(task)
+    assert.are.equal(1, status)
+    assert.matches('jsonl: a postback is {"event": "postback", "payload": "..."}', err, 1, true)
   end)
 
   -- A bot with these allow_hosts whose task calls the emulator ("versions",
@@ -370,7 +407,7 @@ describe("luaforce dialog", function()
     _, err, status = helper.luaforce({ "dialog", "run", BOT, "--jsonl" },
       { env = env, stdin = '{"event": "reboot"}\n' })
     assert.are.equal(1, status)
-    assert.matches("jsonl: unknown event 'reboot' (start or authorized)", err, 1, true)
+    assert.matches("jsonl: unknown event 'reboot' (start, authorized or postback)", err, 1, true)
   end)
 
   it("test plays conversation tests and prints each result and the coverage", function()

@@ -263,11 +263,14 @@ describe("the Salesforce action templates", function()
         assert.are.equal(0, status, err)
         local test = helper.tempfile(table.concat({ "@bot " .. dir, "@test dependent",
           "bot~ .*", "user: talk to sales", "bot: Your last name?", "user: Hopper",
-          "bot: Your company?", "user: Navy", "bot: Your lead source? (or 'skip')",
-          -- "retail" names one value of those valid for Purchased List (of all, two)
-          "user: purchased list", "bot: Your industry? (or 'skip')", "user: retail",
-          "bot: Your do not call? (or 'skip')", "user: yes", "bot: Your rating? (or 'skip')",
-          "user: hot", "bot: Shall I send your details to our team?", "user: yes",
+          "bot: Your company?", "user: Navy", "bot: Your lead source? (or 'skip') Web, "
+            .. "Phone Inquiry, Partner Referral, Purchased List or Other",
+          -- only the values valid for Purchased List are offered; "retail"
+          -- names one of those (of all, two)
+          "user: purchased list", "bot: Your industry? (or 'skip') Retail Goods",
+          "user: retail", "bot: Your do not call? (or 'skip')", "user: yes",
+          "bot: Your rating? (or 'skip') Hot Mail", "user: hot",
+          "bot: Shall I send your details to our team?", "user: yes",
           "bot~ Thank you! Your details were saved %(lead 00Q%w+%)%.", "bot~ %[View Lead%] .*",
         }, "\n") .. "\n", ".dialogtest")
         local out
@@ -487,6 +490,12 @@ describe("the Salesforce action templates", function()
         .. "/scripts/examples/templates_demo.sh" }, { env = { LUAFORCE_BIN = helper.bin } })
       assert.are.equal(0, status, err)
       for _, line in ipairs{ "user: create a lead", "user: find leads named Lovelace",
+        -- a picklist's prompt offers its values (the org's, as describe gives them)
+        "bot: Which status? Open - Not Contacted, Working - Contacted, Closed - Converted or "
+          .. "Closed - Not Converted",
+        "bot: Which stage is it in? Prospecting, Qualification, Needs Analysis, Value "
+          .. "Proposition, Id. Decision Makers, Perception Analysis, Proposal/Price Quote, "
+          .. "Negotiation/Review, Closed Won or Closed Lost",
         "bot: Lead Ada Lovelace (00Q5g0000000001EAA) was updated: status is now Working - "
           .. "Contacted.",
         "bot: Lead Ada Lovelace (00Q5g0000000001EAA) was deleted." } do

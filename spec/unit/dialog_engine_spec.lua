@@ -728,8 +728,96 @@ return dialog.task{ name = "status", utterances = { "set status" },
         { event = "service_result", node = "s", response = { statusCode = 200,
           body = VALUES } }, answer })
       assert.are.equal("describe", effects[1][1].request.kind)
-      assert.are.same({ "Which status?" }, replies[2])
+      assert.are.equal("Which status?", replies[2][1].text)
       assert.are.same({ "Status " .. want .. "." }, replies[3])
     end
+  end)
+
+  -- The messages of one turn (text and rich) after these inputs.
+  local function last_turn(bot, inputs)
+    local env = { bot = bot }
+    local state, msgs = dialog.new()
+    for _, input in ipairs(inputs) do state, msgs = dialog.turn(state, input, env) end
+    return msgs, state
+  end
+  local function described(body)
+    return { event = "service_result", node = "s", response = { statusCode = 200, body = body } }
+  end
+
+  it("offers the values with the prompt: in its text, and a postback button each", function()
+    local bot = bot_of{ ["status.lua"] = STATUS }
+    local msgs = last_turn(bot, { { text = "set status" }, described(VALUES) })
+    assert.are.same({ { text = "Which status? Open or Working (contacted)",
+      rich = { type = "quick_replies", text = "Which status?", buttons = {
+        { type = "postback", title = "Open", payload = "Open - Not Contacted" },
+        { type = "postback", title = "Working (contacted)", payload = "Working - Contacted" },
+      } } } }, msgs)
+    -- a button pressed (a postback of its payload) takes its value
+    local state
+    msgs, state = last_turn(bot, { { text = "set status" }, described(VALUES),
+      { event = "postback", payload = "Working - Contacted" } })
+    assert.are.same({ { text = "Status Working - Contacted." } }, msgs)
+    assert.is_nil(state.task)
+    assert.has_error(function()
+      dialog.turn(dialog.new(), { event = "postback" }, { bot = bot })
+    end, "a postback input needs its payload (a string), got nil")
+    -- the prompt asked again (a blank answer) offers them again
+    msgs = last_turn(bot, { { text = "set status" }, described(VALUES), { text = "" } })
+    assert.are.equal(2, #msgs[1].rich.buttons)
+  end)
+
+  it("offers a dependent picklist's values valid for the controlling value only", function()
+    local bot = bot_of{ ["lead.lua"] = [[
+      return dialog.task{ name = "lead", utterances = { "rate lead" }, nodes = {
+        { name = "Rating", type = "entity", entity_type = "picklist",
+          values = { "Hot", "Cold" }, prompt = "Rating?", next = "s" },
+        { name = "s", type = "entity", entity_type = "picklist", prompt = "Why?",
+          values_from = { sobject = "Lead", field = "Reason__c" }, next = "done" },
+        { name = "done", type = "message", text = "{{context.entities.s}}" } } } ]] }
+    local body = {
+      { value = "Budget", display = "Has budget", controller = "Rating", valid_for = { "Hot" } },
+      { value = "Urgent", display = "Urgent", controller = "Rating", valid_for = { "Hot" } },
+      { value = "NoNeed", display = "No need", controller = "Rating", valid_for = { "Cold" } },
+    }
+    local first = last_turn(bot, { { text = "rate lead" } })
+    assert.are.same({ "Hot", "Cold" }, { first[1].rich.buttons[1].title,
+      first[1].rich.buttons[2].title })
+    assert.are.equal("Rating? Hot or Cold", first[1].text)
+    local msgs = last_turn(bot, { { text = "rate lead" }, { text = "cold" }, described(body) })
+    assert.are.same({ { text = "Why? No need", rich = { type = "quick_replies", text = "Why?",
+      buttons = { { type = "postback", title = "No need", payload = "NoNeed" } } } } }, msgs)
+    msgs = last_turn(bot, { { text = "rate lead" }, { text = "hot" }, described(body) })
+    assert.are.equal("Why? Has budget or Urgent", msgs[1].text)
+    assert.are.same({ "Budget", "Urgent" }, { msgs[1].rich.buttons[1].payload,
+      msgs[1].rich.buttons[2].payload })
+  end)
+
+  it("leaves the prompt as it is past show_values (default 10) values, or with false",
+    function()
+    local many = {}
+    for i = 1, 11 do many[i] = { value = "V" .. i, display = "Value " .. i } end
+    local bot = bot_of{ ["status.lua"] = STATUS }
+    assert.are.same({ { text = "Which status?" } },
+      (last_turn(bot, { { text = "set status" }, described(many) })))
+    table.remove(many)
+    local msgs = last_turn(bot, { { text = "set status" }, described(many) })
+    assert.are.equal(10, #msgs[1].rich.buttons)
+    for _, sv in ipairs{ "1", "false" } do
+      bot = bot_of{ ["status.lua"] = STATUS:gsub('prompt = "Which status%?"',
+        'prompt = "Which status?", show_values = ' .. sv) }
+      assert.are.same({ { text = "Which status?" } },
+        (last_turn(bot, { { text = "set status" }, described(VALUES) })))
+    end
+    -- (two values, at most two: offered)
+    bot = bot_of{ ["status.lua"] = STATUS:gsub('prompt = "Which status%?"',
+      'prompt = "Which status?", show_values = 2') }
+    msgs = last_turn(bot, { { text = "set status" }, described({ VALUES[1] }) })
+    assert.are.equal("Which status? Open", msgs[1].text)
+    -- a prompt that names every value already keeps its text (the buttons come)
+    bot = bot_of{ ["status.lua"] = STATUS:gsub('prompt = "Which status%?"',
+      'prompt = "Which status: open or working (contacted)?"') }
+    msgs = last_turn(bot, { { text = "set status" }, described(VALUES) })
+    assert.are.equal("Which status: open or working (contacted)?", msgs[1].text)
+    assert.are.equal(2, #msgs[1].rich.buttons)
   end)
 end)

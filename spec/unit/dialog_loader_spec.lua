@@ -80,11 +80,15 @@ describe("dialog task validation", function()
         { name = "e", type = "entity", prompt = "x", retries = 9, next = "p" },
         { name = "p", type = "entity", entity_type = "picklist", prompt = "x",
           values_from = { sobject = "Lead", field = "Status", timeout = 0.5 }, next = "k" },
-        { name = "k", type = "entity", prompt = "Key?", secret = "yes" } } ]])
+        { name = "k", type = "entity", prompt = "Key?", secret = "yes", next = "v" },
+        { name = "v", type = "entity", entity_type = "picklist", values = { "a" },
+          prompt = "x", show_values = 0 } } ]])
     assert.matches(path .. ":s: timeout is 1 to 60 seconds", msg, 1, true)
     assert.matches(path .. ":e: retries is 1 to 5", msg, 1, true)
     assert.matches(path .. ":p: values_from.timeout is 1 to 60 seconds", msg, 1, true)
     assert.matches(path .. ":k: secret is true or false", msg, 1, true)
+    assert.matches(path .. ":v: show_values is false or a number of values (1 or more)", msg, 1,
+      true)
   end)
 
   it("reports unreachable nodes", function()
@@ -155,8 +159,8 @@ describe("a bot folder", function()
     local bot = assert(loader.load(dir))
     local want = {}
     for _, k in ipairs{ "did_not_understand", "integration_disabled", "integration_error",
-      "invalid_value", "needs_authorization", "optional_left_out", "resume_task",
-      "retries_exceeded", "same_task", "switch_task" } do
+      "invalid_value", "needs_authorization", "offer_values", "optional_left_out",
+      "resume_task", "retries_exceeded", "same_task", "switch_task", "values_or" } do
       want[k] = dir .. "/bot.lua: no 'de' standard response '" .. k
         .. "' (the default is in English only)"
     end
@@ -165,7 +169,7 @@ describe("a bot folder", function()
     local got = {}
     for _, w in ipairs(bot.warnings) do got[w:match("'([%w_]+)'[^']*$")] = w end
     assert.are.same(want, got)
-    assert.are.equal(12, #bot.warnings)
+    assert.are.equal(14, #bot.warnings)
     local _, err, status = helper.luaforce({ "dialog", "check", dir })
     assert.are.equal(1, status)
     assert.matches("bot.lua: no 'de' standard response 'task_failed'\n", err)

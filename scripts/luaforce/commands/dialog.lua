@@ -39,7 +39,9 @@ memory otherwise.
 run talks on the terminal; with --answers FILE it reads one user line a
 line from FILE and prints the conversation as "user: ..." and "bot: ..."
 lines; with --jsonl it reads one JSON object a line on standard input,
-{"text": "..."} or {"event": "..."}, and writes one JSON object a line:
+{"text": "..."}, {"event": "postback", "payload": "..."} (a button
+pressed: as if its payload were said) or {"event": "..."}, and writes one
+JSON object a line:
 {"type": "message", "text": "..."} (with "rich": {...} for a rich
 message) for each bot message, then {"type": "turn_end", "task": NAME or
 null, "node": NAME or null} after each turn. Nothing else goes to standard
@@ -70,9 +72,10 @@ local function usage_error(msg)
   return 2
 end
 
--- A rich message as text: its text, then each button as [Title] target.
+-- A rich message as text: its text, then each button as [Title] target;
+-- quick replies (a picklist's values) as the text that names them.
 local function render(m)
-  if not m.rich then return m.text or "" end
+  if not m.rich or m.rich.type == "quick_replies" then return m.text or "" end
   local r = m.rich
   local lines = { r.text or r.title }
   for _, b in ipairs(r.buttons or {}) do
@@ -321,11 +324,16 @@ local function run(rest, opts)
         err("jsonl: each line is {\"text\": ...} or {\"event\": ...}: " .. line)
         return 1
       end
-      if v.event ~= nil and v.event ~= "start" and v.event ~= "authorized" then
-        err("jsonl: unknown event '" .. tostring(v.event) .. "' (start or authorized)")
+      if v.event ~= nil and v.event ~= "start" and v.event ~= "authorized"
+        and v.event ~= "postback" then
+        err("jsonl: unknown event '" .. tostring(v.event) .. "' (start, authorized or postback)")
         return 1
       end
-      turn_input = { text = v.text, event = v.event, task = v.task }
+      if v.event == "postback" and type(v.payload) ~= "string" then
+        err("jsonl: a postback is {\"event\": \"postback\", \"payload\": \"...\"}: " .. line)
+        return 1
+      end
+      turn_input = { text = v.text, event = v.event, task = v.task, payload = v.payload }
     else
       turn_input = { text = line }
       -- (the answer to a secret entity is masked)

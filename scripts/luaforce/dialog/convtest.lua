@@ -106,7 +106,7 @@ local function matches(want, pattern, got)
 end
 
 local function text_of(m)
-  if m.rich then
+  if m.rich and m.rich.type ~= "quick_replies" then -- (quick replies: the text names them)
     local lines = { m.rich.text or m.rich.title }
     for _, b in ipairs(m.rich.buttons or {}) do
       lines[#lines + 1] = "[" .. tostring(b.title) .. "] " .. tostring(b.url or b.payload or "")

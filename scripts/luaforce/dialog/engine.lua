@@ -265,8 +265,19 @@ end
 
 local function prompt_of(S, node) return localise(S, node.prompt) end
 
-local function ask(S, out, node)
+local offer_values -- (below, with the picklists' values)
+
+-- Says the node's prompt; a picklist entity's offers its values.
+local function say_prompt(S, env, out, node)
+  local n = #out.messages
   say(out, S, node.prompt)
+  if #out.messages > n and node.entity_type == "picklist" then
+    offer_values(S, env, out.messages[#out.messages], node)
+  end
+end
+
+local function ask(S, env, out, node)
+  say_prompt(S, env, out, node)
   S.node, S.await = node.name, "input"
   record(S, node, "waitingForUserInput")
   return "wait"
@@ -371,6 +382,44 @@ local function with_values(S, env, node)
   return spec
 end
 
+--- Picklist values offered with an entity's prompt when there are at
+-- most this many (the entity's show_values, or false for none).
+_M.SHOW_VALUES = 10
+
+-- The values picklist entity `node` would take now (active, valid for the
+-- controlling value) offered with its prompt, message `m`: in its text
+-- (the offer_values response) and as a rich message with a postback
+-- button each, whose payload is what the entity takes for it; not when
+-- there are more than show_values of them.
+function offer_values(S, env, m, node)
+  local most = node.show_values
+  if most == false then return end
+  local list = entities.picklist_entries(with_values(S, env, node).values)
+  if #list == 0 or #list > (most or _M.SHOW_VALUES) then return end
+  local names, buttons = {}, {}
+  for i, e in ipairs(list) do
+    names[i] = e.display
+    buttons[i] = { type = "postback", title = e.display, payload = tostring(e.value) }
+  end
+  local values = names[1]
+  if #names > 1 then
+    values = table.concat(names, ", ", 1, #names - 1) .. " "
+      .. (localise(S, env.bot.responses.values_or) or "or") .. " " .. names[#names]
+  end
+  local prompt = m.text
+  -- (a prompt that names every value already, "Which field: status,
+  -- title or email?", keeps its text)
+  local named, low = true, prompt:lower()
+  for _, name in ipairs(names) do
+    named = named and low:find(name:lower(), 1, true) ~= nil
+  end
+  if not named then
+    m.text = (_M.fill(localise(S, env.bot.responses.offer_values) or "{{prompt}} {{values}}",
+      S.context, { prompt = prompt, values = values }):gsub(" +$", ""))
+  end
+  m.rich = { type = "quick_replies", text = prompt, buttons = buttons }
+end
+
 local enter = {}
 local tell_invalid -- (below, with the answers)
 
@@ -412,12 +461,12 @@ enter.entity = function(S, env, out, node)
     record(S, node, "waitingForUserInput")
     return "wait"
   end
-  return ask(S, out, node)
+  return ask(S, env, out, node)
 end
 
-enter.confirmation = function(S, _, out, node)
+enter.confirmation = function(S, env, out, node)
   S.retries = 0
-  return ask(S, out, node)
+  return ask(S, env, out, node)
 end
 
 enter.message = function(S, env, out, node)
@@ -607,9 +656,9 @@ local answer = {}
 
 -- A blank answer (Enter alone) is no attempt: the prompt again, no retry
 -- counted (an optional entity takes it as "skip").
-local function blank(S, out, node, text)
+local function blank(S, env, out, node, text)
   if text:match("%S") or node.mode == "optional" then return false end
-  say(out, S, node.prompt)
+  say_prompt(S, env, out, node)
   return true
 end
 
@@ -632,7 +681,7 @@ end
 local FREE_TEXT = { string = true, description = true }
 
 answer.entity = function(S, env, out, node, text, as_is)
-  if blank(S, out, node, text) then return end
+  if blank(S, env, out, node, text) then return end
   if node.mode == "optional" and not text:match("%S") then return leave_out(S, env, out, node) end
   -- a secret answer is the entity's value or nothing: never held for a
   -- switch of task, kept as a leftover or handed to another task
@@ -680,7 +729,7 @@ answer.entity = function(S, env, out, node, text, as_is)
 end
 
 answer.confirmation = function(S, env, out, node, text)
-  if blank(S, out, node, text) then return end
+  if blank(S, env, out, node, text) then return end
   local yn = entities.yes_no(text, node.synonyms)
   if not yn then
     record(S, node, "error")
@@ -904,7 +953,7 @@ local function step(S, input, env, out)
     end
     local node = bot.tasks[S.task].by_name[S.node]
     if pending and yn == "no" then return answer.entity(S, env, out, node, pending, true) end
-    return say(out, S, node.prompt)
+    return say_prompt(S, env, out, node)
   end
   local name, candidates = routing.route(bot, text)
   if not name then
@@ -917,7 +966,8 @@ local function step(S, input, env, out)
   return run(S, env, out, S.node)
 end
 
---- One turn. `input` is {text = ...}, {event = "start", task = name?,
+--- One turn. `input` is {text = ...}, {event = "postback", payload = text}
+-- (a button pressed), {event = "start", task = name?,
 -- text = utterance?} or {event = "service_result", node, response =
 -- {statusCode, body}, failed = bool}. `env`: bot (loaded), now (clock),
 -- utc_offset, limits ({instructions, memory_kb}), log (function).
@@ -926,6 +976,7 @@ end
 -- previous state's task is ended (or the previous state kept) and a
 -- fourth value describes the failure.
 function _M.turn(state, input, env)
+  input = _M.postback(input)
   local S = copy(state or _M.new())
   local out = { messages = {}, effects = {} }
   env.budget = sandbox.new_budget(env.limits)
@@ -969,6 +1020,17 @@ function _M.turn(state, input, env)
     return prev, out.messages, {}, { kind = "state_too_large", message = msg }
   end
   return S, out.messages, out.effects
+end
+
+--- The input a button press is: a postback ({event = "postback", payload
+-- = text}) is the text of its payload, as if the user had said it; any
+-- other input is returned as it is.
+function _M.postback(input)
+  if type(input) ~= "table" or input.event ~= "postback" then return input end
+  if type(input.payload) ~= "string" then
+    error("a postback input needs its payload (a string), got " .. type(input.payload), 2)
+  end
+  return { text = input.payload }
 end
 
 --- What runners show for a user line that answers an entity marked

@@ -5,8 +5,8 @@ local api = require "luaforce.dialog.api"
 local entities = require "luaforce.dialog.entities"
 local sandbox = require "luaforce.dialog.sandbox"
 
-local error, io, ipairs, next, pairs, pcall, require, table, tostring, type =
-  error, io, ipairs, next, pairs, pcall, require, table, tostring, type
+local error, io, ipairs, math, next, pairs, pcall, require, table, tostring, type =
+  error, io, ipairs, math, next, pairs, pcall, require, table, tostring, type
 
 local _M = {}
 
@@ -28,6 +28,8 @@ _M.RESPONSES = {
   switch_task = "Do you want to stop this and {{task}} instead?",
   resume_task = "Let's get back to {{task}}.",
   same_task = "We are doing that now ({{task}}). {{prompt}}",
+  offer_values = "{{prompt}} {{values}}",
+  values_or = "or",
 }
 
 local NODE_TYPES = { entity = true, message = true, script = true, confirmation = true,
@@ -41,7 +43,8 @@ local FIELDS = {
     on_retries_exceeded = true, mode = true, default = true, rules = true, multi = true,
     values = true, values_from = true,
     threshold = true, order = true, currency = true, prefix = true,
-    pattern = true, validate = true, synonyms = true, volunteer = true, secret = true },
+    pattern = true, validate = true, synonyms = true, volunteer = true, secret = true,
+    show_values = true },
   message = { text = true, script = true, wait = true },
   script = { script = true },
   confirmation = { prompt = true, error_prompts = true, retries = true,
@@ -194,6 +197,10 @@ local function check_node(node, where, names, problems)
     end
     if node.secret ~= nil and type(node.secret) ~= "boolean" then
       problems[#problems + 1] = where .. ": secret is true or false"
+    end
+    local sv = node.show_values
+    if sv ~= nil and sv ~= false and not (math.type(sv) == "integer" and sv >= 1) then
+      problems[#problems + 1] = where .. ": show_values is false or a number of values (1 or more)"
     end
     if type(node.values_from) == "table" then check_timeout(node.values_from.timeout, where
       .. ": values_from.timeout", problems) end

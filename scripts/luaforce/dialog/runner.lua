@@ -262,6 +262,7 @@ end
 -- `env.sf` is a client or a function returning one (called once, on the
 -- first call).
 function _M.turn(state, input, env)
+  input = engine.postback(input)
   local messages, failures = {}, {}
   local function take(s, msgs, effects, failed)
     for _, m in ipairs(msgs) do messages[#messages + 1] = m end
