@@ -373,7 +373,8 @@ function Client:query_all(query, binds, opts) end
 ---@class salesforce.CallOpts
 ---@field timeout_ms? integer each attempt's limit (the transport retries a timed-out GET)
 ---@field deadline_ms? integer the whole call's limit: retries, their backoff and Retry-After
----waits, and a replay after a refresh included; past it a `timeout` error
+---waits, the wait for another renewal's store lock and a replay after a refresh included
+---(a refresh grant once sent is not cut); past it a `timeout` error
 
 ---The next page of a query: pass the previous page's nextRecordsUrl.
 ---Raises when it is not a query locator path (or URL) on the instance, or
@@ -567,13 +568,15 @@ function Client:path(rest) end
 ---nil, err (kind "auth" when the client was made from a bare token).
 ---Raises when the client is closed.
 ---@param stale? string the token that was refused
+---@param wait_ms? integer the longest wait for the store lock (default 30000)
 ---@return true|nil ok
 ---@return salesforce.Error? err
-function Client:refresh(stale) end
+function Client:refresh(stale, wait_ms) end
 
 ---A view of this client whose calls together end within `ms` milliseconds
----from now (each call's attempts, retries, Retry-After waits and a replay
----after a refresh); a call that would start past it fails at once with a
+---from now (each call's attempts, retries, Retry-After waits, the wait for
+---another renewal's store lock and a replay after a refresh; a refresh
+---grant once sent is not cut); a call that would start past it fails at once with a
 ---`timeout` error. It shares the token, caches and connections; a view of
 ---a view keeps the sooner deadline. Raises unless ms is a positive integer.
 ---@param ms integer

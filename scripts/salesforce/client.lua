@@ -201,13 +201,14 @@ local FIXED_BY_LOGIN = { oauth = true, outcome_unknown = true, signature = true,
 -- Renews after `stale` met 401: the session's single-flight renewal under
 -- the store lock (the refresh grant, or for a set without a refresh token
 -- the flow again, through `reauth`), or the flow again without a session.
--- Returns true or nil, err.
-function Client:refresh(stale)
+-- `wait_ms` bounds the wait for the store lock (default 30 s). Returns true
+-- or nil, err.
+function Client:refresh(stale, wait_ms)
   check_open(self)
   local t, err
   if self.session then
     local renewed
-    renewed, err = self.session:refresh(stale or self.access_token, nil, self.reauth)
+    renewed, err = self.session:refresh(stale or self.access_token, wait_ms, self.reauth)
     -- false: another process or task had renewed
     if renewed ~= nil then t = self.session:tokens() end
   elseif self.reauth then
@@ -240,6 +241,31 @@ local function past_deadline(deadline_at, own)
     .. "could be sent", { retryable = true })
 end
 
+-- The longest wait for the store lock of a renewal (another process's).
+local LOCK_WAIT_MS = 30000
+
+-- A renewal within the call's deadline (a monotonic time, or nil): none
+-- starts once it has passed, and the wait for the store lock (another
+-- process renewing) ends with it. The grant itself, once sent, runs to
+-- its answer (bounded by the transport's timeouts): cut, a rotated
+-- refresh token's answer would be lost and the authorization with it
+-- (see README, "deadline_ms"). Returns true or nil, err.
+local function renew_within(self, stale, deadline_at, own)
+  local wait = LOCK_WAIT_MS
+  if deadline_at then
+    wait = deadline_at - monotonic_ms()
+    if wait <= 0 then return nil, past_deadline(deadline_at, own) end
+    wait = math.min(wait, LOCK_WAIT_MS)
+  end
+  local ok, err = self:refresh(stale, wait)
+  if not ok and deadline_at and type(err) == "table" and err.kind == "locked"
+    and wait < LOCK_WAIT_MS then
+    return nil, errors.new("timeout", "the deadline passed while another renewal of the "
+      .. "session held the store lock", { retryable = true })
+  end
+  return ok, err
+end
+
 -- The one request path, for a full URL on the instance: the bearer token,
 -- the Sforce-Limit-Info header, one refresh and replay on 401
 -- INVALID_SESSION_ID, error mapping. `text` is the body (a string) or nil.
@@ -264,7 +290,7 @@ local function call_url(self, method, url, text, ctype, opts)
   -- renewed shortly before it expires, by the same single-flight refresh
   local renew_at = self.expires_at
   if renew_at and (self.session or self.reauth) and os.time() >= renew_at then
-    local ok, rerr = self:refresh(self.access_token)
+    local ok, rerr = renew_within(self, self.access_token, deadline_at, dl)
     if not ok then return nil, rerr end
   end
   while true do
@@ -307,7 +333,7 @@ local function call_url(self, method, url, text, ctype, opts)
     if status == 401 and not replayed and errors.session_expired(status, resp, bearer) then
       -- (a client made from a token alone keeps Salesforce's answer)
       if not (self.session or self.reauth) then return nil, errors.session_lost(status, resp) end
-      local ok, rerr = self:refresh(token)
+      local ok, rerr = renew_within(self, token, deadline_at, dl)
       if not ok then return nil, rerr end
       replayed = true
     else

@@ -230,6 +230,61 @@ describe("renewal across 20 processes", function()
     assert.are.equal(1, revoked_access)
   end)
 
+  it("renews within a call's deadline: no lock wait and no replay past it", function()
+    emu.call("POST", "/app", { refresh_token_rotation = true })
+    web_login()
+    local salesforce = require "salesforce"
+    local now = require("salesforce.core").monotonic_ms
+    local sf = assert(salesforce.connect({ profile = "system", workspace = dir,
+      version = "62.0" }))
+    local q = "SELECT Id FROM Lead"
+    -- another process renews (holds the store lock): the wait ends with the
+    -- deadline, not after the lock's 30 s
+    emu.call("POST", "/sessions/expire")
+    local other = assert(workspace.open({ dir = dir }))
+    assert(other.store:lock("system", workspace.WORKSPACE_USER, 0))
+    local t0 = now()
+    local res, err = sf:query(q, nil, { deadline_ms = 800 })
+    local took = now() - t0
+    assert(other.store:unlock("system", workspace.WORKSPACE_USER))
+    other:close()
+    assert.is_nil(res)
+    assert.are.equal("timeout", err.kind)
+    assert.matches("the deadline passed while another renewal of the session held the store "
+      .. "lock", err.message, 1, true)
+    assert.is_true(took >= 700 and took < 3000, "took " .. took)
+    assert.are.equal(0, #refreshes(sent(API))) -- nothing was sent to the token endpoint
+    -- a slow token endpoint: the refresh, once sent, is not cut (its rotated
+    -- token would be lost with its answer), but the replay is not sent past
+    -- the deadline; the next call uses the new token without a refresh
+    sf:close()
+    emu.call("POST", "/reset")
+    emu.call("POST", "/app", { refresh_token_rotation = true })
+    local rt = web_login()
+    sf = assert(salesforce.connect({ profile = "system", workspace = dir, version = "62.0" }))
+    emu.call("POST", "/sessions/expire")
+    emu.call("DELETE", "/log") -- (the login's calls)
+    emu.call("POST", "/latency", { ms = 1200, path = "/services/oauth2/token" })
+    t0 = now()
+    res, err = sf:query(q, nil, { deadline_ms = 600 })
+    took = now() - t0
+    emu.call("DELETE", "/latency")
+    assert.is_nil(res)
+    assert.are.equal("timeout", err.kind)
+    assert.matches("deadline passed before it could be sent", err.message, 1, true)
+    assert.is_true(took >= 1100 and took < 4000, "took " .. took)
+    local grants, statuses = sent(API .. "/query")
+    assert.are.same({ [401] = 1 }, statuses) -- no replay
+    assert.are.equal(1, #refreshes(grants))
+    assert.are.equal(rt, refreshes(grants)[1].form.refresh_token)
+    assert.is_nil(stored().renewal_failure) -- the rotated token was kept
+    assert.truthy(sf:query(q))
+    grants, statuses = sent(API .. "/query")
+    assert.are.same({ [401] = 1, [200] = 1 }, statuses)
+    assert.are.equal(1, #refreshes(grants))
+    sf:close()
+  end)
+
   it("renews a refresh token again after a lost answer when the app does not rotate", function()
     local rt = web_login()
     -- one refresh that answers teaches the workspace that tokens do not rotate
