@@ -120,14 +120,24 @@ local workspace = {}
 ---@field private http_opts salesforce.HttpOptions
 local Workspace = {}
 
----Splits an http(s) URL: scheme and host (lower case), port (or nil) and
----path; nil when it is not such a URL. Raises when url is not a string.
+---Splits a URL with libcurl's URL API: scheme and host (lower case; an
+---IPv6 host in brackets), port (or nil when the URL names none) and path
+---(at least "/", without the query or fragment). nil, err when it is not a
+---URL with a host (libcurl's reason: a port out of range, a space, a NUL
+---byte, ...) or carries user information. Raises when url is not a string.
 ---@param url string
 ---@return string|nil scheme
----@return string|nil host
+---@return string|salesforce.Error host or the error
 ---@return integer|nil port
 ---@return string|nil path
 function workspace.parse_url(url) end
+
+---The origin "scheme://host[:port]" of a URL (parsed as parse_url does),
+---or nil, err.
+---@param url string
+---@return string|nil origin
+---@return salesforce.Error? err
+function workspace.origin(url) end
 
 ---Validates custom profile fields; returns the normalised copy (empty
 ---strings dropped), or nil and a message (a string, not an error object).
@@ -156,10 +166,13 @@ function workspace.default_dir(dir) end
 ---@return salesforce.Error? err
 function workspace.open(opts) end
 
----Parses the query of a URL (or request target): name -> value, decoded.
----Raises when url is not a string.
+---Parses the query of a URL, or of a request target ("/path?..."): the
+---query part libcurl finds, split on '&' and '=', names and values
+---decoded ('+' a space). nil, err when it is not a URL. Raises when url is
+---not a string.
 ---@param url string
----@return table<string, string>
+---@return table<string, string>|nil query
+---@return salesforce.Error? err
 function workspace.parse_query(url) end
 
 ---Closes the workspace's runtime and store. Idempotent.

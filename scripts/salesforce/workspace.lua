@@ -89,22 +89,37 @@ end
 
 local LOOPBACK = { ["127.0.0.1"] = true, localhost = true, ["[::1]"] = true }
 
---- Splits an http(s) URL: scheme, host, port (number or nil), path.
+--- Splits a URL with libcurl's URL API (core.url_parse): scheme and host
+-- lower-cased (an IPv6 host in brackets), port (a number, or nil when the
+-- URL names none), path (at least "/", without query or fragment); or
+-- nil, err when it is not a URL or carries user information (which
+-- parsers read differently: refused).
 function _M.parse_url(url)
-  local scheme, rest = url:match("^(%a[%w+.-]*)://(.*)$")
-  if not scheme then return nil end
-  local authority, path = rest:match("^([^/?#]*)(.*)$")
-  if authority == "" or authority:find("@", 1, true) then return nil end
-  local host, port = authority:match("^(%[[%x:]+%]):?(%d*)$")
-  if not host then host, port = authority:match("^([^:]+):?(%d*)$") end
-  if not host then return nil end
-  return scheme:lower(), host:lower(), tonumber(port), path
+  local u, e = core.url_parse(url)
+  if not u then return nil, e end
+  if u.userinfo then
+    return err("invalid_arg", "not a valid URL: it carries user information (user@host)")
+  end
+  return u.scheme, u.host, u.port, u.path
+end
+
+--- The origin of a URL, "scheme://host[:port]" (the port when it names
+-- one), or nil, err.
+function _M.origin(url)
+  local scheme, host, port = _M.parse_url(url)
+  if not scheme then return nil, host end
+  return scheme .. "://" .. host .. (port and (":" .. port) or "")
 end
 
 -- https everywhere; http only on a loopback host (redirects and tests).
 local function check_url(name, value)
   local scheme, host = _M.parse_url(value)
-  if not scheme or (scheme ~= "https" and scheme ~= "http") then
+  if not scheme then
+    -- libcurl's reason: no host, a port out of range, a space, ...
+    return nil, string.format("%s is not a valid URL (%s): %s", name,
+      host.message:gsub("^not a valid URL: ", ""), value)
+  end
+  if scheme ~= "https" and scheme ~= "http" then
     return nil, name .. " is not an http(s) URL: " .. value
   end
   if scheme == "http" and not LOOPBACK[host] then
@@ -393,7 +408,6 @@ function Workspace:app(profile)
   if not cfg then return nil, e end
   local p = cfg.profiles[profile]
   if not p then return err("not_found", "no profile named '%s'", profile) end
-  local scheme, host, port = _M.parse_url(p.token_url)
   return {
     kind = p.kind or "salesforce", client_auth = p.client_auth,
     client_id = p.client_id, client_secret = p.client_secret,
@@ -401,7 +415,7 @@ function Workspace:app(profile)
     refresh_url = p.refresh_url, revoke_url = p.revocation_url or _M.default_revocation_url(p),
     redirect_uri = p.callback_url or _M.DEFAULT_CALLBACK,
     scope = p.scope, issuer = p.issuer, prompt = p.prompt,
-    login_url = scheme .. "://" .. host .. (port and (":" .. port) or ""),
+    login_url = _M.origin(p.token_url),
   }
 end
 
@@ -411,8 +425,7 @@ end
 -- not guessable: nothing is then revoked.
 function _M.default_revocation_url(p)
   if (p.kind or "salesforce") ~= "salesforce" then return nil end
-  local scheme, host, port = _M.parse_url(p.token_url)
-  return scheme .. "://" .. host .. (port and (":" .. port) or "") .. "/services/oauth2/revoke"
+  return _M.origin(p.token_url) .. "/services/oauth2/revoke"
 end
 
 -- ---- runtime pieces --------------------------------------------------------
@@ -652,11 +665,15 @@ function Workspace:begin(profile, user, opts)
   return core.oauth_authorize_url(app, state, challenge, extra), state
 end
 
---- Parses the query of a redirect URL (or of a request target).
+--- Parses the query of a redirect URL, or of a request target ("/path?...",
+-- read against a loopback origin): the query part from core.url_parse,
+-- split on '&' and '=', each name and value unescaped ('+' a space). nil,
+-- err when it is not a URL.
 function _M.parse_query(url)
-  local q = url:match("%?([^#]*)") or ""
+  local u, e = core.url_parse(url, "http://localhost/")
+  if not u then return nil, e end
   local out = {}
-  for pair in q:gmatch("[^&]+") do
+  for pair in (u.query or ""):gmatch("[^&]+") do
     local k, v = pair:match("^([^=]*)=?(.*)$")
     out[core.url_unescape(k, true)] = core.url_unescape(v, true)
   end
@@ -681,7 +698,11 @@ end
 -- callback. Returns the org facts (with `bind`) or nil, err.
 function Workspace:complete(redirect_url, opts)
   check_arg(redirect_url, "string", 1, "complete", "redirect URL")
-  local q = _M.parse_query(redirect_url)
+  local q, qerr = _M.parse_query(redirect_url)
+  if not q then
+    return err("state", "the redirect is not a URL (%s); paste the whole address the "
+      .. "browser was sent to", qerr.message)
+  end
   if not q.state or q.state == "" then
     return err("state", "the redirect carries no state; start the authorization again")
   end

@@ -157,8 +157,7 @@ local DEFAULTS = {
       or "(none: tokens cannot be revoked at the server)"
   end,
   issuer = function(p)
-    local scheme, host, port = auth.parse_url(p.token_url)
-    return scheme .. "://" .. host .. (port and (":" .. port) or "") .. " (the token URL's origin)"
+    return auth.origin(p.token_url) .. " (the token URL's origin)"
   end,
 }
 
@@ -299,7 +298,7 @@ local function web_login(ws, profile, o)
     local core = require "salesforce.core"
     -- the page says how it ended: only a completed exchange is "received"
     local org, cerr
-    local target, e = core.listen_once(port, (path:match("^[^?#]*")), 1000 *
+    local target, e = core.listen_once(port, path, 1000 *
       (tonumber(o.timeout) or 300), function(t)
         org, cerr = ws:complete(t)
         if org then

@@ -158,7 +158,7 @@ local function redirect_listener(ws, fields)
   io.stdin:setvbuf("no")
   local core = require "salesforce.core"
   return { listen = function(respond)
-    return core.listen_once(port, path:match("^[^?#]*"), 24 * 3600 * 1000, respond, 0)
+    return core.listen_once(port, path, 24 * 3600 * 1000, respond, 0)
   end }
 end
 
