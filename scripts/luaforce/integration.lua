@@ -247,7 +247,9 @@ function _M.dialog_env(ws, path, opts)
     local bind = { link = link, bot = path, user = opts.user }
     if opts.session then bind.session = opts.session end
     local ttl = opts.link_ttl or tonumber(os.getenv("LUAFORCE_LINK_TTL") or "")
-    local url = ws:begin(st.app, opts.user, { bind = bind, ttl = ttl })
+    -- a session's fresh link replaces its older one at once
+    local slot = opts.session and (#path .. ":" .. path .. opts.session)
+    local url = ws:begin(st.app, opts.user, { bind = bind, ttl = ttl, slot = slot })
     if not url then return nil end
     return url, link
   end

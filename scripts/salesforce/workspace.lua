@@ -14,9 +14,8 @@ require "salesforce"
 local core = require "salesforce.core"
 local cjson = require "cjson.safe"
 
-local error, ipairs, math, os, pairs, rawget, setmetatable, string, table, tonumber, tostring,
-  type =
-  error, ipairs, math, os, pairs, rawget, setmetatable, string, table, tonumber, tostring, type
+local error, ipairs, math, os, pairs, rawget, setmetatable, string, table, tostring, type =
+  error, ipairs, math, os, pairs, rawget, setmetatable, string, table, tostring, type
 
 local _M = {}
 
@@ -26,8 +25,12 @@ _M.STATE_TTL = 600                 -- seconds an authorization link stays valid
 _M.SUPPORTED = "Developer Edition and Enterprise Edition (or above: "
   .. "Unlimited, Performance) orgs"
 
+_M.PRUNE_BATCH = 32                -- pending states begin() and complete() look at
+_M.PRUNE_GRACE = 3600              -- seconds an expired state still says "expired"
+
 local CONFIG = { "_workspace", "config" }
 local STATES = "_states"
+local LINKS = "_links"             -- a slot's current state (begin's opts.slot)
 local META = "_meta"
 local API_VERSION_FALLBACK = "v62.0"
 
@@ -633,9 +636,27 @@ end
 
 -- ---- the web-server flow: links, states, callbacks -----------------------------
 
+-- The LINKS key of a slot of (profile, user): each part length-prefixed,
+-- so that no two triples share a key.
+local function slot_key(profile, user, slot)
+  return #profile .. ":" .. profile .. #user .. ":" .. user .. slot
+end
+
+-- Forgets a pending state and, when it is its slot's current one, the slot.
+local function drop_state(st, state, pending)
+  st:delete(STATES, state)
+  if type(pending) == "table" and type(pending.slot) == "string"
+    and st:get(LINKS, pending.slot) == state then
+    st:delete(LINKS, pending.slot)
+  end
+end
+
 --- Starts an authorization: returns the URL to open and the state. `user`
 -- nil pre-authorizes the workspace; an end-user id makes a link for that
 -- user only. The state expires after STATE_TTL seconds and works once.
+-- With opts.slot (a string: a dialog session), the link replaces the
+-- previous link of the same profile, user and slot: that one no longer
+-- works. Each call also prunes a few long-expired states (PRUNE_BATCH).
 function Workspace:begin(profile, user, opts)
   opts = opts or {}
   profile = profile or _M.SYSTEM
@@ -658,10 +679,23 @@ function Workspace:begin(profile, user, opts)
     redirect_uri = app.redirect_uri, expires_at = os.time() + (opts.ttl or _M.STATE_TTL),
     ttl = opts.ttl or _M.STATE_TTL,
     bind = opts.bind,
+    slot = opts.slot and slot_key(profile, u, opts.slot),
   }
+  local st = open_store(self)
+  self:prune_states(_M.PRUNE_BATCH)
   local ok
-  ok, e = open_store(self):put(STATES, state, cjson.encode(pending))
+  ok, e = st:put(STATES, state, cjson.encode(pending))
   if not ok then return nil, e end
+  if pending.slot then
+    -- the slot's previous link stops working now, not when it expires
+    local old = st:get(LINKS, pending.slot)
+    ok, e = st:put(LINKS, pending.slot, state)
+    if not ok then
+      st:delete(STATES, state)
+      return nil, e
+    end
+    if old and old ~= state then st:delete(STATES, old) end
+  end
   return core.oauth_authorize_url(app, state, challenge, extra), state
 end
 
@@ -709,14 +743,17 @@ function Workspace:complete(redirect_url, opts)
   if not q.state:match("^[%w_-]+$") or #q.state > 128 then
     return err("state", "the redirect's state is not one luaforce issued")
   end
-  local raw = open_store(self):get(STATES, q.state)
+  local st = open_store(self)
+  local raw = st:get(STATES, q.state)
   if not raw then
     return err("state", "unknown or already used state: this authorization link was not "
-      .. "issued by this workspace, or was completed already; start again")
+      .. "issued by this workspace, was completed already or was replaced by a newer link; "
+      .. "start again")
   end
   -- one use only, whatever happens next
-  open_store(self):delete(STATES, q.state)
   local pending = cjson.decode(raw)
+  drop_state(st, q.state, pending)
+  self:prune_states(_M.PRUNE_BATCH)
   if type(pending) ~= "table" or not pending.verifier then
     return err("state", "the pending authorization is damaged; start again")
   end
@@ -758,14 +795,24 @@ function Workspace:complete(redirect_url, opts)
   return org, e
 end
 
---- Removes expired pending states; returns how many.
-function Workspace:prune_states()
+--- Removes pending states that expired over PRUNE_GRACE seconds ago (until
+-- then their callback still says the link expired) and damaged ones;
+-- returns how many. With `max`, looks at no more than `max` states, from
+-- a random place in the list, so that repeated calls reach all of them.
+function Workspace:prune_states(max)
+  local st = open_store(self)
+  local names = st:list(STATES) or {}
+  local count = #names
+  local todo = math.min(max or count, count)
+  local first = todo < count and math.random(count) or 1
   local n = 0
-  for _, state in ipairs(open_store(self):list(STATES) or {}) do
-    local raw = open_store(self):get(STATES, state)
+  for i = 0, todo - 1 do
+    local state = names[(first - 1 + i) % count + 1]
+    local raw = st:get(STATES, state)
     local p = raw and cjson.decode(raw)
-    if type(p) ~= "table" or os.time() > (p.expires_at or 0) then
-      open_store(self):delete(STATES, state)
+    if raw and (type(p) ~= "table" or type(p.expires_at) ~= "number"
+      or os.time() > p.expires_at + _M.PRUNE_GRACE) then
+      drop_state(st, state, p)
       n = n + 1
     end
   end
