@@ -94,10 +94,13 @@ Settings: --ca-file trusts a CA bundle (also $LUAFORCE_CA_FILE);
 emulator; also $LUAFORCE_ALLOW_LOOPBACK=1); --allowed-domain adds to the
 Salesforce domains an instance URL may be on.]=]
 
--- Text as HTML character data (the listener's page).
-local HTML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;" }
+-- Text as HTML character data or an attribute value (the listener's page;
+-- no well-kept Debian Lua package does only this: lua-cgi is an alpha,
+-- Penlight's pl.xml is deprecated).
+local HTML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;",
+  ["'"] = "&#39;" }
 local function html_escape(text)
-  return (text:gsub("[&<>]", HTML))
+  return (text:gsub("[&<>\"']", HTML))
 end
 
 local function fail(e)
