@@ -8,17 +8,22 @@ local io, package, require = io, package, require
 
 local _M = {}
 
---- A function read(prompt) -> the next line (without its newline), or nil
--- at the end of input. Lines read on a terminal go into the history.
+--- A function read(prompt [, typed]) -> the next line (without its
+-- newline), or nil at the end of input, and whether lines are edited.
+-- Lines read on a terminal go into the history. `typed` true says the line
+-- was typed already, after the prompt, while the terminal echoed it (dialog
+-- run's wait for a redirect): it is read as it is, not edited and shown
+-- again.
 function _M.reader()
   local edit = host.interactive and package.preload["luaforce.lineedit"]
     and require "luaforce.lineedit"
   if edit then
-    return function(prompt)
-      local line = edit.readline(prompt)
+    return function(prompt, typed)
+      local line
+      if typed then line = io.stdin:read("l") else line = edit.readline(prompt) end
       if line then edit.add_history(line) end
       return line
-    end
+    end, true
   end
   return function(prompt)
     if prompt then

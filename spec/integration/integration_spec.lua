@@ -327,6 +327,34 @@ describe("luaforce integration", function()
         helper.run({ "rm", "-rf", dir })
       end)
 
+    it("dialog run on a terminal: a line typed while it waits shows once; Ctrl-D ends",
+      function()
+        local port = helper.random_port()
+        ok{ "auth", "system", "set", "--callback-url", "http://localhost:" .. port .. "/callback" }
+        ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+        local term = helper.terminal()
+        finally(term.close)
+        local tenv = { TERM = "xterm" }
+        for k, v in pairs(env) do tenv[k] = v end
+        term.start({ helper.bin, "dialog", "run", BOT, "--user", "gil" }, tenv)
+        term.wait_for("\n> ")
+        for i, line in ipairs(CREATE) do
+          term.keys(line, "Enter")
+          term.wait_for("\n> ", i + 1)
+        end
+        -- the prompt is shown while it waits; the terminal echoes the line
+        term.wait_for("or type to go on)\n> ")
+        term.keys("hello there")
+        term.wait_for("or type to go on)\n> hello there")
+        term.keys("Enter")
+        local s = term.wait_for("or type to go on)\n> ", 2)
+        assert.are.equal(1, helper.count(s, "hello there"), s)
+        assert.are.equal(2, helper.count(s, "[Authorize] https://"), s) -- a fresh link
+        assert.are.equal(0, #lead_posts())
+        term.keys("C-d")
+        term.wait_for("[exit 0]")
+      end)
+
     it("refuses a link bound to another user's session: nothing resumed or stored", function()
       ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
       local out = talk(CREATE, "--user", "alice", "--session", "s1")

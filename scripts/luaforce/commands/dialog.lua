@@ -257,14 +257,28 @@ local function run(rest, opts)
 
   -- While the session waits for the end user's authorization, the
   -- redirect of their link (the browser, on the app's loopback callback
-  -- URL) resumes it; a line typed meanwhile is read as usual.
-  local function await_redirect()
+  -- URL) resumes it; a line typed meanwhile is read as usual. With
+  -- `prompt` (a terminal whose lines are edited) the prompt is shown while
+  -- waiting, and the terminal echoes what is typed after it: true is
+  -- returned when a line is there to read (not to be edited and shown again).
+  local function await_redirect(prompt)
+    local shown = false
+    local function end_prompt()
+      if shown then io.stdout:write("\n") io.stdout:flush() end
+      shown = false
+    end
     while listener and state.await == "authorization" do
       if not opts.jsonl then
         io.stderr:write("(waiting for the authorization in the browser; or type to go on)\n")
       end
+      if prompt then
+        io.stdout:write(prompt)
+        io.stdout:flush()
+        shown = true
+      end
       local resumed_messages
       local target, lerr = listener.listen(function(t)
+        end_prompt()
         local ok, org, res = pcall(integration.callback, ws, t, { log = env.log })
         if ok and org then
           resumed_messages = res
@@ -273,7 +287,8 @@ local function run(rest, opts)
         err("the authorization redirect was refused: " .. tostring(ok and res or org))
         return PAGE_FAILED
       end)
-      if target == false then return end -- a line to read
+      if target == false then return shown end -- a line to read
+      end_prompt()
       if not target then
         err("no longer listening for the authorization redirect: " .. tostring(lerr)
           .. " ('luaforce auth callback URL' still resumes the session)")
@@ -296,11 +311,14 @@ local function run(rest, opts)
     show(messages)
   end
   -- on a terminal: line editing and history (libedit), Ctrl-D ends
-  local read = not opts.answers and not opts.jsonl and require("luaforce.terminal").reader()
+  local read, edited
+  if not opts.answers and not opts.jsonl then
+    read, edited = require("luaforce.terminal").reader()
+  end
   while true do
-    local line
-    if input == io.stdin then await_redirect() end
-    if read then line = read("> ") else line = input:read("l") end
+    local line, typed
+    if input == io.stdin then typed = await_redirect(edited and "> ") end
+    if read then line = read("> ", typed) else line = input:read("l") end
     if line == nil then break end
     line = line:gsub("\r$", "")
     local turn_input
