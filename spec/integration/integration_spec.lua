@@ -355,6 +355,22 @@ describe("luaforce integration", function()
         term.wait_for("[exit 0]")
       end)
 
+    it("the installed templates' bot gives the link once, in its Authorize button", function()
+      ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+      local dir = os.tmpname()
+      os.remove(dir)
+      finally(function() helper.remove_tree(dir) end)
+      ok{ "templates", "install", "--all", "--into", dir }
+      local path = helper.tempfile("create a lead\nAda\nLovelace\nAnalytical Engines\n", ".txt")
+      local out, err, status = lf{ "dialog", "run", dir, "--answers", path, "--user", "hal" }
+      os.remove(path)
+      assert.are.equal(0, status, err)
+      assert.matches("bot: User needs to authorize or re-authorize: please sign in to "
+        .. "Salesforce first.\n     [Authorize] https://", out, 1, true)
+      local url = link_of(out)
+      assert.are.equal(1, helper.count(out, url), out)
+    end)
+
     it("refuses a link bound to another user's session: nothing resumed or stored", function()
       ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
       local out = talk(CREATE, "--user", "alice", "--session", "s1")

@@ -50,7 +50,7 @@ return dialog.bot{
     .. "and create opportunities.",
   responses = {
     needs_authorization = "User needs to authorize or re-authorize: please sign in to "
-      .. "Salesforce first. {{url}}",
+      .. "Salesforce first.",
     integration_disabled = "The Salesforce integration is disabled, so I cannot do that "
       .. "now.",
     integration_error = "I cannot reach Salesforce at the moment. Please try again later.",
