@@ -342,6 +342,16 @@ function Workspace:begin(profile, user, opts) end
 ---@return salesforce.Error? err
 function Workspace:complete(redirect_url) end
 
+---Forgets the pending link of a slot (BeginOptions.slot) of (profile,
+---user), when there is one: its callback is refused from now on. nil, err
+---(kind "config") for a bad user id; raises when slot is not a string.
+---@param profile? string default "system"
+---@param user? string an end-user id; nil for the workspace
+---@param slot string
+---@return true|nil ok
+---@return salesforce.Error? err
+function Workspace:forget_link(profile, user, slot) end
+
 ---Removes pending authorization states that expired over PRUNE_GRACE
 ---seconds ago, and damaged ones; returns how many. With `max`, looks at no
 ---more than `max` states, from a random place in the list (begin() and

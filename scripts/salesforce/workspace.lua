@@ -699,6 +699,21 @@ function Workspace:begin(profile, user, opts)
   return core.oauth_authorize_url(app, state, challenge, extra), state
 end
 
+--- Forgets the pending link of a slot (begin's opts.slot) of (profile,
+-- user), when there is one: its callback is refused from now on. Returns
+-- true, or nil, err for a bad user id.
+function Workspace:forget_link(profile, user, slot)
+  check_arg(slot, "string", 3, "forget_link", "slot name")
+  local u, msg = check_user(user)
+  if not u then return err("config", "%s", msg) end
+  local st = open_store(self)
+  local key = slot_key(profile or _M.SYSTEM, u, slot)
+  local state = st:get(LINKS, key)
+  if state then drop_state(st, state, { slot = key }) end
+  st:delete(LINKS, key)
+  return true
+end
+
 --- Parses the query of a redirect URL, or of a request target ("/path?...",
 -- read against a loopback origin): the query part from core.url_parse,
 -- split on '&' and '=', each name and value unescaped ('+' a space). nil,

@@ -351,8 +351,14 @@ describe("luaforce integration", function()
         assert.are.equal(1, helper.count(s, "hello there"), s)
         assert.are.equal(2, helper.count(s, "[Authorize] https://"), s) -- a fresh link
         assert.are.equal(0, #lead_posts())
+        assert.are.same({ 1, 1 }, { counts() }) -- the fresh link replaced the first
         term.keys("C-d")
         term.wait_for("[exit 0]")
+        -- the run's session is forgotten, and the link it waited on
+        assert.are.same({ 0, 0 }, { counts() })
+        local w = assert(require("salesforce.workspace").open{ dir = ws })
+        assert.are.same({}, w.store:list("dialog-state"))
+        w:close()
       end)
 
     it("the installed templates' bot gives the link once, in its Authorize button", function()

@@ -347,7 +347,10 @@ local function run(rest, opts)
     show(messages)
   end
   if input ~= io.stdin then input:close() end
-  if temporary then env.store:delete("dialog-state", saved_key) end
+  if temporary then -- forgotten, with the link it may wait on
+    env.store:delete("dialog-state", saved_key)
+    env.forget_link()
+  end
   if type(env.sf) == "table" then env.sf:close() end
   if ws then ws:close() end
   return 0
