@@ -384,7 +384,7 @@ end
 -- term.screen() is what the pane shows (capture-pane drops the blanks
 -- that end a line); term.wait_for(text [, n]) polls until plain `text` is
 -- on it `n` times (default 1) and returns the screen, failing after 10 s;
--- term.close() ends the server.
+-- term.stop() ends the pane, term.close() the server.
 function _M.terminal()
   local socket = "luaforce-spec-" .. os.time() .. "-" .. math.random(1e9)
   local term = {}
@@ -393,8 +393,9 @@ function _M.terminal()
     assert(status == 0, "tmux " .. table.concat({ ... }, " ") .. ": " .. err)
     return out
   end
+  function term.stop() _M.run({ "tmux", "-L", socket, "kill-session", "-t", "t" }) end
   function term.start(argv, env)
-    _M.run({ "tmux", "-L", socket, "kill-session", "-t", "t" })
+    term.stop()
     local parts = { "env" }
     for k, v in pairs(env or {}) do parts[#parts + 1] = k .. "=" .. _M.quote(v) end
     for _, a in ipairs(argv) do parts[#parts + 1] = _M.quote(a) end
