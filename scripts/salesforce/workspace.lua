@@ -710,7 +710,6 @@ function Workspace:forget_link(profile, user, slot)
   local key = slot_key(profile or _M.SYSTEM, u, slot)
   local state = st:get(LINKS, key)
   if state then drop_state(st, state, { slot = key }) end
-  st:delete(LINKS, key)
   return true
 end
 
@@ -815,6 +814,7 @@ end
 -- returns how many. With `max`, looks at no more than `max` states, from
 -- a random place in the list, so that repeated calls reach all of them.
 function Workspace:prune_states(max)
+  if max ~= nil then check_arg(max, "number", 1, "prune_states", "number") end
   local st = open_store(self)
   local names = st:list(STATES) or {}
   local count = #names

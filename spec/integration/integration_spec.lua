@@ -248,6 +248,10 @@ describe("luaforce integration", function()
         assert.are.equal(2, w:prune_states(2)) -- looks at no more than 2
         assert.are.same({ 3, 3 }, { counts() })
         assert.are.equal(0, w:prune_states(0))
+        assert.has_error(function() w:prune_states("2") end,
+          "bad argument #1 to 'prune_states' (number expected, got string)")
+        assert.has_error(function() w:forget_link("system", "old1") end,
+          "bad argument #3 to 'forget_link' (slot name expected, got nil)")
         local _, recent = w:begin("system", "recent", { ttl = -1 })
         w:close()
         assert.are.same({ 4, 3 }, { counts() })
