@@ -4,7 +4,8 @@
  * cannot do alone: a one-shot loopback listener for the OAuth redirect of
  * the web-server flow, a sleep for polling loops (device flow), and the
  * constructor of structured errors raised in Lua, the body decoder for
- * text already in Lua, and base64 (picklist validFor bitmaps).
+ * text already in Lua, base64 (picklist validFor bitmaps), and URL parsing
+ * with libcurl's URL API.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -382,6 +384,146 @@ static int lsf_url_unescape(lua_State *L) {
   return 1;
 }
 
+/* ---- url_parse: libcurl's URL API (the one URL parser of the project) -- */
+
+#define URL_MT "salesforce.URL"
+
+enum {
+  P_SCHEME,
+  P_HOST,
+  P_PORT,
+  P_PATH,
+  P_QUERY,
+  P_FRAGMENT,
+  P_USER,
+  P_PASSWORD,
+  P_OPTIONS,
+  P_COUNT
+};
+
+/* The parsed URL and its parts, owned by a userdata so that nothing leaks
+ * when a push raises (out of memory); freed by url_box_gc. */
+typedef struct url_box {
+  CURLU *u;
+  char *part[P_COUNT];
+} url_box;
+
+static int url_box_gc(lua_State *L) {
+  url_box *b = luaL_checkudata(L, 1, URL_MT);
+  int i;
+  for (i = 0; i < P_COUNT; i++) {
+    curl_free(b->part[i]);
+    b->part[i] = NULL;
+  }
+  curl_url_cleanup(b->u);
+  b->u = NULL;
+  return 0;
+}
+
+static void lower_ascii(char *s) {
+  for (; s && *s; s++)
+    if (*s >= 'A' && *s <= 'Z')
+      *s = (char)(*s - 'A' + 'a');
+}
+
+static void set_part(lua_State *L, const char *key, const char *v) {
+  if (v) {
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, key);
+  }
+}
+
+/* "<what>: <libcurl's reason>" as nil, err (kind invalid_arg). */
+static int url_fail(lua_State *L, const char *what, CURLUcode rc) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, curl_url_strerror(rc));
+  return lsf_fail_code(L, SF_E_INVALID_ARG, msg);
+}
+
+/*
+ * url_parse(url [, base]) -> { scheme, host, port, path, query, fragment,
+ * userinfo } | nil, err
+ * Parses an absolute URL with libcurl (curl_url), or, with `base`, a
+ * reference resolved against that absolute URL (a request target such as
+ * "/callback?code=..."). scheme and host are lower-cased (an IPv6 host
+ * keeps its brackets, "[::1]"); port is a number only when the URL names
+ * one; path is at least "/"; query and fragment are nil when absent and
+ * are not decoded; userinfo is true when the URL carries a user, a
+ * password or login options. A URL libcurl refuses (no host, a port out
+ * of range, a space or control character, a NUL byte, a scheme it does
+ * not know) is nil, err whose message gives libcurl's reason.
+ */
+static int lsf_url_parse(lua_State *L) {
+  static const CURLUPart parts[P_COUNT] = {
+      CURLUPART_SCHEME, CURLUPART_HOST,     CURLUPART_PORT,
+      CURLUPART_PATH,   CURLUPART_QUERY,    CURLUPART_FRAGMENT,
+      CURLUPART_USER,   CURLUPART_PASSWORD, CURLUPART_OPTIONS};
+  size_t n;
+  const char *url = luaL_checklstring(L, 1, &n);
+  const char *base = luaL_optstring(L, 2, NULL);
+  url_box *b;
+  CURLUcode rc;
+  size_t sl;
+  int i;
+  lua_settop(L, 2);
+  if (strlen(url) != n)
+    return lsf_fail_code(L, SF_E_INVALID_ARG,
+                         "not a valid URL: it contains a NUL byte");
+  b = lua_newuserdatauv(L, sizeof *b, 0);
+  memset(b, 0, sizeof *b);
+  if (luaL_newmetatable(L, URL_MT)) {
+    lua_pushcfunction(L, url_box_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  b->u = curl_url();
+  if (!b->u)
+    return luaL_error(L, "out of memory");
+  if (base && (rc = curl_url_set(b->u, CURLUPART_URL, base, 0)) != CURLUE_OK)
+    return url_fail(L, "not a valid base URL", rc);
+  if ((rc = curl_url_set(b->u, CURLUPART_URL, url, 0)) != CURLUE_OK)
+    return url_fail(L, "not a valid URL", rc);
+  for (i = 0; i < P_COUNT; i++) {
+    rc = curl_url_get(b->u, parts[i], &b->part[i], 0);
+    /* CURLUE_NO_<part>: absent; anything else is a failure of libcurl */
+    if (rc != CURLUE_OK && rc != CURLUE_NO_SCHEME && rc != CURLUE_NO_HOST &&
+        rc != CURLUE_NO_PORT && rc != CURLUE_NO_QUERY &&
+        rc != CURLUE_NO_FRAGMENT && rc != CURLUE_NO_USER &&
+        rc != CURLUE_NO_PASSWORD && rc != CURLUE_NO_OPTIONS)
+      return url_fail(L, "cannot read the URL", rc);
+  }
+  if (!b->part[P_SCHEME] || !b->part[P_HOST] || !*b->part[P_HOST])
+    return lsf_fail_code(L, SF_E_INVALID_ARG, "not a valid URL: no host");
+  lower_ascii(b->part[P_SCHEME]);
+  lower_ascii(b->part[P_HOST]);
+  /* libcurl (as browsers) reads "https:/host" and "https:///host" as
+   * https://host/; a URL with a scheme must name its host after exactly
+   * two slashes, so that every reader finds the same host */
+  sl = strlen(b->part[P_SCHEME]);
+  if (strncasecmp(url, b->part[P_SCHEME], sl) == 0 && url[sl] == ':' &&
+      (url[sl + 1] != '/' || url[sl + 2] != '/' || url[sl + 3] == '/'))
+    return lsf_fail_code(L, SF_E_INVALID_ARG,
+                         "not a valid URL: no host after the scheme's "
+                         "\"//\"");
+  lua_createtable(L, 0, 7);
+  set_part(L, "scheme", b->part[P_SCHEME]);
+  set_part(L, "host", b->part[P_HOST]);
+  if (b->part[P_PORT]) {
+    lua_pushinteger(L, (lua_Integer)strtol(b->part[P_PORT], NULL, 10));
+    lua_setfield(L, -2, "port");
+  }
+  set_part(L, "path", b->part[P_PATH] ? b->part[P_PATH] : "/");
+  set_part(L, "query", b->part[P_QUERY]);
+  set_part(L, "fragment", b->part[P_FRAGMENT]);
+  lua_pushboolean(L,
+                  b->part[P_USER] || b->part[P_PASSWORD] || b->part[P_OPTIONS]);
+  lua_setfield(L, -2, "userinfo");
+  lua_pushcfunction(L, url_box_gc); /* free now rather than at the next GC */
+  lua_pushvalue(L, 3);
+  lua_call(L, 1, 0);
+  return 1;
+}
+
 /* json_decode(text) -> value | nil, reason: the decoder of response
  * bodies (lsf_json.cc), for bodies read another way */
 static int lsf_json_decode(lua_State *L) {
@@ -490,6 +632,7 @@ static const luaL_Reg util_funcs[] = {{"url_escape", lsf_url_escape},
                                       {"plain_copy", lsf_plain_copy},
                                       {"is_record_id", lsf_is_record_id},
                                       {"url_unescape", lsf_url_unescape},
+                                      {"url_parse", lsf_url_parse},
                                       {"listen_once", lsf_listen_once},
                                       {"sleep", lsf_sleep},
                                       {"monotonic_ms", lsf_monotonic_ms},

@@ -367,6 +367,56 @@ except urllib.error.HTTPError as e:
   return nil, tonumber(first), rest
 end
 
+--- How many times plain `text` is in `s`.
+function _M.count(s, text)
+  local n, at = 0, 1
+  while true do
+    local _, e = s:find(text, at, true)
+    if not e then return n end
+    n, at = n + 1, e + 1
+  end
+end
+
+--- A real terminal for a spec: a tmux pane on a tmux server of its own
+-- (its own socket, never the user's). term.start(argv, env) runs argv in a
+-- fresh 100x30 pane that stays after it ends, showing "[exit N]";
+-- term.keys(...) types (tmux key names: "Enter", "C-d", text);
+-- term.screen() is what the pane shows (capture-pane drops the blanks
+-- that end a line); term.wait_for(text [, n]) polls until plain `text` is
+-- on it `n` times (default 1) and returns the screen, failing after 10 s;
+-- term.stop() ends the pane, term.close() the server.
+function _M.terminal()
+  local socket = "luaforce-spec-" .. os.time() .. "-" .. math.random(1e9)
+  local term = {}
+  local function tmux(...)
+    local out, err, status = _M.run({ "tmux", "-L", socket, ... })
+    assert(status == 0, "tmux " .. table.concat({ ... }, " ") .. ": " .. err)
+    return out
+  end
+  function term.stop() _M.run({ "tmux", "-L", socket, "kill-session", "-t", "t" }) end
+  function term.start(argv, env)
+    term.stop()
+    local parts = { "env" }
+    for k, v in pairs(env or {}) do parts[#parts + 1] = k .. "=" .. _M.quote(v) end
+    for _, a in ipairs(argv) do parts[#parts + 1] = _M.quote(a) end
+    tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", table.concat(parts, " ")
+      .. "; echo '[exit '$?']'; sleep 30")
+  end
+  function term.keys(...) tmux("send-keys", "-t", "t", ...) end
+  function term.screen() return tmux("capture-pane", "-p", "-J", "-t", "t") end
+  function term.wait_for(text, n)
+    local deadline = os.time() + 10
+    while os.time() <= deadline do
+      local s = term.screen()
+      if _M.count(s, text) >= (n or 1) then return s end
+      _M.run({ "sleep", "0.05" }) -- a poll interval, not a wait for an event
+    end
+    error("not on the screen after 10 s: " .. text .. "\n---\n" .. term.screen())
+  end
+  function term.close() _M.run({ "tmux", "-L", socket, "kill-server" }) end
+  return term
+end
+
 --- A TCP port that is free on 127.0.0.1 and [::1] right now (the kernel
 -- picks it), for a listener that needs a fixed port.
 function _M.random_port()

@@ -17,15 +17,21 @@ terminal.HISTORY_MAX = 500
 ---@return string|nil
 function terminal.history_path() end
 
----A reader: read(prompt [, secret]) returns the next line without its
----newline, or nil at the end of input. On a terminal (standard input and
----output) lines are edited with luaforce.lineedit and kept in its history,
----saved to history_path() after each line (a secret line is read without
----echo and kept out); Ctrl-C drops the line and prompts again, a second in
----a row ends the input with nil, "interrupted". Otherwise the prompt is written and standard input
----read. `warn` hears of a history file that cannot be used (default: stderr).
+---A reader: read(prompt [, secret [, typed]]) returns the next line
+---without its newline, or nil at the end of input; the second result is
+---true when lines are edited. On a terminal (standard input and output)
+---lines are edited with luaforce.lineedit and kept in its history, saved
+---to history_path() after each line (a secret line is read without echo
+---and kept out); Ctrl-C drops the line and prompts again, a second in a
+---row ends the input with nil, "interrupted". Otherwise the prompt is
+---written and standard input read. `typed` true (edited lines only) says
+---the line was already typed after a prompt the caller showed, echoed by
+---the terminal: it is read as it is (into the history), not edited and
+---shown again. `warn` hears of a history file that cannot be used
+---(default: stderr).
 ---@param warn? fun(message: string)
----@return fun(prompt?: string, secret?: boolean): string|nil, string?
+---@return fun(prompt?: string, secret?: boolean, typed?: boolean): string|nil, string? read
+---@return boolean? edited
 function terminal.reader(warn) end
 
 return terminal

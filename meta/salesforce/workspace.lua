@@ -9,6 +9,8 @@
 ---@field WORKSPACE_USER "_workspace" the user of the pre-authorized token set
 ---@field SYSTEM "system" the system app's profile name
 ---@field STATE_TTL integer seconds an authorization link stays valid (600)
+---@field PRUNE_BATCH integer pending states begin() and complete() look at to prune (32)
+---@field PRUNE_GRACE integer seconds an expired state is kept (its callback says it expired)
 ---@field SUPPORTED string the org editions luaforce supports, as a sentence
 ---The profile fields, each a list { name, required, max length, kind } with
 ---kind "text", "secret" or "url".
@@ -109,6 +111,9 @@ local workspace = {}
 ---@class salesforce.workspace.BeginOptions
 ---@field ttl? integer seconds the link stays valid; default STATE_TTL
 ---@field extra? string appended to the authorization URL's query as is
+---A name (a dialog session) whose previous link, for the same profile and
+---user, this one replaces: that one stops working at once.
+---@field slot? string
 
 ---A workspace (salesforce.workspace.open). Close it with close() or a
 ---to-be-closed variable; it is also closed by the garbage collector.
@@ -120,14 +125,24 @@ local workspace = {}
 ---@field private http_opts salesforce.HttpOptions
 local Workspace = {}
 
----Splits an http(s) URL: scheme and host (lower case), port (or nil) and
----path; nil when it is not such a URL. Raises when url is not a string.
+---Splits a URL with libcurl's URL API: scheme and host (lower case; an
+---IPv6 host in brackets), port (or nil when the URL names none) and path
+---(at least "/", without the query or fragment). nil, err when it is not a
+---URL with a host (libcurl's reason: a port out of range, a space, a NUL
+---byte, ...) or carries user information. Raises when url is not a string.
 ---@param url string
 ---@return string|nil scheme
----@return string|nil host
+---@return string|salesforce.Error host or the error
 ---@return integer|nil port
 ---@return string|nil path
 function workspace.parse_url(url) end
+
+---The origin "scheme://host[:port]" of a URL (parsed as parse_url does),
+---or nil, err.
+---@param url string
+---@return string|nil origin
+---@return salesforce.Error? err
+function workspace.origin(url) end
 
 ---Validates custom profile fields; returns the normalised copy (empty
 ---strings dropped), or nil and a message (a string, not an error object).
@@ -156,10 +171,13 @@ function workspace.default_dir(dir) end
 ---@return salesforce.Error? err
 function workspace.open(opts) end
 
----Parses the query of a URL (or request target): name -> value, decoded.
----Raises when url is not a string.
+---Parses the query of a URL, or of a request target ("/path?..."): the
+---query part libcurl finds, split on '&' and '=', names and values
+---decoded ('+' a space). nil, err when it is not a URL. Raises when url is
+---not a string.
 ---@param url string
----@return table<string, string>
+---@return table<string, string>|nil query
+---@return salesforce.Error? err
 function workspace.parse_query(url) end
 
 ---Closes the workspace's runtime and store. Idempotent.
@@ -302,7 +320,8 @@ function Workspace:session(profile, user) end
 ---Starts an authorization (web-server flow): returns the URL to open and
 ---its state. `user` nil pre-authorizes the workspace; an end-user id makes
 ---a link for that user only. The state expires after opts.ttl seconds and
----works once.
+---works once; with opts.slot it replaces the slot's previous link at once.
+---Also prunes a few long-expired states (prune_states(PRUNE_BATCH)).
 ---nil, err (kind "config") for a bad user id or profile, or a store failure.
 ---@param profile? string default "system"
 ---@param user? string an end-user id (1-256 characters, not starting with '_')
@@ -323,10 +342,23 @@ function Workspace:begin(profile, user, opts) end
 ---@return salesforce.Error? err
 function Workspace:complete(redirect_url) end
 
----Removes expired pending authorization states; returns how many.
----Never fails.
+---Forgets the pending link of a slot (BeginOptions.slot) of (profile,
+---user), when there is one: its callback is refused from now on. nil, err
+---(kind "config") for a bad user id; raises when slot is not a string.
+---@param profile? string default "system"
+---@param user? string an end-user id; nil for the workspace
+---@param slot string
+---@return true|nil ok
+---@return salesforce.Error? err
+function Workspace:forget_link(profile, user, slot) end
+
+---Removes pending authorization states that expired over PRUNE_GRACE
+---seconds ago, and damaged ones; returns how many. With `max`, looks at no
+---more than `max` states, from a random place in the list (begin() and
+---complete() call it with PRUNE_BATCH). Never fails.
+---@param max? integer
 ---@return integer
-function Workspace:prune_states() end
+function Workspace:prune_states(max) end
 
 ---Pre-authorizes the workspace with the JWT bearer flow (audience: the
 ---login URL).

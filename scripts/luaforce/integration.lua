@@ -214,14 +214,20 @@ function _M.session_key(bot_name, user, session)
   return bot_name .. "/" .. (user and esc(user) or "") .. "/" .. esc(session)
 end
 
+-- The link slot of a session (salesforce.workspace begin's opts.slot): a
+-- session's fresh link replaces its older one at once.
+local function link_slot(path, session)
+  return #path .. ":" .. path .. session
+end
+
 --- What the dialog runner needs of the workspace `ws` for a session of
 -- the bot at `path`: the fields to add to its env. opts: user
 -- (the end user's id), profile (without an integration), session (the
 -- saved session's name, which links made for the user resume), link_ttl
 -- (seconds a link stays valid; default $LUAFORCE_LINK_TTL, else
 -- salesforce.workspace.STATE_TTL, 10 minutes). Returns
--- the fields { sf, integration, authorize } (none when the integration is
--- not enabled), or nil, err.
+-- the fields { sf, integration, authorize, forget_link } (none when the
+-- integration is not enabled), or nil, err.
 function _M.dialog_env(ws, path, opts)
   local salesforce = require "salesforce"
   local st, e = _M.status(ws, "salesforce")
@@ -247,9 +253,14 @@ function _M.dialog_env(ws, path, opts)
     local bind = { link = link, bot = path, user = opts.user }
     if opts.session then bind.session = opts.session end
     local ttl = opts.link_ttl or tonumber(os.getenv("LUAFORCE_LINK_TTL") or "")
-    local url = ws:begin(st.app, opts.user, { bind = bind, ttl = ttl })
+    local url = ws:begin(st.app, opts.user, { bind = bind, ttl = ttl,
+      slot = opts.session and link_slot(path, opts.session) })
     if not url then return nil end
     return url, link
+  end
+  -- the session's pending link, if any, stops working (a session that ends)
+  out.forget_link = function()
+    if opts.session then ws:forget_link(st.app, opts.user, link_slot(path, opts.session)) end
   end
   return out
 end

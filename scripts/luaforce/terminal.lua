@@ -34,12 +34,16 @@ end
 
 local HINT = "(Ctrl-C again or Ctrl-D to quit)"
 
---- A function read(prompt [, secret]) -> the next line (without its
--- newline), or nil at the end of input. On a terminal the lines go into
--- the history (saved to history_path() after each), except a secret one,
--- read without echo; Ctrl-C drops the line being typed and prompts again,
--- a second Ctrl-C in a row ends the input: nil, "interrupted" (the
--- caller exits with INTERRUPTED). `warn(message)` (default: to
+--- A function read(prompt [, secret [, typed]]) -> the next line (without
+-- its newline), or nil at the end of input (nil, "interrupted" after a
+-- second Ctrl-C in a row: the caller exits with INTERRUPTED); and whether
+-- lines are edited.
+-- On a terminal the lines go into the history (saved to history_path()
+-- after each), except a secret one, read without echo; Ctrl-C drops the
+-- line being typed and prompts again, a second Ctrl-C in a row ends the
+-- input. `typed` true says the line was typed already, after the prompt,
+-- while the terminal echoed it (dialog run's wait for a redirect): it is
+-- read as it is, not edited and shown again. `warn(message)` (default: to
 -- stderr) hears of a history file that cannot be read or written.
 function _M.reader(warn)
   local edit = host.interactive and package.preload["luaforce.lineedit"]
@@ -55,10 +59,12 @@ function _M.reader(warn)
       end
     end
     local interrupts = 0
-    return function(prompt, secret)
+    return function(prompt, secret, typed)
       while true do
         local line, why
-        if secret then
+        if typed then
+          line = io.stdin:read("l")
+        elseif secret then
           line, why = edit.read_secret(prompt)
         else
           line, why = edit.readline(prompt)
@@ -84,7 +90,7 @@ function _M.reader(warn)
         end
         io.stdout:write("\n", HINT, "\n")
       end
-    end
+    end, true
   end
   return function(prompt)
     if prompt then

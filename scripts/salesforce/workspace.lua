@@ -14,9 +14,8 @@ require "salesforce"
 local core = require "salesforce.core"
 local cjson = require "cjson.safe"
 
-local error, ipairs, math, os, pairs, rawget, setmetatable, string, table, tonumber, tostring,
-  type =
-  error, ipairs, math, os, pairs, rawget, setmetatable, string, table, tonumber, tostring, type
+local error, ipairs, math, os, pairs, rawget, setmetatable, string, table, tostring, type =
+  error, ipairs, math, os, pairs, rawget, setmetatable, string, table, tostring, type
 
 local _M = {}
 
@@ -26,8 +25,12 @@ _M.STATE_TTL = 600                 -- seconds an authorization link stays valid
 _M.SUPPORTED = "Developer Edition and Enterprise Edition (or above: "
   .. "Unlimited, Performance) orgs"
 
+_M.PRUNE_BATCH = 32                -- pending states begin() and complete() look at
+_M.PRUNE_GRACE = 3600              -- seconds an expired state still says "expired"
+
 local CONFIG = { "_workspace", "config" }
 local STATES = "_states"
+local LINKS = "_links"             -- a slot's current state (begin's opts.slot)
 local META = "_meta"
 local API_VERSION_FALLBACK = "v62.0"
 
@@ -89,22 +92,37 @@ end
 
 local LOOPBACK = { ["127.0.0.1"] = true, localhost = true, ["[::1]"] = true }
 
---- Splits an http(s) URL: scheme, host, port (number or nil), path.
+--- Splits a URL with libcurl's URL API (core.url_parse): scheme and host
+-- lower-cased (an IPv6 host in brackets), port (a number, or nil when the
+-- URL names none), path (at least "/", without query or fragment); or
+-- nil, err when it is not a URL or carries user information (which
+-- parsers read differently: refused).
 function _M.parse_url(url)
-  local scheme, rest = url:match("^(%a[%w+.-]*)://(.*)$")
-  if not scheme then return nil end
-  local authority, path = rest:match("^([^/?#]*)(.*)$")
-  if authority == "" or authority:find("@", 1, true) then return nil end
-  local host, port = authority:match("^(%[[%x:]+%]):?(%d*)$")
-  if not host then host, port = authority:match("^([^:]+):?(%d*)$") end
-  if not host then return nil end
-  return scheme:lower(), host:lower(), tonumber(port), path
+  local u, e = core.url_parse(url)
+  if not u then return nil, e end
+  if u.userinfo then
+    return err("invalid_arg", "not a valid URL: it carries user information (user@host)")
+  end
+  return u.scheme, u.host, u.port, u.path
+end
+
+--- The origin of a URL, "scheme://host[:port]" (the port when it names
+-- one), or nil, err.
+function _M.origin(url)
+  local scheme, host, port = _M.parse_url(url)
+  if not scheme then return nil, host end
+  return scheme .. "://" .. host .. (port and (":" .. port) or "")
 end
 
 -- https everywhere; http only on a loopback host (redirects and tests).
 local function check_url(name, value)
   local scheme, host = _M.parse_url(value)
-  if not scheme or (scheme ~= "https" and scheme ~= "http") then
+  if not scheme then
+    -- libcurl's reason: no host, a port out of range, a space, ...
+    return nil, string.format("%s is not a valid URL (%s): %s", name,
+      host.message:gsub("^not a valid URL: ", ""), value)
+  end
+  if scheme ~= "https" and scheme ~= "http" then
     return nil, name .. " is not an http(s) URL: " .. value
   end
   if scheme == "http" and not LOOPBACK[host] then
@@ -393,7 +411,6 @@ function Workspace:app(profile)
   if not cfg then return nil, e end
   local p = cfg.profiles[profile]
   if not p then return err("not_found", "no profile named '%s'", profile) end
-  local scheme, host, port = _M.parse_url(p.token_url)
   return {
     kind = p.kind or "salesforce", client_auth = p.client_auth,
     client_id = p.client_id, client_secret = p.client_secret,
@@ -401,7 +418,7 @@ function Workspace:app(profile)
     refresh_url = p.refresh_url, revoke_url = p.revocation_url or _M.default_revocation_url(p),
     redirect_uri = p.callback_url or _M.DEFAULT_CALLBACK,
     scope = p.scope, issuer = p.issuer, prompt = p.prompt,
-    login_url = scheme .. "://" .. host .. (port and (":" .. port) or ""),
+    login_url = _M.origin(p.token_url),
   }
 end
 
@@ -411,8 +428,7 @@ end
 -- not guessable: nothing is then revoked.
 function _M.default_revocation_url(p)
   if (p.kind or "salesforce") ~= "salesforce" then return nil end
-  local scheme, host, port = _M.parse_url(p.token_url)
-  return scheme .. "://" .. host .. (port and (":" .. port) or "") .. "/services/oauth2/revoke"
+  return _M.origin(p.token_url) .. "/services/oauth2/revoke"
 end
 
 -- ---- runtime pieces --------------------------------------------------------
@@ -620,9 +636,27 @@ end
 
 -- ---- the web-server flow: links, states, callbacks -----------------------------
 
+-- The LINKS key of a slot of (profile, user): each part length-prefixed,
+-- so that no two triples share a key.
+local function slot_key(profile, user, slot)
+  return #profile .. ":" .. profile .. #user .. ":" .. user .. slot
+end
+
+-- Forgets a pending state and, when it is its slot's current one, the slot.
+local function drop_state(st, state, pending)
+  st:delete(STATES, state)
+  if type(pending) == "table" and type(pending.slot) == "string"
+    and st:get(LINKS, pending.slot) == state then
+    st:delete(LINKS, pending.slot)
+  end
+end
+
 --- Starts an authorization: returns the URL to open and the state. `user`
 -- nil pre-authorizes the workspace; an end-user id makes a link for that
 -- user only. The state expires after STATE_TTL seconds and works once.
+-- With opts.slot (a string: a dialog session), the link replaces the
+-- previous link of the same profile, user and slot: that one no longer
+-- works. Each call also prunes a few long-expired states (PRUNE_BATCH).
 function Workspace:begin(profile, user, opts)
   opts = opts or {}
   profile = profile or _M.SYSTEM
@@ -645,18 +679,49 @@ function Workspace:begin(profile, user, opts)
     redirect_uri = app.redirect_uri, expires_at = os.time() + (opts.ttl or _M.STATE_TTL),
     ttl = opts.ttl or _M.STATE_TTL,
     bind = opts.bind,
+    slot = opts.slot and slot_key(profile, u, opts.slot),
   }
+  local st = open_store(self)
+  self:prune_states(_M.PRUNE_BATCH)
   local ok
-  ok, e = open_store(self):put(STATES, state, cjson.encode(pending))
+  ok, e = st:put(STATES, state, cjson.encode(pending))
   if not ok then return nil, e end
+  if pending.slot then
+    -- the slot's previous link stops working now, not when it expires
+    local old = st:get(LINKS, pending.slot)
+    ok, e = st:put(LINKS, pending.slot, state)
+    if not ok then
+      st:delete(STATES, state)
+      return nil, e
+    end
+    if old and old ~= state then st:delete(STATES, old) end
+  end
   return core.oauth_authorize_url(app, state, challenge, extra), state
 end
 
---- Parses the query of a redirect URL (or of a request target).
+--- Forgets the pending link of a slot (begin's opts.slot) of (profile,
+-- user), when there is one: its callback is refused from now on. Returns
+-- true, or nil, err for a bad user id.
+function Workspace:forget_link(profile, user, slot)
+  check_arg(slot, "string", 3, "forget_link", "slot name")
+  local u, msg = check_user(user)
+  if not u then return err("config", "%s", msg) end
+  local st = open_store(self)
+  local key = slot_key(profile or _M.SYSTEM, u, slot)
+  local state = st:get(LINKS, key)
+  if state then drop_state(st, state, { slot = key }) end
+  return true
+end
+
+--- Parses the query of a redirect URL, or of a request target ("/path?...",
+-- read against a loopback origin): the query part from core.url_parse,
+-- split on '&' and '=', each name and value unescaped ('+' a space). nil,
+-- err when it is not a URL.
 function _M.parse_query(url)
-  local q = url:match("%?([^#]*)") or ""
+  local u, e = core.url_parse(url, "http://localhost/")
+  if not u then return nil, e end
   local out = {}
-  for pair in q:gmatch("[^&]+") do
+  for pair in (u.query or ""):gmatch("[^&]+") do
     local k, v = pair:match("^([^=]*)=?(.*)$")
     out[core.url_unescape(k, true)] = core.url_unescape(v, true)
   end
@@ -681,21 +746,28 @@ end
 -- callback. Returns the org facts (with `bind`) or nil, err.
 function Workspace:complete(redirect_url, opts)
   check_arg(redirect_url, "string", 1, "complete", "redirect URL")
-  local q = _M.parse_query(redirect_url)
+  local q, qerr = _M.parse_query(redirect_url)
+  if not q then
+    return err("state", "the redirect is not a URL (%s); paste the whole address the "
+      .. "browser was sent to", qerr.message)
+  end
   if not q.state or q.state == "" then
     return err("state", "the redirect carries no state; start the authorization again")
   end
   if not q.state:match("^[%w_-]+$") or #q.state > 128 then
     return err("state", "the redirect's state is not one luaforce issued")
   end
-  local raw = open_store(self):get(STATES, q.state)
+  local st = open_store(self)
+  local raw = st:get(STATES, q.state)
   if not raw then
     return err("state", "unknown or already used state: this authorization link was not "
-      .. "issued by this workspace, or was completed already; start again")
+      .. "issued by this workspace, was completed already or was replaced by a newer link; "
+      .. "start again")
   end
   -- one use only, whatever happens next
-  open_store(self):delete(STATES, q.state)
   local pending = cjson.decode(raw)
+  drop_state(st, q.state, pending)
+  self:prune_states(_M.PRUNE_BATCH)
   if type(pending) ~= "table" or not pending.verifier then
     return err("state", "the pending authorization is damaged; start again")
   end
@@ -737,14 +809,25 @@ function Workspace:complete(redirect_url, opts)
   return org, e
 end
 
---- Removes expired pending states; returns how many.
-function Workspace:prune_states()
+--- Removes pending states that expired over PRUNE_GRACE seconds ago (until
+-- then their callback still says the link expired) and damaged ones;
+-- returns how many. With `max`, looks at no more than `max` states, from
+-- a random place in the list, so that repeated calls reach all of them.
+function Workspace:prune_states(max)
+  if max ~= nil then check_arg(max, "number", 1, "prune_states", "number") end
+  local st = open_store(self)
+  local names = st:list(STATES) or {}
+  local count = #names
+  local todo = math.min(max or count, count)
+  local first = todo < count and math.random(count) or 1
   local n = 0
-  for _, state in ipairs(open_store(self):list(STATES) or {}) do
-    local raw = open_store(self):get(STATES, state)
+  for i = 0, todo - 1 do
+    local state = names[(first - 1 + i) % count + 1]
+    local raw = st:get(STATES, state)
     local p = raw and cjson.decode(raw)
-    if type(p) ~= "table" or os.time() > (p.expires_at or 0) then
-      open_store(self):delete(STATES, state)
+    if raw and (type(p) ~= "table" or type(p.expires_at) ~= "number"
+      or os.time() > p.expires_at + _M.PRUNE_GRACE) then
+      drop_state(st, state, p)
       n = n + 1
     end
   end

@@ -546,15 +546,35 @@ describe("luaforce auth", function()
         local url, finish = start_login({ "--issuer", "https://idp.example.com" })
         local _, body = helper.browse(url, emu.ca, true)
         assert.not_matches("authorization received", body)
-        assert.matches("authorization failed: state error: the redirect names issuer '"
-          .. emu.url:gsub("%p", "%%%0") .. "', but profile 'gen' expects "
-          .. "'https://idp.example.com'", body)
+        assert.matches("authorization failed: state error: the redirect names issuer &#39;"
+          .. emu.url:gsub("%p", "%%%0") .. "&#39;, but profile &#39;gen&#39; expects "
+          .. "&#39;https://idp.example.com&#39;", body)
         local status, out = finish()
         assert.are.equal(1, status)
         assert.matches("expects 'https://idp.example.com'", out)
         assert.are.same({}, token_requests()) -- no code was exchanged
         assert.is_nil(stored("gen", "_workspace"))
       end)
+
+    it("the listener's page escapes the error description (<, >, &, quotes)", function()
+      local url, finish = start_login()
+      package.cpath = helper.module_dir .. "/?.so;" .. package.cpath
+      require "salesforce"
+      local esc = require("salesforce.core").url_escape
+      local q = assert(require("salesforce.workspace").parse_query(url))
+      local desc = [[<script>alert("x" & 'y')</script>]]
+      local _, code, body = helper.browse(q.redirect_uri .. "?state=" .. esc(q.state)
+        .. "&error=access_denied&error_description=" .. esc(desc))
+      assert.are.equal(200, code)
+      assert.matches("<p>luaforce: authorization failed: oauth error: authorization refused: "
+        .. "access_denied (&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;)"
+        .. "</p>", body, 1, true)
+      assert.is_nil(body:find("<script", 1, true))
+      local status, out = finish()
+      assert.are.equal(1, status)
+      assert.matches(desc, out, 1, true) -- the terminal shows it as it is
+      assert.are.same({}, token_requests())
+    end)
 
     it("a Salesforce-kind profile against it names the missing field and revokes", function()
       local url, finish = start_login({ "--kind", "salesforce", "--revocation-url",

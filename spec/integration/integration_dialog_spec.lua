@@ -87,33 +87,6 @@ describe("conversation tests of the integration", function()
     assert.is_nil(out2:find("example.org", 1, true), out2)
   end)
 
-  it("an installed bot in allow-users mode sends its authorization link once", function()
-    fresh_org()
-    local dir = os.tmpname()
-    os.remove(dir)
-    local _, err, status = helper.luaforce({ "templates", "install", "lead_create", "--into",
-      dir }, { env = env })
-    assert.are.equal(0, status, err)
-    local file = helper.tempfile(table.concat({
-      "@bot " .. dir, "@workspace", "@user zed@example.org",
-      "@test the link on its button only",
-      "@integration enable salesforce --mode allow-users",
-      "bot: Hi! I can create, find, show, update and delete Salesforce leads, and create "
-        .. "opportunities.",
-      "user: create a lead", "bot: What is the lead's first name?", "user: Zed",
-      "bot: And the last name?", "user: Shaw", "bot: Which company is Zed Shaw with?",
-      "user: Acme",
-      "bot: User needs to authorize or re-authorize: please sign in to Salesforce with the "
-        .. "Authorize button first.",
-      "bot~ %[Authorize%] https://127%.0%.0%.1:%d+/services/oauth2/authorize%?[^ ]*",
-    }, "\n") .. "\n", ".dialogtest")
-    local out
-    out, err, status = helper.luaforce({ "dialog", "test", file }, { env = env })
-    os.remove(file)
-    helper.run({ "rm", "-rf", dir })
-    assert.are.equal(0, status, out .. err)
-  end)
-
   it("says that a step needs the emulator when the workspace's org is not one", function()
     local other = os.tmpname()
     os.remove(other)

@@ -194,21 +194,78 @@ describe("luaforce integration", function()
       assert.are.equal(2, #lead_posts())
     end)
 
-    it("gives a fresh link on the next turn and refuses the older one", function()
+    -- The number of pending authorization states and of link slots in the
+    -- workspace's store.
+    local function counts()
+      local w = assert(require("salesforce.workspace").open{ dir = ws })
+      local states, slots = #(w.store:list("_states") or {}), #(w.store:list("_links") or {})
+      w:close()
+      return states, slots
+    end
+
+    it("gives a fresh link on the next turn; the older one stops working at once", function()
       ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
       local out = talk(CREATE, "--user", "bob", "--session", "s1")
       local first, old_callback = link_of(out)
+      assert.are.same({ 1, 1 }, { counts() })
       out = talk({ "hello?" }, "--user", "bob", "--session", "s1")
       local second, callback = link_of(out)
       assert.are_not.equal(first, second)
+      assert.are.same({ 1, 1 }, { counts() }) -- replaced, not added
+      -- another session of bob's has its own link
+      talk(CREATE, "--user", "bob", "--session", "s2")
+      assert.are.same({ 2, 2 }, { counts() })
       local _, err, st = lf{ "auth", "callback", old_callback }
       assert.are.equal(1, st)
-      assert.matches("not the one the session waits for", err)
+      assert.matches("unknown or already used state: this authorization link was not issued by "
+        .. "this workspace, was completed already or was replaced by a newer link", err, 1, true)
+      assert.is_nil(emu.sent("/services/oauth2/token")[1]) -- no code exchanged
       assert.is_nil(ok{ "auth", "status" }:find("bob", 1, true)) -- no tokens stored
       assert.are.equal(0, #lead_posts())
       assert.matches("bot: Lead O'Neil created", ok{ "auth", "callback", callback })
       assert.are.equal(1, #lead_posts())
+      assert.are.same({ 1, 1 }, { counts() }) -- s2's link is left
     end)
+
+    it("prunes long-expired links, a few at a time, when a link is begun or completed",
+      function()
+        ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+        local workspace = require "salesforce.workspace"
+        local w = assert(workspace.open{ dir = ws })
+        -- (links begun here prune nothing; luaforce's own do)
+        local batch = workspace.PRUNE_BATCH
+        workspace.PRUNE_BATCH = 0
+        finally(function() workspace.PRUNE_BATCH = batch end)
+        local function old_links(n, ttl)
+          for i = 1, n do
+            assert(w:begin("system", "old" .. i, { ttl = ttl, slot = "s" .. i }))
+          end
+        end
+        -- expired over PRUNE_GRACE ago: pruned; expired just now: kept (its
+        -- callback still says the link expired)
+        old_links(5, -workspace.PRUNE_GRACE - 10)
+        assert.are.same({ 5, 5 }, { counts() })
+        assert.are.equal(2, w:prune_states(2)) -- looks at no more than 2
+        assert.are.same({ 3, 3 }, { counts() })
+        assert.are.equal(0, w:prune_states(0))
+        assert.has_error(function() w:prune_states("2") end,
+          "bad argument #1 to 'prune_states' (number expected, got string)")
+        assert.has_error(function() w:forget_link("system", "old1") end,
+          "bad argument #3 to 'forget_link' (slot name expected, got nil)")
+        local _, recent = w:begin("system", "recent", { ttl = -1 })
+        w:close()
+        assert.are.same({ 4, 3 }, { counts() })
+        local out = talk(CREATE, "--user", "fay", "--session", "s1")
+        assert.are.same({ 2, 1 }, { counts() }) -- fay's and the recent one
+        w = assert(workspace.open{ dir = ws })
+        assert.truthy(w.store:get("_states", recent))
+        old_links(3, -workspace.PRUNE_GRACE - 10)
+        w:close()
+        assert.are.same({ 5, 4 }, { counts() })
+        local _, callback = link_of(out)
+        assert.matches("bot: Lead O'Neil created", ok{ "auth", "callback", callback })
+        assert.are.same({ 1, 0 }, { counts() })
+      end)
 
     it("resumes a 'dialog run --jsonl' session when the browser reaches its listener",
       function()
@@ -273,6 +330,56 @@ describe("luaforce integration", function()
         assert.are.equal("0\n", assert(io.open(dir .. "/status")):read("a"))
         helper.run({ "rm", "-rf", dir })
       end)
+
+    it("dialog run on a terminal: a line typed while it waits shows once; Ctrl-D ends",
+      function()
+        local port = helper.random_port()
+        ok{ "auth", "system", "set", "--callback-url", "http://localhost:" .. port .. "/callback" }
+        ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+        local term = helper.terminal()
+        finally(term.close)
+        local tenv = { TERM = "xterm" }
+        for k, v in pairs(env) do tenv[k] = v end
+        term.start({ helper.bin, "dialog", "run", BOT, "--user", "gil" }, tenv)
+        term.wait_for("\n> ")
+        for i, line in ipairs(CREATE) do
+          term.keys(line, "Enter")
+          term.wait_for("\n> ", i + 1)
+        end
+        -- the prompt is shown while it waits; the terminal echoes the line
+        term.wait_for("or type to go on)\n> ")
+        term.keys("hello there")
+        term.wait_for("or type to go on)\n> hello there")
+        term.keys("Enter")
+        local s = term.wait_for("or type to go on)\n> ", 2)
+        assert.are.equal(1, helper.count(s, "hello there"), s)
+        assert.are.equal(2, helper.count(s, "[Authorize] https://"), s) -- a fresh link
+        assert.are.equal(0, #lead_posts())
+        assert.are.same({ 1, 1 }, { counts() }) -- the fresh link replaced the first
+        term.keys("C-d")
+        term.wait_for("[exit 0]")
+        -- the run's session is forgotten, and the link it waited on
+        assert.are.same({ 0, 0 }, { counts() })
+        local w = assert(require("salesforce.workspace").open{ dir = ws })
+        assert.are.same({}, w.store:list("dialog-state"))
+        w:close()
+      end)
+
+    it("the installed templates' bot gives the link once, in its Authorize button", function()
+      ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+      local dir = os.tmpname()
+      os.remove(dir)
+      finally(function() helper.remove_tree(dir) end)
+      ok{ "templates", "install", "--all", "--into", dir }
+      local path = helper.tempfile("create a lead\nAda\nLovelace\nAnalytical Engines\n", ".txt")
+      local out, err, status = lf{ "dialog", "run", dir, "--answers", path, "--user", "hal" }
+      os.remove(path)
+      assert.are.equal(0, status, err)
+      assert.matches("bot: User needs to authorize or re-authorize: please sign in to "
+        .. "Salesforce with the Authorize button first.\n     [Authorize] https://", out, 1, true)
+      local url = link_of(out)
+      assert.are.equal(1, helper.count(out, url), out)
+    end)
 
     it("refuses a link bound to another user's session: nothing resumed or stored", function()
       ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }

@@ -4,49 +4,9 @@
 -- module (libedit) without a terminal.
 local helper = require "spec.helper"
 
-local TMUX = "luaforce-spec-" .. tostring(os.time()) .. "-" .. tostring(math.random(1e9))
-
--- tmux on this spec's own server (its own socket), never the user's.
-local function tmux(...)
-  local out, err, status = helper.run({ "tmux", "-L", TMUX, ... })
-  assert(status == 0, "tmux " .. table.concat({ ... }, " ") .. ": " .. err)
-  return out
-end
-
-local function screen() return tmux("capture-pane", "-p", "-t", "t") end
-
--- How many times plain `text` is in `s`.
-local function count(s, text)
-  local n, at = 0, 1
-  while true do
-    local _, e = s:find(text, at, true)
-    if not e then return n end
-    n, at = n + 1, e + 1
-  end
-end
-
--- Polls the pane until plain `text` is on it `n` times (default 1); fails
--- after 10 s. (capture-pane drops the blanks that end a line.)
-local function wait_for(text, n)
-  local deadline = os.time() + 10
-  while os.time() <= deadline do
-    local s = screen()
-    if count(s, text) >= (n or 1) then return s end
-    helper.run({ "sleep", "0.05" }) -- a poll interval, not a wait for an event
-  end
-  error("not on the screen after 10 s: " .. text .. "\n---\n" .. screen())
-end
-
--- Starts `argv` in a fresh 100x30 pane that stays after the process ends.
-local function start(argv, env)
-  local parts = { "env" }
-  for k, v in pairs(env or {}) do parts[#parts + 1] = k .. "=" .. helper.quote(v) end
-  for _, a in ipairs(argv) do parts[#parts + 1] = helper.quote(a) end
-  tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", table.concat(parts, " ")
-    .. "; echo '[exit '$?']'; sleep 30")
-end
-
-local function keys(...) tmux("send-keys", "-t", "t", ...) end
+-- a tmux pane on this spec's own tmux server (helper.terminal)
+local term = helper.terminal()
+local start, keys, wait_for = term.start, term.keys, term.wait_for
 
 describe("line editing on a terminal", function()
   local dir, ws
@@ -62,13 +22,13 @@ describe("line editing on a terminal", function()
   end)
 
   teardown(function()
-    helper.run({ "tmux", "-L", TMUX, "kill-server" })
+    term.close()
     helper.remove_tree(dir)
     helper.remove_tree(ws)
   end)
 
   after_each(function()
-    helper.run({ "tmux", "-L", TMUX, "kill-session", "-t", "t" })
+    term.stop()
   end)
 
   it("edits the line of dialog run with arrows and history; Ctrl-D ends", function()
@@ -109,7 +69,7 @@ describe("line editing on a terminal", function()
     wait_for("(Ctrl-C again or Ctrl-D to quit)", 3)
     keys("C-c")
     local s = wait_for("[exit 130]") -- as shells expect of a command Ctrl-C ended
-    assert.are.equal(3, count(s, "(Ctrl-C again")) -- (the two in a row ended it)
+    assert.are.equal(3, helper.count(s, "(Ctrl-C again")) -- (the two in a row ended it)
     assert.not_matches("traceback", s)
     assert.not_matches("interrupted", s)
   end)
@@ -148,10 +108,10 @@ describe("line editing on a terminal", function()
     wait_for("Token?")
     keys("hunter2", "Enter")
     local s = wait_for("Got hunter2.")
-    assert.are.equal(1, count(s, "hunter2")) -- not echoed as it was typed
+    assert.are.equal(1, helper.count(s, "hunter2")) -- not echoed as it was typed
     keys("C-d")
     wait_for("[exit 0]")
-    tmux("kill-session", "-t", "t")
+    term.stop()
     local file = state .. "/luaforce/history"
     assert.are.equal("600\n", (helper.run({ "stat", "-c", "%a", file })))
     assert.are.equal("700\n", (helper.run({ "stat", "-c", "%a", state .. "/luaforce" })))
@@ -170,13 +130,13 @@ describe("line editing on a terminal", function()
     keys("C-d") -- (at a secret prompt too, Ctrl-D ends)
     wait_for("[exit 0]")
     -- LUAFORCE_HISTORY=off: none kept
-    tmux("kill-session", "-t", "t")
+    term.stop()
     env.LUAFORCE_HISTORY = "off"
     start({ helper.bin, "dialog", "run", dir }, env)
     wait_for("Hi! Say echo.")
     keys("Up")
     helper.run({ "sleep", "0.3" }) -- (nothing to wait for: Up must change nothing)
-    assert.not_matches("log in", screen())
+    assert.not_matches("log in", term.screen())
     keys("echo", "Enter")
     wait_for("Say something?")
     keys("C-d")

@@ -84,7 +84,7 @@ describe("the Salesforce action templates", function()
     fresh_org()
     local out = play("leads.dialogtest")
     local _, oks = out:gsub("\nok ", "")
-    assert.are.equal(21 - 1, oks) -- the first line has no newline before it
+    assert.are.equal(22 - 1, oks) -- the first line has no newline before it
     local L = V .. "/sobjects/Lead"
     assert.are.same({
       { "POST", L, { FirstName = "Grace", LastName = "Hopper", Company = "Compilers & Co" } },
@@ -107,6 +107,8 @@ describe("the Salesforce action templates", function()
       { "GET", L .. "/00Q5g0000000003EAA" },
       { "PATCH", L .. "/00Q5g0000000003EAA", { Title = ("T"):rep(129) } },
       { "PATCH", L .. "/00Q5g0000000003EAA", { Title = "Chief Engineer" } }, -- corrected
+      { "GET", L .. "/00Q5g0000000003EAA" },
+      { "PATCH", L .. "/00Q5g0000000003EAA", { LastName = "Smythe" } },
       { "GET", L .. "/00Q5g0000000004EAA" }, { "GET", L .. "/00Q5g0000000004EAA" },
       { "DELETE", L .. "/00Q5g0000000004EAA" },
       { "GET", L .. "/00Q5g0000000004EAA" }, -- gone: nothing deleted again

@@ -422,6 +422,23 @@ describe("routing and interruptions", function()
     assert.are.same({ "Which one did you mean: create a lead, delete a lead?" }, r[2])
   end)
 
+  it("routes by a task's display name, the name the bot lists", function()
+    local b = bot_of{
+      ["c.lua"] = [[return dialog.task{ name = "capture", display_name = "Lead Capture",
+        utterances = { "talk to sales" }, nodes = {
+        { name = "x", type = "entity", entity_type = "string", prompt = "Your name?" } } } ]],
+      ["d.lua"] = [[return dialog.task{ name = "create_lead", display_name = "Create a Lead",
+        utterances = { "new lead" }, nodes = {
+        { name = "y", type = "entity", entity_type = "string", prompt = "Name?" } } } ]],
+    }
+    assert.are.equal("capture", engine.route(b, "lead capture please"))
+    assert.are.equal("create_lead", engine.route(b, "Create a lead"))
+    local _, r = talk(b, { "hello", "Lead Capture" })
+    assert.are.same({ "Sorry, I did not understand. I can help you with: Lead Capture, "
+      .. "Create a Lead." }, r[1])
+    assert.are.same({ "Your name?" }, r[2])
+  end)
+
   it("cancels and starts over at a prompt", function()
     local state, r = talk(bot, { "new lead", "cancel" })
     assert.are.same({ dialog.RESPONSES.task_cancelled }, r[2])

@@ -200,4 +200,14 @@ describe("luaforce.dialog.salesforce", function()
     function refused.call() return nil, { status = 403, message = "Insufficient_Scope" } end
     assert.are.same({ instance_url = "https://y.my.salesforce.com" }, sf.subdomain(refused))
   end)
+
+  it("names a record after an update by its new name", function()
+    local lead = { Name = "Jane Smith", FirstName = "Jane", LastName = "Smith" }
+    assert.are.equal("Jane Smythe", sf.updated_name(lead, { LastName = "Smythe" }))
+    assert.are.equal("Ada Smith", sf.updated_name(lead, { FirstName = "Ada" }))
+    assert.are.equal("Jane Smith", sf.updated_name(lead, { Title = "CEO" }))
+    assert.are.equal("Knuth", sf.updated_name({ Name = "Knuth", LastName = "Knuth" },
+      { LastName = "Knuth" }))
+    assert.are.equal("Renewal II", sf.updated_name({ Name = "Renewal" }, { Name = "Renewal II" }))
+  end)
 end)

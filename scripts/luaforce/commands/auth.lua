@@ -94,10 +94,13 @@ Settings: --ca-file trusts a CA bundle (also $LUAFORCE_CA_FILE);
 emulator; also $LUAFORCE_ALLOW_LOOPBACK=1); --allowed-domain adds to the
 Salesforce domains an instance URL may be on.]=]
 
--- Text as HTML character data (the listener's page).
-local HTML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;" }
+-- Text as HTML character data or an attribute value (the listener's page;
+-- no well-kept Debian Lua package does only this: lua-cgi is an alpha,
+-- Penlight's pl.xml is deprecated).
+local HTML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;",
+  ["'"] = "&#39;" }
 local function html_escape(text)
-  return (text:gsub("[&<>]", HTML))
+  return (text:gsub("[&<>\"']", HTML))
 end
 
 local function fail(e)
@@ -157,8 +160,7 @@ local DEFAULTS = {
       or "(none: tokens cannot be revoked at the server)"
   end,
   issuer = function(p)
-    local scheme, host, port = auth.parse_url(p.token_url)
-    return scheme .. "://" .. host .. (port and (":" .. port) or "") .. " (the token URL's origin)"
+    return auth.origin(p.token_url) .. " (the token URL's origin)"
   end,
 }
 
@@ -299,7 +301,7 @@ local function web_login(ws, profile, o)
     local core = require "salesforce.core"
     -- the page says how it ended: only a completed exchange is "received"
     local org, cerr
-    local target, e = core.listen_once(port, (path:match("^[^?#]*")), 1000 *
+    local target, e = core.listen_once(port, path, 1000 *
       (tonumber(o.timeout) or 300), function(t)
         org, cerr = ws:complete(t)
         if org then

@@ -161,7 +161,7 @@ local function redirect_listener(ws, fields)
   io.stdin:setvbuf("no")
   local core = require "salesforce.core"
   return { listen = function(respond)
-    return core.listen_once(port, path:match("^[^?#]*"), 24 * 3600 * 1000, respond, 0)
+    return core.listen_once(port, path, 24 * 3600 * 1000, respond, 0)
   end }
 end
 
@@ -260,14 +260,28 @@ local function run(rest, opts)
 
   -- While the session waits for the end user's authorization, the
   -- redirect of their link (the browser, on the app's loopback callback
-  -- URL) resumes it; a line typed meanwhile is read as usual.
-  local function await_redirect()
+  -- URL) resumes it; a line typed meanwhile is read as usual. With
+  -- `prompt` (a terminal whose lines are edited) the prompt is shown while
+  -- waiting, and the terminal echoes what is typed after it: true is
+  -- returned when a line is there to read (not to be edited and shown again).
+  local function await_redirect(prompt)
+    local shown = false
+    local function end_prompt()
+      if shown then io.stdout:write("\n") io.stdout:flush() end
+      shown = false
+    end
     while listener and state.await == "authorization" do
       if not opts.jsonl then
         io.stderr:write("(waiting for the authorization in the browser; or type to go on)\n")
       end
+      if prompt then
+        io.stdout:write(prompt)
+        io.stdout:flush()
+        shown = true
+      end
       local resumed_messages
       local target, lerr = listener.listen(function(t)
+        end_prompt()
         local ok, org, res = pcall(integration.callback, ws, t, { log = env.log })
         if ok and org then
           resumed_messages = res
@@ -276,7 +290,8 @@ local function run(rest, opts)
         err("the authorization redirect was refused: " .. tostring(ok and res or org))
         return PAGE_FAILED
       end)
-      if target == false then return end -- a line to read
+      if target == false then return shown end -- a line to read
+      end_prompt()
       if not target then
         err("no longer listening for the authorization redirect: " .. tostring(lerr)
           .. " ('luaforce auth callback URL' still resumes the session)")
@@ -300,13 +315,16 @@ local function run(rest, opts)
   end
   -- on a terminal: line editing and history (libedit), Ctrl-D ends; the
   -- answer to a secret entity is read without echo and kept out of it
-  local read = not opts.answers and not opts.jsonl and require("luaforce.terminal").reader()
+  local read, edited
+  if not opts.answers and not opts.jsonl then
+    read, edited = require("luaforce.terminal").reader()
+  end
   local status = 0
   while true do
-    local line, why
-    if input == io.stdin then await_redirect() end
+    local line, typed, why
+    if input == io.stdin then typed = await_redirect(edited and "> ") end
     if read then
-      line, why = read("> ", dialog.awaits_secret(bot, state))
+      line, why = read("> ", dialog.awaits_secret(bot, state), typed)
     else
       line = input:read("l")
     end
@@ -348,7 +366,10 @@ local function run(rest, opts)
     show(messages)
   end
   if input ~= io.stdin then input:close() end
-  if temporary then env.store:delete("dialog-state", saved_key) end
+  if temporary then -- forgotten, with the link it may wait on
+    env.store:delete("dialog-state", saved_key)
+    env.forget_link()
+  end
   if type(env.sf) == "table" then env.sf:close() end
   if ws then ws:close() end
   return status

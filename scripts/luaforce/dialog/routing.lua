@@ -1,10 +1,10 @@
 -- luaforce.dialog.routing: which task an utterance asks for. Normalised
--- text; a task whose utterance is in what was said wins ("phrase"), else
--- the best share of an utterance's words said, at or above the bot's
--- threshold ("overlap"); a tie is ambiguous.
+-- text; a task whose utterance (or display name) is in what was said wins
+-- ("phrase"), else the best share of an utterance's words said, at or
+-- above the bot's threshold ("overlap"); a tie is ambiguous.
 local entities = require "luaforce.dialog.entities"
 
-local ipairs, math, setmetatable, table = ipairs, math, setmetatable, table
+local ipairs, math, setmetatable, table, type = ipairs, math, setmetatable, table, type
 
 local _M = {}
 
@@ -14,14 +14,30 @@ local function words(text)
   return out
 end
 
--- A task's utterances normalised, made once per task (routing runs at
--- every answer that may ask for another task).
+-- A task's utterances and its display name (the name the bot lists when
+-- it did not understand, so saying it starts the task), once per task.
+local said_as = setmetatable({}, { __mode = "k" })
+local function phrases_of(task)
+  local list = said_as[task]
+  if not list then
+    list = {}
+    for i, u in ipairs(task.utterances) do list[i] = u end
+    if type(task.display_name) == "string" and task.display_name:match("%S") then
+      list[#list + 1] = task.display_name
+    end
+    said_as[task] = list
+  end
+  return list
+end
+
+-- Those phrases normalised, made once per task (routing runs at every
+-- answer that may ask for another task).
 local normalised = setmetatable({}, { __mode = "k" })
 local function utterances_of(task)
   local list = normalised[task]
   if not list then
     list = {}
-    for i, u in ipairs(task.utterances) do list[i] = entities.normalise(u) end
+    for i, u in ipairs(phrases_of(task)) do list[i] = entities.normalise(u) end
     normalised[task] = list
   end
   return list
@@ -70,7 +86,7 @@ function _M.route(bot, text)
   local best, scores = 0, {}
   for _, name in ipairs(bot.order) do
     local top = 0
-    for _, u in ipairs(bot.tasks[name].utterances) do
+    for _, u in ipairs(phrases_of(bot.tasks[name])) do
       local ws = words(u)
       local hit = 0
       for _, w in ipairs(ws) do if said[w] then hit = hit + 1 end end

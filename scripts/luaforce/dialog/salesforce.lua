@@ -173,6 +173,20 @@ function _M.update_payload(context, entities)
   context.newValue = tostring(_M.label(context, entity, value))
 end
 
+--- The name of `record` (as read before an update) once `payload` is
+-- applied: its new Name, or its first and last names with the new ones.
+function _M.updated_name(record, payload)
+  if payload.Name ~= nil then return payload.Name end
+  if payload.FirstName == nil and payload.LastName == nil then return record.Name end
+  local parts = {}
+  for _, f in ipairs({ "FirstName", "LastName" }) do
+    local v = payload[f]
+    if v == nil then v = record[f] end
+    if type(v) == "string" and v ~= "" then parts[#parts + 1] = v end
+  end
+  return table.concat(parts, " ")
+end
+
 --- For an update template whose call failed: the entity to ask again
 -- when Salesforce refused the value naming the field (see field_to_fix).
 function _M.refused_entity(response, context, entities)

@@ -12,7 +12,8 @@ return dialog.task{
   nodes = {
     { name = "ID", type = "entity", entity_type = "salesforce_id", prefix = "00Q",
       prompt = "Which lead should I delete? (its id, starting with 00Q)",
-      error_prompts = { "A lead id has 15 or 18 characters and starts with 00Q." },
+      error_prompts = { "That id does not look right: {{reason}}. "
+        .. "Which lead should I delete? (its id, starting with 00Q)" },
       next = "getLeadService" },
     { name = "getLeadService", type = "service", method = "GET",
       path = "/sobjects/Lead/{{context.entities.ID}}", on_failure = "getLeadMessage",

@@ -29,7 +29,8 @@ return dialog.task{
   nodes = {
     { name = "Id", type = "entity", entity_type = "salesforce_id", prefix = "00Q",
       prompt = "Which lead? (its id, starting with 00Q)",
-      error_prompts = { "A lead id has 15 or 18 characters and starts with 00Q." },
+      error_prompts = { "That id does not look right: {{reason}}. "
+        .. "Which lead? (its id, starting with 00Q)" },
       next = "getLeadService" },
     { name = "getLeadService", type = "service", method = "GET",
       path = "/sobjects/Lead/{{context.entities.Id}}", on_failure = "getLeadMessage",
@@ -89,9 +90,9 @@ return dialog.task{
         local res = sf.response(context, "updateLeadService")
         context.fix = nil
         if sf.ok(res) then
-          local lead = context.getLeadService.response.body
+          local name = sf.updated_name(context.getLeadService.response.body, context.payload)
           print(sf.card(context.subDomainService.response.body.instance_url, "Lead",
-            context.entities.Id, "Lead " .. sf.show(lead.Name) .. " (" .. context.entities.Id
+            context.entities.Id, "Lead " .. sf.show(name) .. " (" .. context.entities.Id
               .. ") was updated: " .. context.fieldName .. " is now " .. context.newValue .. "."))
         else
           print(sf.failed(context, res, "lead", "Lead"))

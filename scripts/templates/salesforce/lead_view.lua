@@ -17,7 +17,8 @@ return dialog.task{
   nodes = {
     { name = "ID", type = "entity", entity_type = "salesforce_id", prefix = "00Q",
       prompt = "Which lead? (its id, starting with 00Q)",
-      error_prompts = { "A lead id has 15 or 18 characters and starts with 00Q." },
+      error_prompts = { "That id does not look right: {{reason}}. "
+        .. "Which lead? (its id, starting with 00Q)" },
       next = "subDomainService" },
     { name = "subDomainService", type = "service", call = sf.subdomain,
       on_failure = "viewLeadbyIdMessage", next = "viewLeadbyIdService" },

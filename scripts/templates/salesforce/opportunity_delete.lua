@@ -13,7 +13,8 @@ return dialog.task{
   nodes = {
     { name = "ID", type = "entity", entity_type = "salesforce_id", prefix = "006",
       prompt = "Which opportunity should I delete? (its id, starting with 006)",
-      error_prompts = { "An opportunity id has 15 or 18 characters and starts with 006." },
+      error_prompts = { "That id does not look right: {{reason}}. "
+        .. "Which opportunity should I delete? (its id, starting with 006)" },
       next = "getOpportunityService" },
     { name = "getOpportunityService", type = "service", method = "GET",
       path = "/sobjects/Opportunity/{{context.entities.ID}}", on_failure = "getOpportunityMessage",

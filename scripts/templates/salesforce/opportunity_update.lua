@@ -24,7 +24,8 @@ return dialog.task{
   nodes = {
     { name = "Id", type = "entity", entity_type = "salesforce_id", prefix = "006",
       prompt = "Which opportunity? (its id, starting with 006)",
-      error_prompts = { "An opportunity id has 15 or 18 characters and starts with 006." },
+      error_prompts = { "That id does not look right: {{reason}}. "
+        .. "Which opportunity? (its id, starting with 006)" },
       next = "getOpportunityService" },
     { name = "getOpportunityService", type = "service", method = "GET",
       path = "/sobjects/Opportunity/{{context.entities.Id}}",
@@ -67,9 +68,10 @@ return dialog.task{
         local res = sf.response(context, "updateOpportunityService")
         context.fix = nil
         if sf.ok(res) then
-          local opp = context.getOpportunityService.response.body
+          local name = sf.updated_name(context.getOpportunityService.response.body,
+            context.payload)
           print(sf.card(context.subDomainService.response.body.instance_url, "Opportunity",
-            context.entities.Id, "Opportunity " .. sf.show(opp.Name) .. " ("
+            context.entities.Id, "Opportunity " .. sf.show(name) .. " ("
               .. context.entities.Id .. ") was updated: " .. context.fieldName .. " is now "
               .. context.newValue .. "."))
         else

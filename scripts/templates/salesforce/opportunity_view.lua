@@ -18,7 +18,8 @@ return dialog.task{
   nodes = {
     { name = "ID", type = "entity", entity_type = "salesforce_id", prefix = "006",
       prompt = "Which opportunity? (its id, starting with 006)",
-      error_prompts = { "An opportunity id has 15 or 18 characters and starts with 006." },
+      error_prompts = { "That id does not look right: {{reason}}. "
+        .. "Which opportunity? (its id, starting with 006)" },
       next = "subDomainService" },
     { name = "subDomainService", type = "service", call = sf.subdomain,
       on_failure = "viewOpportunityMessage", next = "viewOpportunityService" },
