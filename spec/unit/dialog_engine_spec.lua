@@ -783,6 +783,30 @@ return dialog.task{ name = "status", utterances = { "set status" },
     assert.are.equal(2, #msgs[1].rich.buttons)
   end)
 
+  it("asks which value words of several labels mean, with a button each", function()
+    local bot = bot_of{ ["stage.lua"] = [[
+      return dialog.task{ name = "stage", utterances = { "set stage" }, nodes = {
+        { name = "Stage", type = "entity", entity_type = "picklist", show_values = false,
+          values = { "Prospecting", "Closed Won", "Closed Lost" }, prompt = "Stage?",
+          next = "m" },
+        { name = "m", type = "message", text = "Stage {{context.entities.Stage}}." } } } ]] }
+    local msgs, state = last_turn(bot, { { text = "set stage" }, { text = "closed" } })
+    assert.are.same({ { text = "Which one: Closed Won or Closed Lost?",
+      rich = { type = "quick_replies", text = "Which one: Closed Won or Closed Lost?",
+        buttons = { { type = "postback", title = "Closed Won", payload = "Closed Won" },
+          { type = "postback", title = "Closed Lost", payload = "Closed Lost" } } } } }, msgs)
+    assert.are.equal(1, state.retries) -- (a retry: asking forever is not an option)
+    msgs = last_turn(bot, { { text = "set stage" }, { text = "closed" },
+      { event = "postback", payload = "Closed Lost" } })
+    assert.are.same({ { text = "Stage Closed Lost." } }, msgs)
+    -- a value of one label's words, or none, is no question
+    msgs = last_turn(bot, { { text = "set stage" }, { text = "prospecting" } })
+    assert.are.same({ { text = "Stage Prospecting." } }, msgs)
+    msgs = last_turn(bot, { { text = "set stage" }, { text = "whenever" } })
+    assert.are.same({ { text = "That does not look right (not one of: Prospecting, Closed Won, "
+      .. "Closed Lost). Stage?" } }, msgs)
+  end)
+
   it("offers a dependent picklist's values valid for the controlling value only", function()
     local bot = bot_of{ ["lead.lua"] = [[
       return dialog.task{ name = "lead", utterances = { "rate lead" }, nodes = {

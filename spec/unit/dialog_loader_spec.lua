@@ -160,7 +160,8 @@ describe("a bot folder", function()
     local want = {}
     for _, k in ipairs{ "did_not_understand", "integration_disabled", "integration_error",
       "invalid_value", "needs_authorization", "offer_values", "optional_left_out",
-      "resume_task", "retries_exceeded", "same_task", "switch_task", "values_or" } do
+      "resume_task", "retries_exceeded", "same_task", "switch_task", "values_or",
+      "which_value" } do
       want[k] = dir .. "/bot.lua: no 'de' standard response '" .. k
         .. "' (the default is in English only)"
     end
@@ -169,7 +170,7 @@ describe("a bot folder", function()
     local got = {}
     for _, w in ipairs(bot.warnings) do got[w:match("'([%w_]+)'[^']*$")] = w end
     assert.are.same(want, got)
-    assert.are.equal(14, #bot.warnings)
+    assert.are.equal(15, #bot.warnings)
     local _, err, status = helper.luaforce({ "dialog", "check", dir })
     assert.are.equal(1, status)
     assert.matches("bot.lua: no 'de' standard response 'task_failed'\n", err)

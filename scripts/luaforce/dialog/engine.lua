@@ -391,11 +391,8 @@ _M.SHOW_VALUES = 10
 -- (the offer_values response) and as a rich message with a postback
 -- button each, whose payload is what the entity takes for it; not when
 -- there are more than show_values of them.
-function offer_values(S, env, m, node)
-  local most = node.show_values
-  if most == false then return end
-  local list = entities.picklist_entries(with_values(S, env, node).values)
-  if #list == 0 or #list > (most or _M.SHOW_VALUES) then return end
+-- Picklist entries `list` said ("A, B or C") and as postback buttons.
+local function values_of(S, env, list)
   local names, buttons = {}, {}
   for i, e in ipairs(list) do
     names[i] = e.display
@@ -406,6 +403,15 @@ function offer_values(S, env, m, node)
     values = table.concat(names, ", ", 1, #names - 1) .. " "
       .. (localise(S, env.bot.responses.values_or) or "or") .. " " .. names[#names]
   end
+  return values, buttons, names
+end
+
+function offer_values(S, env, m, node)
+  local most = node.show_values
+  if most == false then return end
+  local list = entities.picklist_entries(with_values(S, env, node).values)
+  if #list == 0 or #list > (most or _M.SHOW_VALUES) then return end
+  local values, buttons, names = values_of(S, env, list)
   local prompt = m.text
   -- (a prompt that names every value already, "Which field: status,
   -- title or email?", keeps its text)
@@ -608,7 +614,14 @@ local leave_out
 
 -- The error prompt for `reason` (the retry's, in order), else the
 -- invalid_value response with the prompt.
-function tell_invalid(S, env, out, node, reason)
+function tell_invalid(S, env, out, node, reason, which)
+  if which then -- "closed": which of the values it could mean, as buttons too
+    local values, buttons = values_of(S, env, which)
+    respond(out, S, env, "which_value", { values = values })
+    local m = out.messages[#out.messages]
+    if m then m.rich = { type = "quick_replies", text = m.text, buttons = buttons } end
+    return
+  end
   local errs = node.error_prompts
   if errs then
     errs = localise(S, type(errs) == "table" and errs[1] == nil and errs or { errs })
@@ -621,7 +634,7 @@ function tell_invalid(S, env, out, node, reason)
   end
 end
 
-local function retry(S, env, out, node, reason)
+local function retry(S, env, out, node, reason, which)
   S.retries = S.retries + 1
   local optional = node.type == "entity" and node.mode == "optional"
   if optional and S.retries > (node.retries or 1) then
@@ -636,7 +649,7 @@ local function retry(S, env, out, node, reason)
     if S.held then return run(S, env, out, resume_held(S, env, out)) end
     return
   end
-  return tell_invalid(S, env, out, node, reason)
+  return tell_invalid(S, env, out, node, reason, which)
 end
 
 -- An answer that is not valid here but asks for another task by one of
@@ -719,7 +732,8 @@ answer.entity = function(S, env, out, node, text, as_is)
     -- retries, default 1; past them it is left out, not the task ended)
     record(S, node, "error")
     if not node.secret and offer_switch(S, env, out, text) then return end
-    return retry(S, env, out, node, why)
+    local which = node.entity_type == "picklist" and entities.picklist_which(spec.values, text)
+    return retry(S, env, out, node, why, which or nil)
   end
   if rest and rest:match("%S") and not node.secret then S.unused[#S.unused + 1] = rest end
   S.context.entities[node.name] = v

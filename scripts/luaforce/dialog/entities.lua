@@ -462,6 +462,26 @@ local function entries(values)
 end
 _M.picklist_entries = entries
 
+-- The entries whose label has the words said ("closed": Closed Won and
+-- Closed Lost; "negotiation": Negotiation/Review), for 5 characters or more.
+local function having_words(list, text)
+  local function words_of(x) return normalise((x:gsub("[/%-]", " "))) end
+  local said, having = words_of(text), {}
+  for _, e in ipairs(list) do
+    if #said > 4 and words_of(e.display):find(said, 1, true) then
+      having[#having + 1] = e
+    end
+  end
+  return having
+end
+
+--- The picklist entries `text` could mean when it names words of several
+-- values' labels ("closed"): a list of two or more, else nil.
+function _M.picklist_which(values, text)
+  local having = having_words(entries(values), text)
+  return #having > 1 and having or nil
+end
+
 local function picklist(text, opts)
   local list = entries(opts.values)
   local k = key(text)
@@ -485,13 +505,7 @@ local function picklist(text, opts)
   end
   if best and best_score >= threshold and not tie then return best.value end
   -- words of one value's label ("negotiation"), or which of several ("closed")
-  local function words_of(x) return normalise((x:gsub("[/%-]", " "))) end
-  local said, having = words_of(text), {}
-  for _, e in ipairs(list) do
-    if #said > 4 and words_of(e.display):find(said, 1, true) then
-      having[#having + 1] = e
-    end
-  end
+  local having = having_words(list, text)
   if #having == 1 then return having[1].value end
   local names = {}
   for i, e in ipairs(#having > 1 and having or list) do names[i] = e.display end

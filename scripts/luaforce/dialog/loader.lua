@@ -30,6 +30,7 @@ _M.RESPONSES = {
   same_task = "We are doing that now ({{task}}). {{prompt}}",
   offer_values = "{{prompt}} {{values}}",
   values_or = "or",
+  which_value = "Which one: {{values}}?",
 }
 
 local NODE_TYPES = { entity = true, message = true, script = true, confirmation = true,
