@@ -818,10 +818,10 @@ function Workspace:prune_states(max)
   local st = open_store(self)
   local names = st:list(STATES) or {}
   local count = #names
-  local todo = math.min(max or count, count)
-  local first = todo < count and math.random(count) or 1
+  local checked = math.min(max or count, count)
+  local first = checked < count and math.random(count) or 1
   local n = 0
-  for i = 0, todo - 1 do
+  for i = 0, checked - 1 do
     local state = names[(first - 1 + i) % count + 1]
     local raw = st:get(STATES, state)
     local p = raw and cjson.decode(raw)
