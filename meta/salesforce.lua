@@ -157,7 +157,8 @@ function salesforce.quote(v) end
 ---@class salesforce.ConnectOptions
 ---Stored authorization: the profile, "system" (default) or a custom one.
 ---@field profile? string
----Stored authorization: the end user; default "_workspace" (pre-authorized).
+---Stored authorization: the end-user id; default the workspace's
+---pre-authorized token set.
 ---@field user? string
 ---Stored authorization: the workspace directory; default $LUAFORCE_HOME,
 ---else ./.luaforce. The store key comes from $LUAFORCE_STORE_KEY.

@@ -6,12 +6,12 @@
 -- salesforce.Error) on failure.
 
 ---@class salesforce.workspace
----@field WORKSPACE_USER "_workspace" the user of the pre-authorized token set
 ---@field SYSTEM "system" the system app's profile name
 ---@field STATE_TTL integer seconds an authorization link stays valid (600)
 ---@field PRUNE_BATCH integer pending states begin() and complete() look at to prune (32)
 ---@field PRUNE_GRACE integer seconds an expired state is kept (its callback says it expired)
 ---@field SUPPORTED string the org editions luaforce supports, as a sentence
+---@field USER_MAX integer the longest end-user id, in bytes (65536); any bytes but NUL
 ---The profile fields, each a list { name, required, max length, kind } with
 ---kind "text", "secret" or "url".
 ---@field PROFILE_FIELDS table[]
@@ -86,14 +86,15 @@ local workspace = {}
 ---@field api_version string the newest API version, with a "v": "v62.0"
 ---@field username? string from the identity document
 ---@field profile? string
----@field user? string
+---@field user? string the end-user id; nil for the workspace's token set
 ---@field authorized_at? integer seconds since the epoch
 
 ---A stored authorization, as Workspace:status lists it (never a token). The
 ---org fields are those stored when it was authorized.
 ---@class salesforce.AuthorizationStatus
 ---@field profile string
----@field user string
+---@field user? string the end-user id; nil for the workspace's token set
+---@field workspace? true for the workspace's (pre-authorized) token set
 ---@field org_id? string
 ---@field org_name? string
 ---@field edition? string
@@ -282,7 +283,7 @@ function Workspace:check_org(tokens) end
 ---{ kind = "oauth2", profile, user, authorized_at, flow, scope }.
 ---nil, err as check_org, or when the store cannot write.
 ---@param profile string
----@param user string
+---@param user string|nil an end-user id; nil for the workspace's token set
 ---@param app salesforce.OAuthApp
 ---@param tokens salesforce.Tokens
 ---@return salesforce.OrgInfo|nil org
@@ -295,7 +296,7 @@ function Workspace:finish(profile, user, app, tokens) end
 ---under the store lock and stores them. nil, err (kind "oauth") when the
 ---flow cannot be run again without the user.
 ---@param profile? string default "system"
----@param user? string default "_workspace"
+---@param user? string an end-user id; nil for the workspace's token set
 ---@return salesforce.Tokens|nil tokens
 ---@return salesforce.Error? err
 function Workspace:renew(profile, user) end
@@ -304,12 +305,12 @@ function Workspace:renew(profile, user) end
 ---(`luaforce auth login` with its flow's options, or `luaforce auth link`
 ---for an end user); clients add it to renewal errors.
 ---@param profile? string default "system"
----@param user? string default "_workspace"
+---@param user? string an end-user id; nil for the workspace's token set
 ---@return string command
 function Workspace:login_command(profile, user) end
 
----(advanced) A session of (profile, user) (default "system" and
----"_workspace") for requests with refresh; close it when done.
+---(advanced) A session of (profile, user) (default "system" and the
+---workspace's token set) for requests with refresh; close it when done.
 ---nil, err when the profile is not configured.
 ---@param profile? string
 ---@param user? string
@@ -324,7 +325,7 @@ function Workspace:session(profile, user) end
 ---Also prunes a few long-expired states (prune_states(PRUNE_BATCH)).
 ---nil, err (kind "config") for a bad user id or profile, or a store failure.
 ---@param profile? string default "system"
----@param user? string an end-user id (1-256 characters, not starting with '_')
+---@param user? string an end-user id (1 to USER_MAX bytes, any but NUL)
 ---@param opts? salesforce.workspace.BeginOptions
 ---@return string|nil url
 ---@return string|salesforce.Error state_or_err
@@ -403,8 +404,8 @@ function Workspace:login_device(profile, on_code, timeout) end
 ---@return salesforce.Error? err
 function Workspace:status() end
 
----Forgets the tokens of (profile, user) locally (default "system",
----"_workspace").
+---Forgets the tokens of (profile, user) locally (default "system" and the
+---workspace's token set).
 ---nil, err (kind "not_found") when nothing is stored.
 ---@param profile? string
 ---@param user? string

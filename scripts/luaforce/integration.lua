@@ -40,7 +40,7 @@ end
 -- Why the pre-authorization of `app` is unusable, or nil when it is there.
 local function lost(ws, app)
   for _, a in ipairs(ws:status() or {}) do
-    if a.profile == app and a.user == workspace.WORKSPACE_USER then
+    if a.profile == app and a.workspace then
       if a.renewal_failure then return "it cannot be renewed: " .. a.renewal_failure end
       return nil
     end

@@ -6,8 +6,8 @@
 -- mode 0600, and sealed when LUAFORCE_STORE_KEY is set.
 --
 -- Profiles: "system" (the operator's connected app) and custom profiles.
--- Modes: pre-authorize (one token set for the workspace, user
--- "_workspace") or allow users to authorize (a link per end user, whose
+-- Modes: pre-authorize (one token set for the workspace: user nil) or
+-- allow users to authorize (a link per end user, whose
 -- state is bound to that user and expires). Every authorization checks the
 -- org and refuses Trial orgs.
 require "salesforce"
@@ -19,7 +19,6 @@ local error, ipairs, math, os, pairs, rawget, setmetatable, string, table, tostr
 
 local _M = {}
 
-_M.WORKSPACE_USER = "_workspace"   -- the pre-authorized token set
 _M.SYSTEM = "system"               -- the system app's profile name
 _M.STATE_TTL = 600                 -- seconds an authorization link stays valid
 _M.SUPPORTED = "Developer Edition and Enterprise Edition (or above: "
@@ -28,7 +27,8 @@ _M.SUPPORTED = "Developer Edition and Enterprise Edition (or above: "
 _M.PRUNE_BATCH = 32                -- pending states begin() and complete() look at
 _M.PRUNE_GRACE = 3600              -- seconds an expired state still says "expired"
 
-local CONFIG = { "_workspace", "config" }
+local WORKSPACE = "_workspace"     -- the store name of the pre-authorized token set
+local CONFIG = { WORKSPACE, "config" }
 local STATES = "_states"
 local LINKS = "_links"             -- a slot's current state (begin's opts.slot)
 local META = "_meta"
@@ -464,8 +464,14 @@ end
 -- files by a hash of long ids).
 _M.USER_MAX = 65536
 
+-- Token sets are stored under a name per user: the workspace's (user nil)
+-- is WORKSPACE; an end user's is their id, with one more '_' in front when
+-- it starts with '_' ("_workspace" the end user is "__workspace"). Ids not
+-- starting with '_' keep the names that earlier versions, which refused
+-- the others, gave them. Returns the store name of `user`, or nil and a
+-- message for a bad id.
 local function check_user(user)
-  if user == nil then return _M.WORKSPACE_USER end
+  if user == nil then return WORKSPACE end
   if type(user) ~= "string" or user == "" or #user > _M.USER_MAX then
     return nil, "end-user ids are 1 to " .. _M.USER_MAX .. " bytes (got "
       .. (type(user) == "string" and (#user .. " bytes") or type(user)) .. ")"
@@ -473,10 +479,35 @@ local function check_user(user)
   if user:find("\0", 1, true) then
     return nil, "an end-user id cannot contain a NUL byte"
   end
-  if user:sub(1, 1) == "_" then
-    return nil, "end-user ids do not start with '_' (kept for the workspace's own names)"
-  end
+  if user:sub(1, 1) == "_" then return "_" .. user end
   return user
+end
+
+-- The user of a store name (check_user's inverse): the end-user id, nil
+-- for the workspace's, or false for a name that holds no user's tokens.
+local function user_of(name)
+  if name == WORKSPACE then return nil end
+  if name:sub(1, 2) == "__" then return name:sub(2) end
+  if name:sub(1, 1) == "_" then return false end
+  return name
+end
+
+-- check_user as an error of kind "config".
+local function store_name(user)
+  local name, msg = check_user(user)
+  if not name then return err("config", "%s", msg) end
+  return name
+end
+
+-- `s` as one word of a POSIX shell command line.
+local function shell_word(s)
+  if s:match("^[%w@%%+=:,./_-]+$") then return s end
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+-- "the workspace" or "user <id>", for messages.
+local function whose(user)
+  return user == nil and "the workspace" or ("user " .. user)
 end
 
 -- ---- the org check ------------------------------------------------------------
@@ -523,7 +554,8 @@ function Workspace:check_org(tokens)
   }
 end
 
---- Stores the tokens of (profile, user) durably; true or nil, err.
+--- Stores the tokens of (profile, user) durably (user nil: the
+-- workspace's); true or nil, err.
 function Workspace:save_tokens(profile, user, tokens)
   local session, e = self:session(profile, user)
   if not session then return nil, e end
@@ -534,13 +566,16 @@ function Workspace:save_tokens(profile, user, tokens)
   return true
 end
 
--- Checks the org, then stores tokens and what is known of them, with how
--- they were obtained (`how`: {flow = ..., key_file, username} for the
--- flows renew() can run again). A refused org's tokens are revoked, not
--- stored.
+-- Checks the org, then stores tokens of (profile, user) (user nil: the
+-- workspace's) and what is known of them, with how they were obtained
+-- (`how`: {flow = ..., key_file, username} for the flows renew() can run
+-- again). A refused org's tokens are revoked, not stored.
 function Workspace:finish(profile, user, app, tokens, how)
+  local name, e = store_name(user)
+  if not name then return nil, e end
   if app.kind == "oauth2" then return self:finish_oauth2(profile, user, tokens, how) end
-  local org, e = self:check_org(tokens)
+  local org
+  org, e = self:check_org(tokens)
   if not org then
     if e.kind == "unsupported_org" then
       core.oauth_revoke(self.http, app, tokens.refresh_token or tokens.access_token)
@@ -556,7 +591,7 @@ function Workspace:finish(profile, user, app, tokens, how)
   org.profile, org.user, org.authorized_at = profile, user, os.time()
   org.flow = how and how.flow or "web"
   if how and how.flow == "jwt" then org.key_file, org.jwt_user = how.key_file, how.username end
-  open_store(self):put(META, profile .. "/" .. user, cjson.encode(org))
+  open_store(self):put(META, profile .. "/" .. name, cjson.encode(org))
   return org
 end
 
@@ -566,7 +601,7 @@ function Workspace:finish_oauth2(profile, user, tokens, how)
   if not ok then return nil, e end
   local meta = { kind = "oauth2", profile = profile, user = user, authorized_at = os.time(),
     flow = how and how.flow or "web", scope = tokens.scope }
-  open_store(self):put(META, profile .. "/" .. user, cjson.encode(meta))
+  open_store(self):put(META, profile .. "/" .. check_user(user), cjson.encode(meta))
   return meta
 end
 
@@ -576,15 +611,18 @@ end
 -- this under the store lock, stores them), or nil, err (kind "oauth" when
 -- the flow cannot be run again: authorize again).
 function Workspace:renew(profile, user)
-  profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
-  local raw = open_store(self):get(META, profile .. "/" .. user)
+  profile = profile or _M.SYSTEM
+  local name, e = store_name(user)
+  if not name then return nil, e end
+  local raw = open_store(self):get(META, profile .. "/" .. name)
   local meta = raw and cjson.decode(raw)
   local how = type(meta) == "table" and meta.flow or nil
   if how ~= "client_credentials" and how ~= "jwt" then
     return err("oauth", "the authorization of profile '%s' cannot be renewed without "
       .. "the user: authorize again", profile)
   end
-  local app, e = self:app(profile)
+  local app
+  app, e = self:app(profile)
   if not app then return nil, e end
   local http
   http, e = self:runtime()
@@ -597,41 +635,42 @@ function Workspace:renew(profile, user)
 end
 
 --- The command that authorizes (profile, user) again, as it was
--- authorized (the flow, the JWT key and user), for error messages.
+-- authorized (the flow, the JWT key and user), for error messages: a shell
+-- command line, whatever the characters of the end-user id.
 function Workspace:login_command(profile, user)
-  profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
+  profile = profile or _M.SYSTEM
   local opt = profile ~= _M.SYSTEM and (" --profile " .. profile) or ""
-  if user ~= _M.WORKSPACE_USER then
-    return "luaforce auth link --user " .. user .. opt
+  if user ~= nil then
+    return "luaforce auth link" .. opt .. " " .. shell_word("--user=" .. tostring(user))
   end
-  local raw = open_store(self):get(META, profile .. "/" .. user)
+  local raw = open_store(self):get(META, profile .. "/" .. WORKSPACE)
   local meta = raw and cjson.decode(raw)
   local how = type(meta) == "table" and meta.flow or "web"
   local cmd = "luaforce auth login" .. opt
   if how == "client_credentials" then
     cmd = cmd .. " --client-credentials"
   elseif how == "jwt" then
-    cmd = cmd .. " --jwt " .. tostring(meta.key_file) .. " --user " .. tostring(meta.jwt_user)
+    cmd = cmd .. " --jwt " .. shell_word(tostring(meta.key_file)) .. " --user "
+      .. shell_word(tostring(meta.jwt_user))
   elseif how == "device" then
     cmd = cmd .. " --device"
   end
   return cmd
 end
 
---- A core session of (profile, user) for requests with refresh.
+--- A core session of (profile, user) for requests with refresh (user
+-- nil: the workspace's token set).
 function Workspace:session(profile, user)
   profile = profile or _M.SYSTEM
-  if user ~= nil and user ~= _M.WORKSPACE_USER then
-    local ok, msg = check_user(user)
-    if not ok then return err("config", "%s", msg) end
-  end
-  local app, e = self:app(profile)
+  local name, e = store_name(user)
+  if not name then return nil, e end
+  local app
+  app, e = self:app(profile)
   if not app then return nil, e end
   local http
   http, e = self:runtime()
   if not http then return nil, e end
-  return core.session_new(http, open_store(self), app, self:policy(), profile,
-    user or _M.WORKSPACE_USER)
+  return core.session_new(http, open_store(self), app, self:policy(), profile, name)
 end
 
 -- ---- the web-server flow: links, states, callbacks -----------------------------
@@ -768,7 +807,10 @@ function Workspace:complete(redirect_url, opts)
   local pending = cjson.decode(raw)
   drop_state(st, q.state, pending)
   self:prune_states(_M.PRUNE_BATCH)
-  if type(pending) ~= "table" or not pending.verifier then
+  -- a state keeps the user's store name (as earlier versions did)
+  local user = type(pending) == "table" and type(pending.user) == "string"
+    and user_of(pending.user)
+  if user == false or not pending.verifier then
     return err("state", "the pending authorization is damaged; start again")
   end
   if os.time() > (pending.expires_at or 0) then
@@ -793,7 +835,7 @@ function Workspace:complete(redirect_url, opts)
     return err("state", "the redirect carries no authorization code")
   end
   if opts and opts.accept then
-    local ok, why = opts.accept(pending.bind, pending.user)
+    local ok, why = opts.accept(pending.bind, user)
     if not ok then return err("state", "%s", tostring(why)) end
   end
   app.redirect_uri = pending.redirect_uri
@@ -804,7 +846,7 @@ function Workspace:complete(redirect_url, opts)
   tokens, e = core.oauth_exchange_code(http, app, self:policy(), q.code, pending.verifier)
   if not tokens then return nil, e end
   local org
-  org, e = self:finish(pending.profile, pending.user, app, tokens)
+  org, e = self:finish(pending.profile, user, app, tokens)
   if org then org.bind = pending.bind end
   return org, e
 end
@@ -846,7 +888,7 @@ local function flow(self, profile, how, run)
   local tokens
   tokens, e = run(http, app, self:policy())
   if not tokens then return nil, e end
-  return self:finish(profile, _M.WORKSPACE_USER, app, tokens, how)
+  return self:finish(profile, nil, app, tokens, how)
 end
 
 --- JWT bearer for `username` with a PEM RSA key; audience: the login URL.
@@ -899,50 +941,77 @@ end
 
 -- ---- status, logout, revoke ------------------------------------------------------
 
---- Every stored authorization: {profile, user, org_name, edition, username,
--- token_age (seconds), authorized_at, renewal_failure (why its refresh
--- token is no longer sent, when it is not)}. Never a token.
+-- status()'s entry of the token set of `user` stored as `name`.
+local function authorization(st, profile, name, user)
+  local entry = {}
+  local meta = st:get(META, profile .. "/" .. name)
+  meta = meta and cjson.decode(meta)
+  if type(meta) == "table" then
+    for k, v in pairs(meta) do entry[k] = v end
+  end
+  entry.profile, entry.user, entry.workspace = profile, user, user == nil or nil
+  local raw = st:get(profile, name)
+  local t = raw and cjson.decode(raw)
+  if type(t) == "table" and t.obtained_at then
+    entry.token_age = math.floor(os.time() - t.obtained_at)
+    entry.has_refresh_token = t.refresh_token ~= nil
+  end
+  if type(t) == "table" and type(t.renewal_failure) == "table" then
+    entry.renewal_failure = t.renewal_failure.message
+  end
+  return entry
+end
+
+--- Every stored authorization: {profile, user (the end-user id; nil for
+-- the workspace's), workspace (true for the workspace's), org_name,
+-- edition, username, token_age (seconds), authorized_at, renewal_failure
+-- (why its refresh token is no longer sent, when it is not)}. Never a
+-- token.
 function Workspace:status()
   local names, e = self:profiles()
   if not names then return nil, e end
-  local out = {}
+  local st, out = open_store(self), {}
   for _, profile in ipairs(names) do
-    for _, user in ipairs(open_store(self):list(profile) or {}) do
-      local entry = { profile = profile, user = user }
-      local meta = open_store(self):get(META, profile .. "/" .. user)
-      meta = meta and cjson.decode(meta)
-      if type(meta) == "table" then
-        for k, v in pairs(meta) do entry[k] = v end
-      end
-      local raw = open_store(self):get(profile, user)
-      local t = raw and cjson.decode(raw)
-      if type(t) == "table" and t.obtained_at then
-        entry.token_age = math.floor(os.time() - t.obtained_at)
-        entry.has_refresh_token = t.refresh_token ~= nil
-      end
-      if type(t) == "table" and type(t.renewal_failure) == "table" then
-        entry.renewal_failure = t.renewal_failure.message
-      end
-      out[#out + 1] = entry
+    for _, name in ipairs(st:list(profile) or {}) do
+      local user = user_of(name)
+      if user ~= false then out[#out + 1] = authorization(st, profile, name, user) end
     end
   end
   return out
 end
 
---- Forgets the tokens of (profile, user) locally.
+-- A store error about (profile, user): "not_found" names them, not the
+-- store name.
+local function store_error(e, profile, user)
+  if e.kind == "not_found" then
+    return err("not_found", "no stored authorization of profile '%s' for %s", profile,
+      whose(user))
+  end
+  return nil, e
+end
+
+--- Forgets the tokens of (profile, user) locally (user nil: the
+-- workspace's).
 function Workspace:logout(profile, user)
-  profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
-  local ok, e = open_store(self):delete(profile, user)
-  open_store(self):delete(META, profile .. "/" .. user)
-  if not ok then return nil, e end
+  profile = profile or _M.SYSTEM
+  local name, e = store_name(user)
+  if not name then return nil, e end
+  local ok
+  ok, e = open_store(self):delete(profile, name)
+  open_store(self):delete(META, profile .. "/" .. name)
+  if not ok then return store_error(e, profile, user) end
   return true
 end
 
---- Revokes the tokens of (profile, user) at Salesforce, then forgets them.
+--- Revokes the tokens of (profile, user) at Salesforce (user nil: the
+-- workspace's), then forgets them.
 function Workspace:revoke(profile, user)
-  profile, user = profile or _M.SYSTEM, user or _M.WORKSPACE_USER
-  local raw, e = open_store(self):get(profile, user)
-  if not raw then return nil, e end
+  profile = profile or _M.SYSTEM
+  local name, e = store_name(user)
+  if not name then return nil, e end
+  local raw
+  raw, e = open_store(self):get(profile, name)
+  if not raw then return store_error(e, profile, user) end
   local t = cjson.decode(raw) or {}
   local app
   app, e = self:app(profile)

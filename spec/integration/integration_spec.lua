@@ -461,6 +461,67 @@ describe("luaforce integration", function()
         assert.truthy(status:find("team/alice", 1, true))
       end)
 
+    it("takes ids starting with '_', even '_workspace', apart from the workspace's tokens",
+      function()
+        ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+        package.path = helper.source_dir .. "/scripts/?.lua;" .. package.path
+        local function workspace_token()
+          local w = assert(require("salesforce.workspace").open{ dir = ws })
+          local raw = assert(w.store:get("system", "_workspace"))
+          w:close()
+          return cjson.decode(raw).access_token
+        end
+        local before = workspace_token()
+        local ids = { "_workspace", "__workspace", "_bob", "~x", "-dash" }
+        local callbacks = {}
+        for i, id in ipairs(ids) do
+          local out = talk({ "new lead", "U" .. i, "Co" .. i, "skip", "yes" }, "--user=" .. id,
+            "--session", "s")
+          -- asked to authorize: the workspace's pre-authorization is not theirs
+          assert.matches("bot: User needs to authorize or re-authorize.", out, 1, true)
+          callbacks[i] = select(2, link_of(out))
+        end
+        assert.are.equal(0, #lead_posts())
+        for i, id in ipairs(ids) do
+          local res = ok{ "auth", "callback", callbacks[i] }
+          assert.matches("Authorized user " .. id .. " with profile 'system'", res, 1, true)
+          assert.matches("bot: Lead U" .. i .. " created", res, 1, true)
+        end
+        local tokens = {}
+        for i, p in ipairs(lead_posts()) do
+          assert.are.equal("U" .. i, p.json.LastName)
+          assert.are_not.equal("Bearer " .. before, p.headers.authorization)
+          assert.is_nil(tokens[p.headers.authorization], "two users shared tokens")
+          tokens[p.headers.authorization] = true
+        end
+        -- listed by their own ids, the workspace's set apart
+        local w = assert(require("salesforce.workspace").open{ dir = ws })
+        local listed = {}
+        for _, a in ipairs(assert(w:status())) do
+          listed[#listed + 1] = a.workspace and "(workspace)" or a.user
+        end
+        table.sort(listed)
+        local want = { "(workspace)", table.unpack(ids) }
+        table.sort(want)
+        assert.are.same(want, listed)
+        assert.are.equal("luaforce auth link --user=_bob", w:login_command("system", "_bob"))
+        assert.are.equal("luaforce auth link '--user=it'\\''s me'",
+          w:login_command("system", "it's me"))
+        w:close()
+        -- forgetting the end user "_workspace" keeps the workspace's tokens
+        assert.matches("Revoked and forgot the tokens of profile 'system' for user _workspace",
+          ok{ "auth", "revoke", "--user", "_workspace" }, 1, true)
+        local _, err = lf{ "auth", "logout", "--user", "_workspace" }
+        assert.matches("no stored authorization for profile 'system' and user _workspace", err,
+          1, true)
+        assert.matches("%(workspace%)", ok{ "auth", "status" })
+        ok{ "integration", "enable", "salesforce", "--mode", "pre-authorize" }
+        assert.matches("bot: Lead Pre created", talk({ "new lead", "Pre", "Co", "skip", "yes" }),
+          1, true)
+        assert.are.equal("Bearer " .. workspace_token(),
+          lead_posts()[#ids + 1].headers.authorization)
+      end)
+
     it("refuses an end-user id with a NUL byte or over 64 KiB, saying why", function()
       package.path = helper.source_dir .. "/scripts/?.lua;" .. package.path
       local w = assert(require("salesforce.workspace").open{ dir = ws })

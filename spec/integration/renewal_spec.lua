@@ -58,7 +58,7 @@ describe("renewal across 20 processes", function()
   -- What the store holds for the workspace's authorization, decoded.
   local function stored()
     local ws = assert(workspace.open({ dir = dir }))
-    local raw = assert(ws.store:get("system", workspace.WORKSPACE_USER))
+    local raw = assert(ws.store:get("system", "_workspace"))
     ws:close()
     return cjson.decode(raw)
   end
@@ -199,7 +199,7 @@ describe("renewal across 20 processes", function()
     local ws = assert(workspace.open({ dir = dir }))
     local app = assert(ws:app("system"))
     local s = assert(core.session_new(assert(ws:runtime()), ws.store, app,
-      { allow_loopback = false }, "system", workspace.WORKSPACE_USER))
+      { allow_loopback = false }, "system", "_workspace"))
     local old = assert(s:load()).access_token
     local ok, err = s:refresh(old)
     assert.is_nil(ok)
@@ -242,11 +242,11 @@ describe("renewal across 20 processes", function()
     -- deadline, not after the lock's 30 s
     emu.call("POST", "/sessions/expire")
     local other = assert(workspace.open({ dir = dir }))
-    assert(other.store:lock("system", workspace.WORKSPACE_USER, 0))
+    assert(other.store:lock("system", "_workspace", 0))
     local t0 = now()
     local res, err = sf:query(q, nil, { deadline_ms = 800 })
     local took = now() - t0
-    assert(other.store:unlock("system", workspace.WORKSPACE_USER))
+    assert(other.store:unlock("system", "_workspace"))
     other:close()
     assert.is_nil(res)
     assert.are.equal("timeout", err.kind)

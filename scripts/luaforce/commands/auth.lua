@@ -125,7 +125,7 @@ local function describe_org(org)
 end
 
 local function authorized(org)
-  local who = org.user == auth.WORKSPACE_USER and "the workspace" or ("user " .. org.user)
+  local who = org.user == nil and "the workspace" or ("user " .. org.user)
   if org.kind == "oauth2" then
     out:write(string.format("Authorized %s with profile '%s' (OAuth 2.0%s)\n", who,
       org.profile, org.scope and (", scope " .. org.scope) or ""))
@@ -395,7 +395,7 @@ function sub.status(ws, rest)
     "EDITION", "USERNAME", "TOKEN AGE"))
   for _, a in ipairs(list) do
     out:write(string.format("%-12s %-24s %-24s %-20s %-28s %s\n", a.profile,
-      a.user == auth.WORKSPACE_USER and "(workspace)" or a.user, tostring(a.org_name or "-"),
+      a.workspace and "(workspace)" or a.user, tostring(a.org_name or "-"),
       tostring(a.edition or "-"), tostring(a.username or "-"), age(a.token_age)))
     if a.renewal_failure then
       out:write("  cannot be renewed: ", a.renewal_failure, "\n")
@@ -408,18 +408,18 @@ local function forget(ws, rest, revoke)
   local o, pos = args.parse(rest, { ["--profile"] = "value", ["--user"] = "value" })
   if not o then return usage_error(pos) end
   if #pos > 0 then return usage_error("unexpected argument '" .. pos[1] .. "'") end
-  local profile, user = o.profile or auth.SYSTEM, o.user or auth.WORKSPACE_USER
+  local profile, user = o.profile or auth.SYSTEM, o.user
   local ok, e
   if revoke then ok, e = ws:revoke(profile, user) else ok, e = ws:logout(profile, user) end
   if not ok then
     if e.kind == "not_found" then
       return fail("no stored authorization for profile '" .. profile .. "'" ..
-        (user ~= auth.WORKSPACE_USER and (" and user " .. user) or ""))
+        (user and (" and user " .. user) or ""))
     end
     return fail(e)
   end
   local whose = "the tokens of profile '" .. profile .. "'" ..
-    (user ~= auth.WORKSPACE_USER and (" for user " .. user) or "")
+    (user and (" for user " .. user) or "")
   if revoke then
     out:write("Revoked and forgot ", whose, ".\n")
   elseif ws:can_revoke(profile) then
