@@ -110,7 +110,7 @@ local dialog = {}
 
 ---@class luaforce.dialog.TaskSpec
 ---@field name string
----@field display_name? string
+---@field display_name? string the name the bot lists and routes by; default: name, "_" a space
 ---@field description? string
 ---@field utterances? string[]
 ---@field integration? string e.g. "salesforce"
@@ -119,7 +119,7 @@ local dialog = {}
 
 ---@class luaforce.dialog.BotSpec
 ---@field name? string
----@field welcome? luaforce.dialog.Text
+---@field welcome? luaforce.dialog.Text "{{tasks}}" in it: the tasks' display names
 ---@field languages? string[] default { "en" }
 ---@field responses? table<string, luaforce.dialog.Text>
 ---@field hold_tasks? boolean default true: a task left for another resumes after it

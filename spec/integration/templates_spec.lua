@@ -265,13 +265,13 @@ describe("the Salesforce action templates", function()
         assert.are.equal(0, status, err)
         local test = helper.tempfile(table.concat({ "@bot " .. dir, "@test dependent",
           "bot~ .*", "user: talk to sales", "bot: Your last name?", "user: Hopper",
-          "bot: Your company?", "user: Navy", "bot: Your lead source? (or 'skip') Web, "
+          "bot: Your company?", "user: Navy", "bot: Your lead source (or 'skip')? Web, "
             .. "Phone Inquiry, Partner Referral, Purchased List or Other",
           -- only the values valid for Purchased List are offered; "retail"
           -- names one of those (of all, two)
-          "user: purchased list", "bot: Your industry? (or 'skip') Retail Goods",
-          "user: retail", "bot: Your do not call? (or 'skip')", "user: yes",
-          "bot: Your rating? (or 'skip') Hot Mail", "user: hot",
+          "user: purchased list", "bot: Your industry (or 'skip')? Retail Goods",
+          "user: retail", "bot: Do Not Call? (yes or no, or 'skip')", "user: yes",
+          "bot: Your rating (or 'skip')? Hot Mail", "user: hot",
           "bot: Shall I send your details to our team?", "user: yes",
           "bot~ Thank you! Your details were saved %(lead 00Q%w+%)%.", "bot~ %[View Lead%] .*",
         }, "\n") .. "\n", ".dialogtest")
@@ -370,7 +370,10 @@ describe("the Salesforce action templates", function()
       local test = helper.tempfile(table.concat({
         "@bot " .. dir,
         "@test routes",
-        "bot~ Hi! I can create.*",
+        "bot: Hi! I can help you with Salesforce: Lead Capture, Create a Lead, Delete a Lead, "
+          .. "List All Leads, Search Leads, Update a Lead, View a Lead by Id, Create an "
+          .. "Opportunity, Delete an Opportunity, List Opportunities, Search Opportunities, "
+          .. "Update an Opportunity, View an Opportunity.",
         "user: create a lead", "bot: What is the lead's first name?", "user: cancel",
         "bot: OK, I have cancelled that.",
         "user: update lead 00Q5g0000000001EAA",
@@ -488,8 +491,11 @@ describe("the Salesforce action templates", function()
 
   it("the demo script plays the five templates' conversation and counts the records",
     function()
+      -- under `tools/dev asan` the sanitizer runtime is preloaded for lua5.4;
+      -- curl deadlocks at start with it, and a sanitized luaforce links it
       local out, err, status = helper.run({ helper.source_dir
-        .. "/scripts/examples/templates_demo.sh" }, { env = { LUAFORCE_BIN = helper.bin } })
+        .. "/scripts/examples/templates_demo.sh" }, { env = { LUAFORCE_BIN = helper.bin,
+        LD_PRELOAD = "" } })
       assert.are.equal(0, status, err)
       for _, line in ipairs{ "user: create a lead", "user: find leads named Lovelace",
         -- a picklist's prompt offers its values (the org's, as describe gives them)

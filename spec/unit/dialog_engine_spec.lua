@@ -439,6 +439,19 @@ describe("routing and interruptions", function()
     assert.are.same({ "Your name?" }, r[2])
   end)
 
+  it("names the tasks in a welcome that says {{tasks}}", function()
+    local b = bot_of{
+      ["bot.lua"] = [[return dialog.bot{ name = "b", welcome = "Hi! I do: {{tasks}}." }]],
+      ["c.lua"] = [[return dialog.task{ name = "capture", display_name = "Lead Capture",
+        utterances = { "talk to sales" }, nodes = {
+        { name = "x", type = "entity", entity_type = "string", prompt = "Your name?" } } } ]],
+      ["d.lua"] = [[return dialog.task{ name = "view_lead", nodes = {
+        { name = "y", type = "entity", entity_type = "string", prompt = "Id?" } } } ]],
+    }
+    local _, r = talk(b, { { event = "start" } })
+    assert.are.same({ "Hi! I do: Lead Capture, view lead." }, r[1])
+  end)
+
   it("cancels and starts over at a prompt", function()
     local state, r = talk(bot, { "new lead", "cancel" })
     assert.are.same({ dialog.RESPONSES.task_cancelled }, r[2])

@@ -46,8 +46,8 @@ local dialog = require "luaforce.dialog"
 
 return dialog.bot{
   name = "salesforce",
-  welcome = "Hi! I can create, find, show, update and delete Salesforce leads, "
-    .. "and create opportunities.",
+  -- {{tasks}}: the tasks installed, by display name
+  welcome = "Hi! I can help you with Salesforce: {{tasks}}.",
   responses = {
     needs_authorization = "User needs to authorize or re-authorize: please sign in to "
       .. "Salesforce with the Authorize button first.",

@@ -864,7 +864,7 @@ local function step(S, input, env, out)
       start_task(S, env, input.task, input.text)
       return run(S, env, out, S.node)
     end
-    return respond(out, S, env, "welcome")
+    return respond(out, S, env, "welcome", { tasks = routing.task_names(bot) })
   end
   if input.event == "authorized" then
     -- the user has authorized: the service node that waited runs again

@@ -317,7 +317,7 @@ function _M.check_task(t, file)
     problems[#problems + 1] = file .. ": start node '" .. tostring(start) .. "' is unknown"
   end
   if #problems > 0 then return nil, problems end
-  local task = { name = t.name, display_name = t.display_name or t.name,
+  local task = { name = t.name, display_name = t.display_name or (t.name:gsub("_", " ")),
     description = t.description, utterances = t.utterances or {},
     integration = t.integration, nodes = t.nodes, by_name = by_name, start = start,
     file = file }

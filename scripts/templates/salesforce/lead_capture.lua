@@ -14,12 +14,23 @@ local FIELDS = {
 }
 -- fields: end
 
+-- The question of field `f`: a checkbox's is a yes-or-no question; a
+-- picklist's says "or 'skip'" before the values offered after it.
+local function prompt(f)
+  local skip = f.optional and "or 'skip'" or nil
+  if f.type == "boolean" then
+    return f.label .. "? (yes or no" .. (skip and (", " .. skip) or "") .. ")"
+  end
+  local what = "Your " .. f.label:lower()
+  if f.type == "picklist" and skip then return what .. " (" .. skip .. ")?" end
+  return what .. "?" .. (skip and (" (" .. skip .. ")") or "")
+end
+
 local nodes, body = {}, {}
 for i, f in ipairs(FIELDS) do
   local nxt = FIELDS[i + 1] and FIELDS[i + 1].name or "confirmCapture"
   local node = { name = f.name, type = "entity", entity_type = f.type, next = nxt,
-    prompt = "Your " .. f.label:lower() .. "?" .. (f.optional and " (or 'skip')" or ""),
-    mode = f.optional and "optional" or nil }
+    prompt = prompt(f), mode = f.optional and "optional" or nil }
   if f.type == "picklist" then node.values_from = { sobject = "Lead", field = f.name } end
   nodes[#nodes + 1] = node
   body[f.name] = "{{context.entities." .. f.name .. "}}"
