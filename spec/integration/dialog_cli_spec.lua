@@ -324,7 +324,8 @@ describe("luaforce dialog", function()
       { env = env, stdin = '{"event": "postback"}\n' })
     os.remove(task)
     assert.are.equal(1, status)
-    assert.matches('jsonl: a postback is {"event": "postback", "payload": "..."}', err, 1, true)
+    assert.matches('jsonl: line 1: a postback is {"event": "postback", "payload": "..."}', err,
+      1, true)
   end)
 
   -- A bot with these allow_hosts whose task calls the emulator ("versions",
@@ -399,15 +400,22 @@ describe("luaforce dialog", function()
     }, lines)
   end)
 
-  it("refuses a line that is not a JSON object with text or event", function()
-    local _, err, status = helper.luaforce({ "dialog", "run", BOT, "--jsonl" },
-      { env = env, stdin = "hello\n" })
+  it("refuses a line that is not a JSON object with text or event, and goes on", function()
+    local out, err, status = helper.luaforce({ "dialog", "run", BOT, "--jsonl" },
+      { env = env, stdin = table.concat({ '{"text": "new lead"}', "my secret 1234", "",
+        '{"event": "reboot"}', '{"text": "Ada"}' }, "\n") .. "\n" })
     assert.are.equal(1, status)
-    assert.matches("jsonl: each line is", err, 1, true)
-    _, err, status = helper.luaforce({ "dialog", "run", BOT, "--jsonl" },
-      { env = env, stdin = '{"event": "reboot"}\n' })
-    assert.are.equal(1, status)
-    assert.matches("jsonl: unknown event 'reboot' (start, authorized or postback)", err, 1, true)
+    local bad = "jsonl: line 2: each line is a JSON object, {\"text\": ...} or {\"event\": ...}"
+    local unknown = "jsonl: line 4: unknown event 'reboot' (start, authorized or postback)"
+    assert.matches(bad, err, 1, true)
+    assert.matches(unknown, err, 1, true)
+    -- the line is not repeated (it may be a secret); the conversation went on
+    assert.is_nil((out .. err):find("my secret", 1, true))
+    local lines = {}
+    for l in out:gmatch("[^\n]+") do lines[#lines + 1] = cjson.decode(l) end
+    assert.are.same({ type = "error", message = bad }, lines[#lines - 3])
+    assert.are.same({ type = "error", message = unknown }, lines[#lines - 2])
+    assert.are.same({ type = "message", text = "Which company is Ada with?" }, lines[#lines - 1])
   end)
 
   it("test plays conversation tests and prints each result and the coverage", function()

@@ -49,7 +49,8 @@ describe("luaforce integration", function()
 
   -- `dialog run BOT --answers` with these lines and more arguments.
   local function talk(lines, ...)
-    local path = helper.tempfile(table.concat(lines, "\n") .. "\n", ".txt")
+    local path = helper.tempfile(#lines > 0 and (table.concat(lines, "\n") .. "\n") or "",
+      ".txt")
     local out, err, status = lf({ "dialog", "run", BOT, "--answers", path, ... })
     os.remove(path)
     assert.are.equal(0, status, err)
@@ -192,6 +193,22 @@ describe("luaforce integration", function()
         "s1")
       assert.matches("bot: Lead Hopper created", out)
       assert.are.equal(2, #lead_posts())
+    end)
+
+    it("a session resumed while it waits gives a fresh link at once", function()
+      ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+      local _, old = link_of(talk(CREATE, "--user", "alice", "--session", "s1"))
+      local out = talk({}, "--user", "alice", "--session", "s1")
+      assert.matches("^bot: User needs to authorize or re%-authorize%.", out)
+      local _, fresh = link_of(out)
+      local _, err, st = lf{ "auth", "callback", old }
+      assert.are.equal(1, st)
+      assert.matches("replaced by a newer link", err, 1, true)
+      assert.matches("bot: Lead O'Neil created", ok{ "auth", "callback", fresh })
+      assert.are.equal(1, #lead_posts())
+      -- resumed once more, idle: nothing said, nothing sent
+      assert.are.equal("", talk({}, "--user", "alice", "--session", "s1"))
+      assert.are.equal(1, #lead_posts())
     end)
 
     -- The number of pending authorization states and of link slots in the

@@ -44,8 +44,14 @@ pressed: as if its payload were said) or {"event": "..."}, and writes one
 JSON object a line:
 {"type": "message", "text": "..."} (with "rich": {...} for a rich
 message) for each bot message, then {"type": "turn_end", "task": NAME or
-null, "node": NAME or null} after each turn. Nothing else goes to standard
-output; diagnostics go to standard error.
+null, "node": NAME or null} after each turn; a line it cannot take gets
+{"type": "error", "message": "..."} instead (the conversation goes on; the
+run then ends with status 1). Nothing else goes to standard output;
+diagnostics go to standard error.
+
+A session resumed with --session while it waits for the end user's
+authorization runs the node that waited again: with the tokens when they
+have come, else with a fresh link (the older one stops working).
 
 check loads a task file or a bot folder and prints every problem as
 "file:node: problem"; exit status 1 when there is one.
@@ -312,6 +318,12 @@ local function run(rest, opts)
     state, messages = runner.turn(state, first, env)
     save()
     show(messages)
+  elseif state.await == "authorization" and env.authorize then
+    -- a session resumed while it waits for the user's authorization: the
+    -- node runs again (with the tokens come meanwhile, else a fresh link)
+    state, messages = runner.turn(state, { event = "authorized" }, env)
+    save()
+    show(messages)
   end
   -- on a terminal: line editing and history (libedit), Ctrl-D ends; the
   -- answer to a secret entity is read without echo and kept out of it
@@ -320,6 +332,17 @@ local function run(rest, opts)
     read, edited = require("luaforce.terminal").reader()
   end
   local status = 0
+  -- a --jsonl line refused: said (by its number: the line may hold a
+  -- secret) on standard output and standard error, the line skipped and the
+  -- conversation kept; the run ends with status 1
+  local lines = 0
+  local function refuse(msg)
+    msg = "jsonl: line " .. lines .. ": " .. msg
+    err(msg)
+    io.stdout:write(cjson.encode{ type = "error", message = msg }, "\n")
+    io.stdout:flush()
+    status = 1
+  end
   while true do
     local line, typed, why
     if input == io.stdin then typed = await_redirect(edited and "> ") end
@@ -334,36 +357,37 @@ local function run(rest, opts)
       break
     end
     line = line:gsub("\r$", "")
+    lines = lines + 1
     local turn_input
-    if opts.jsonl then
+    if opts.jsonl and not line:match("%S") then -- a blank line: nothing said
+      turn_input = nil
+    elseif opts.jsonl then
       local ok, v = pcall(cjson.decode, line)
       if not ok or type(v) ~= "table" or (type(v.text) ~= "string" and type(v.event) ~= "string")
       then
-        err("jsonl: each line is {\"text\": ...} or {\"event\": ...}: " .. line)
-        return 1
-      end
-      if v.event ~= nil and v.event ~= "start" and v.event ~= "authorized"
+        refuse("each line is a JSON object, {\"text\": ...} or {\"event\": ...}")
+      elseif v.event ~= nil and v.event ~= "start" and v.event ~= "authorized"
         and v.event ~= "postback" then
-        err("jsonl: unknown event '" .. tostring(v.event) .. "' (start, authorized or postback)")
-        return 1
+        refuse("unknown event '" .. tostring(v.event) .. "' (start, authorized or postback)")
+      elseif v.event == "postback" and type(v.payload) ~= "string" then
+        refuse("a postback is {\"event\": \"postback\", \"payload\": \"...\"}")
+      else
+        turn_input = { text = v.text, event = v.event, task = v.task, payload = v.payload }
       end
-      if v.event == "postback" and type(v.payload) ~= "string" then
-        err("jsonl: a postback is {\"event\": \"postback\", \"payload\": \"...\"}: " .. line)
-        return 1
-      end
-      turn_input = { text = v.text, event = v.event, task = v.task, payload = v.payload }
     else
       turn_input = { text = line }
       -- (the answer to a secret entity is masked)
       if opts.answers then io.stdout:write("user: ", dialog.shown(bot, state, line), "\n") end
     end
-    if saved_key then -- a callback in another process may have resumed the session
-      local saved = env.store:get("dialog-state", saved_key)
-      if saved then state = saved end
+    if turn_input then
+      if saved_key then -- a callback in another process may have resumed the session
+        local saved = env.store:get("dialog-state", saved_key)
+        if saved then state = saved end
+      end
+      state, messages = runner.turn(state, turn_input, env)
+      if not save() then return 1 end
+      show(messages)
     end
-    state, messages = runner.turn(state, turn_input, env)
-    if not save() then return 1 end
-    show(messages)
   end
   if input ~= io.stdin then input:close() end
   if temporary then -- forgotten, with the link it may wait on
