@@ -138,6 +138,12 @@ local Workspace = {}
 ---@return string|nil path
 function workspace.parse_url(url) end
 
+---Whether `host` (as parse_url gives it) names the loopback, where the
+---redirect listeners listen: "127.0.0.1", "localhost" or "[::1]".
+---@param host string
+---@return boolean
+function workspace.is_loopback(host) end
+
 ---The origin "scheme://host[:port]" of a URL (parsed as parse_url does),
 ---or nil, err.
 ---@param url string

@@ -92,6 +92,12 @@ end
 
 local LOOPBACK = { ["127.0.0.1"] = true, localhost = true, ["[::1]"] = true }
 
+--- Whether `host` (as parse_url gives it) names this machine's loopback:
+-- 127.0.0.1, localhost or [::1], where core.listen_once listens.
+function _M.is_loopback(host)
+  return LOOPBACK[host] == true
+end
+
 --- Splits a URL with libcurl's URL API (core.url_parse): scheme and host
 -- lower-cased (an IPv6 host in brackets), port (a number, or nil when the
 -- URL names none), path (at least "/", without query or fragment); or

@@ -284,10 +284,11 @@ describe("luaforce integration", function()
         assert.are.same({ 1, 0 }, { counts() })
       end)
 
-    it("resumes a 'dialog run --jsonl' session when the browser reaches its listener",
-      function()
+    for _, host in ipairs{ "localhost", "[::1]" } do
+    it("resumes a 'dialog run --jsonl' session when the browser reaches its listener at "
+      .. host, function()
         local port = helper.random_port()
-        local callback_url = "http://localhost:" .. port .. "/callback"
+        local callback_url = "http://" .. host .. ":" .. port .. "/callback"
         ok{ "auth", "system", "set", "--client-id", "luaforce-test-client", "--client-secret",
           "-", "--login-url", emu.url, "--callback-url", callback_url }
         ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
@@ -347,6 +348,7 @@ describe("luaforce integration", function()
         assert.are.equal("0\n", assert(io.open(dir .. "/status")):read("a"))
         helper.run({ "rm", "-rf", dir })
       end)
+    end
 
     it("dialog run on a terminal: a line typed while it waits shows once; Ctrl-D ends",
       function()

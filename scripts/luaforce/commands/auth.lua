@@ -293,8 +293,7 @@ local function web_login(ws, profile, o)
   out:flush()
   local scheme, host, port, path = auth.parse_url(app.redirect_uri)
   local redirect
-  local listen = not o.paste and scheme == "http" and port and
-    (host == "127.0.0.1" or host == "localhost")
+  local listen = not o.paste and scheme == "http" and port and auth.is_loopback(host)
   if listen then
     out:write("Waiting for the redirect on ", app.redirect_uri, " ...\n")
     out:flush()

@@ -160,7 +160,7 @@ local function redirect_listener(ws, fields)
   local app = ws:app(fields.integration.app)
   local workspace = require "salesforce.workspace"
   local scheme, host, port, path = workspace.parse_url(app and app.redirect_uri or "")
-  if scheme ~= "http" or not port or (host ~= "127.0.0.1" and host ~= "localhost") then
+  if scheme ~= "http" or not port or not workspace.is_loopback(host) then
     return nil
   end
   -- read standard input unbuffered: a line read ahead would wait behind the listener
