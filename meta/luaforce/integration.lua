@@ -16,6 +16,7 @@
 
 ---@class luaforce.integration
 ---@field NAMES string[] the known integrations
+---@field TEMPORARY_TTL integer seconds a temporary session is kept after its last turn (7 days)
 local integration = {}
 
 ---The status of an integration; nil, err when the workspace cannot be read.
@@ -83,5 +84,17 @@ function integration.dialog_env(ws, path, opts) end
 ---@param session string
 ---@return string
 function integration.session_key(bot_name, user, session) end
+
+---A fresh name for a temporary session ("run-..."): `luaforce dialog run`
+---in allow-users mode without --session keeps one while it runs (saved
+---with TEMPORARY_TTL, so that one a killed run leaves expires).
+---@return string
+function integration.temporary_session() end
+
+---Removes the expired temporary sessions of every bot and user of the
+---workspace `ws`; `st` is a dialog store over its store.
+---@param ws table
+---@param st table luaforce.dialog.store over ws.store
+function integration.sweep_temporary(ws, st) end
 
 return integration

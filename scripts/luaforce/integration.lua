@@ -214,6 +214,30 @@ function _M.session_key(bot_name, user, session)
   return bot_name .. "/" .. (user and esc(user) or "") .. "/" .. esc(session)
 end
 
+--- Seconds a temporary session (`luaforce dialog run` in allow-users mode
+-- without --session) is kept after its last turn: one that a killed run
+-- (a closed terminal) could not forget expires, and a later temporary run
+-- removes it (sweep_temporary).
+_M.TEMPORARY_TTL = 7 * 24 * 3600
+
+--- A fresh temporary session name.
+function _M.temporary_session()
+  return "run-" .. require("salesforce.core").oauth_random_state()
+end
+
+-- Whether `session` is a temporary session's name.
+local function temporary(session)
+  return type(session) == "string" and session:match("^run%-[%w_%-]+$") ~= nil
+end
+
+--- Removes the expired temporary sessions of every bot and user from the
+-- workspace `ws`: `st`, a dialog store over it, drops what it reads expired.
+function _M.sweep_temporary(ws, st)
+  for _, key in ipairs(ws.store:list("dialog-state") or {}) do
+    if key:find("/run%-[%w_%-]+$") then st:get("dialog-state", key) end
+  end
+end
+
 -- The link slot of a session (salesforce.workspace begin's opts.slot): a
 -- session's fresh link replaces its older one at once.
 local function link_slot(path, session)
@@ -306,7 +330,8 @@ function _M.callback(ws, redirect_url, opts)
   if type(env.sf) == "table" then env.sf:close() end
   if not state then return nil, require("salesforce.errors").new("state", messages) end
   local ok
-  ok, e = store:put("dialog-state", _M.session_key(bot.name, bind.user, bind.session), state)
+  ok, e = store:put("dialog-state", _M.session_key(bot.name, bind.user, bind.session), state,
+    temporary(bind.session) and _M.TEMPORARY_TTL or nil)
   if not ok then return nil, e end
   return org, messages
 end

@@ -350,6 +350,67 @@ describe("luaforce integration", function()
       end)
     end
 
+    it("a killed run's temporary session expires; the next temporary run removes it",
+      function()
+        local port = helper.random_port()
+        ok{ "auth", "system", "set", "--callback-url", "http://localhost:" .. port .. "/callback" }
+        ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
+        local dir = os.tmpname()
+        os.remove(dir)
+        assert(os.execute("mkdir " .. dir .. " && mkfifo " .. dir .. "/in"))
+        local vars = {}
+        for k, v in pairs(env) do vars[#vars + 1] = k .. "=" .. helper.quote(v) end
+        assert(os.execute("( " .. table.concat(vars, " ") .. " exec " .. helper.quote(helper.bin)
+          .. " dialog run " .. helper.quote(BOT) .. " --jsonl --user kim <" .. dir
+          .. "/in >" .. dir .. "/out 2>" .. dir .. "/err ) & echo $! >" .. dir .. "/pid"))
+        local input = assert(io.open(dir .. "/in", "w"))
+        for _, line in ipairs(CREATE) do input:write(cjson.encode{ text = line }, "\n") end
+        input:flush()
+        local core = require "salesforce.core"
+        local text = ""
+        for _ = 1, 1500 do -- until it waits for the authorization (six turns)
+          local f = io.open(dir .. "/out")
+          text = f and f:read("a") or ""
+          if f then f:close() end
+          if select(2, text:gsub('"type":"turn_end"', "")) >= 6 then break end
+          core.sleep(20)
+        end
+        assert.matches("Authorize", text)
+        -- killed: no chance to forget its session
+        local pid = assert(io.open(dir .. "/pid")):read("l")
+        assert(os.execute("kill -9 " .. pid))
+        input:close()
+        helper.run({ "rm", "-rf", dir })
+        package.path = helper.source_dir .. "/scripts/?.lua;" .. package.path
+        local store = require "luaforce.dialog.store"
+        local w = assert(require("salesforce.workspace").open{ dir = ws })
+        local function sessions()
+          local keys = w.store:list("dialog-state") or {}
+          table.sort(keys)
+          return keys
+        end
+        local left = sessions()
+        assert.are.equal(1, #left)
+        assert.matches("/kim/run%-[%w_-]+$", left[1])
+        local rec = cjson.decode((assert(w.store:get("dialog-state", left[1]))))
+        local ttl = rec.exp - os.time()
+        assert.is_true(ttl > 7 * 24 * 3600 - 120 and ttl <= 7 * 24 * 3600, tostring(ttl))
+        -- one that expired, and a named session (never expires): the next
+        -- temporary run removes the first only
+        local name = require("luaforce.dialog").load(BOT).name
+        local ig = require "luaforce.integration"
+        local past = store.wrap(w.store, function() return os.time() - 8 * 24 * 3600 end)
+        assert(past:put("dialog-state", ig.session_key(name, "lee", ig.temporary_session()),
+          { old = true }, ig.TEMPORARY_TTL))
+        assert(store.wrap(w.store):put("dialog-state", ig.session_key(name, "lee", "run-named"),
+          { named = true }))
+        assert.are.equal(3, #sessions())
+        talk({ "hello" }, "--user", "lee")
+        local now = sessions()
+        assert.are.same({ left[1], ig.session_key(name, "lee", "run-named") }, now)
+        w:close()
+      end)
+
     it("dialog run on a terminal: a line typed while it waits shows once; Ctrl-D ends",
       function()
         local port = helper.random_port()

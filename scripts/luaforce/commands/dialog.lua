@@ -209,7 +209,7 @@ local function run(rest, opts)
       -- allow-users: the session is kept in the workspace while this runs,
       -- so that a callback (the listener below, `luaforce auth callback`)
       -- resumes it; forgotten at the end
-      opts.session = "run-" .. require("salesforce.core").oauth_random_state()
+      opts.session = integration.temporary_session()
       temporary = true
       fields, e = integration.dialog_env(ws, abs, opts)
     end
@@ -222,6 +222,7 @@ local function run(rest, opts)
   end
   if opts.session then
     env.store = store.wrap(ws.store)
+    if temporary then integration.sweep_temporary(ws, env.store) end
     saved_key = integration.session_key(bot.name, opts.user, opts.session)
     local saved, serr = env.store:get("dialog-state", saved_key)
     if serr then
@@ -234,7 +235,8 @@ local function run(rest, opts)
   end
   local function save()
     if not saved_key then return true end
-    local ok, e = env.store:put("dialog-state", saved_key, state)
+    local ok, e = env.store:put("dialog-state", saved_key, state,
+      temporary and integration.TEMPORARY_TTL or nil)
     if not ok then err("cannot save the session: " .. tostring(e)) end
     return ok
   end
