@@ -284,6 +284,39 @@ describe("luaforce integration", function()
         assert.are.same({ 1, 0 }, { counts() })
       end)
 
+    -- `dialog run BOT --jsonl --user USER` in the background, reading a FIFO
+    -- in a new folder, where it writes out, err, pid and (at its end)
+    -- status; CREATE's lines are sent. Returns the FIFO's writer, turns(n)
+    -- (waits for n turn_end lines; the output so far) and the folder.
+    local function background(user)
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir " .. dir .. " && mkfifo " .. dir .. "/in"))
+      local vars = {}
+      for k, v in pairs(env) do vars[#vars + 1] = k .. "=" .. helper.quote(v) end
+      assert(os.execute("( " .. table.concat(vars, " ") .. " " .. helper.quote(helper.bin)
+        .. " dialog run " .. helper.quote(BOT) .. " --jsonl --user " .. helper.quote(user)
+        .. " <" .. dir .. "/in >" .. dir .. "/out 2>" .. dir .. "/err & echo $! >" .. dir
+        .. "/pid; wait $!; echo $? >" .. dir .. "/status ) &"))
+      local input = assert(io.open(dir .. "/in", "w"))
+      for _, line in ipairs(CREATE) do input:write(cjson.encode{ text = line }, "\n") end
+      input:flush()
+      -- polls the output (the process's readiness) until it has `n` turn_end lines
+      local function turns(n)
+        local core = require "salesforce.core"
+        for _ = 1, 1500 do
+          local f = io.open(dir .. "/out") -- (not there until the shell opened it)
+          local text = f and f:read("a") or ""
+          if f then f:close() end
+          local _, ends = text:gsub('"type":"turn_end"', "")
+          if ends >= n then return text end
+          core.sleep(20)
+        end
+        error("dialog run did not answer: " .. assert(io.open(dir .. "/err")):read("a"))
+      end
+      return input, turns, dir
+    end
+
     for _, host in ipairs{ "localhost", "[::1]" } do
     it("resumes a 'dialog run --jsonl' session when the browser reaches its listener at "
       .. host, function()
@@ -292,35 +325,10 @@ describe("luaforce integration", function()
         ok{ "auth", "system", "set", "--client-id", "luaforce-test-client", "--client-secret",
           "-", "--login-url", emu.url, "--callback-url", callback_url }
         ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
-        local dir = os.tmpname()
-        os.remove(dir)
-        assert(os.execute("mkdir " .. dir .. " && mkfifo " .. dir .. "/in"))
-        local vars = {}
-        for k, v in pairs(env) do vars[#vars + 1] = k .. "=" .. helper.quote(v) end
-        assert(os.execute("( " .. table.concat(vars, " ") .. " " .. helper.quote(helper.bin)
-          .. " dialog run " .. helper.quote(BOT) .. " --jsonl --user erin <" .. dir
-          .. "/in >" .. dir .. "/out 2>" .. dir .. "/err; echo $? >" .. dir .. "/status ) &"))
         -- (the emulator's control co-process starts first: a process started
         -- later would inherit the FIFO's writer, and dialog run never see its end)
         assert.are.equal(0, #lead_posts())
-        local input = assert(io.open(dir .. "/in", "w"))
-        -- polls the output (the process's readiness) until it has `n` turn_end lines
-        local function turns(n)
-          local core = require "salesforce.core"
-          for _ = 1, 1500 do
-            local f = io.open(dir .. "/out") -- (not there until the shell opened it)
-            local text = f and f:read("a") or ""
-            if f then f:close() end
-            local _, ends = text:gsub('"type":"turn_end"', "")
-            if ends >= n then return text end
-            core.sleep(20)
-          end
-          error("dialog run did not answer: " .. assert(io.open(dir .. "/err")):read("a"))
-        end
-        for _, line in ipairs(CREATE) do
-          input:write(cjson.encode{ text = line }, "\n")
-        end
-        input:flush()
+        local input, turns, dir = background("erin")
         local out = turns(6) -- the start and five answers
         assert.are.equal(0, #lead_posts())
         local link
@@ -355,27 +363,9 @@ describe("luaforce integration", function()
         local port = helper.random_port()
         ok{ "auth", "system", "set", "--callback-url", "http://localhost:" .. port .. "/callback" }
         ok{ "integration", "enable", "salesforce", "--mode", "allow-users" }
-        local dir = os.tmpname()
-        os.remove(dir)
-        assert(os.execute("mkdir " .. dir .. " && mkfifo " .. dir .. "/in"))
-        local vars = {}
-        for k, v in pairs(env) do vars[#vars + 1] = k .. "=" .. helper.quote(v) end
-        assert(os.execute("( " .. table.concat(vars, " ") .. " exec " .. helper.quote(helper.bin)
-          .. " dialog run " .. helper.quote(BOT) .. " --jsonl --user kim <" .. dir
-          .. "/in >" .. dir .. "/out 2>" .. dir .. "/err ) & echo $! >" .. dir .. "/pid"))
-        local input = assert(io.open(dir .. "/in", "w"))
-        for _, line in ipairs(CREATE) do input:write(cjson.encode{ text = line }, "\n") end
-        input:flush()
-        local core = require "salesforce.core"
-        local text = ""
-        for _ = 1, 1500 do -- until it waits for the authorization (six turns)
-          local f = io.open(dir .. "/out")
-          text = f and f:read("a") or ""
-          if f then f:close() end
-          if select(2, text:gsub('"type":"turn_end"', "")) >= 6 then break end
-          core.sleep(20)
-        end
-        assert.matches("Authorize", text)
+        assert.are.equal(0, #lead_posts()) -- (the emulator's co-process first)
+        local input, turns, dir = background("kim")
+        assert.matches("Authorize", turns(6)) -- waits for the authorization
         -- killed: no chance to forget its session
         local pid = assert(io.open(dir .. "/pid")):read("l")
         assert(os.execute("kill -9 " .. pid))
