@@ -9,8 +9,9 @@
 ---@field state "available"|"configured"|"disabled"|"error"
 ---@field mode? "pre-authorize"|"allow-users"
 ---@field app? string "system" or a profile
----@field org? string the org's name (pre-authorize)
----@field edition? string e.g. "Developer Edition" (pre-authorize)
+---@field org? string the org's name (allow-users: the end users' orgs, ", " between)
+---@field edition? string e.g. "Developer Edition" (allow-users: as org)
+---@field users? integer allow-users: how many end users have authorized
 ---@field reason? string why it is in error
 ---@field fix? string the commands that fix the error
 

@@ -48,9 +48,29 @@ local function lost(ws, app)
   return "there is no stored authorization of app '" .. app .. "' for the workspace"
 end
 
+-- In allow-users mode: how many end users have authorized `app`, and the
+-- org and edition they authorized (several joined by ", "), or nil.
+local function end_users(ws, app)
+  local n, orgs, editions, seen = 0, {}, {}, {}
+  for _, a in ipairs(ws:status() or {}) do
+    if a.profile == app and not a.workspace then
+      n = n + 1
+      local org = type(a.org_name) == "string" and a.org_name or nil
+      if org and not seen[org] then
+        seen[org] = true
+        orgs[#orgs + 1] = org
+        editions[#editions + 1] = tostring(a.edition or "-")
+      end
+    end
+  end
+  if #orgs == 0 then return n end
+  return n, table.concat(orgs, ", "), table.concat(editions, ", ")
+end
+
 --- The status of `name`: {name, state ("available", "configured",
--- "disabled" or "error"), mode, app, org, edition, reason and fix (in the
--- error state)}; or nil, err. Never a token or a secret.
+-- "disabled" or "error"), mode, app, org, edition, users (allow-users: how
+-- many end users have authorized; org and edition are theirs), reason and
+-- fix (in the error state)}; or nil, err. Never a token or a secret.
 function _M.status(ws, name)
   check_args(ws, name, "status")
   local r, e = record(ws, name)
@@ -58,6 +78,7 @@ function _M.status(ws, name)
   if not r then return { name = name, state = "available" } end
   local st = { name = name, state = r.state, mode = r.mode, app = r.app, org = r.org,
     edition = r.edition }
+  if r.mode == "allow-users" then st.users, st.org, st.edition = end_users(ws, r.app) end
   local why = r.error
   if not why and r.mode == "pre-authorize" then why = lost(ws, r.app) end
   if why then

@@ -89,8 +89,8 @@ describe("luaforce integration", function()
       assert.matches("needs a stored authorization of app 'system': run 'luaforce auth login' "
         .. "first", err, 1, true)
       -- allow-users needs only the app
-      assert.matches("configured  mode=allow%-users", ok{ "integration", "enable", "salesforce",
-        "--mode", "allow-users" })
+      assert.matches("configured  mode=allow%-users  app=system  org=%-  edition=%-  users=0\n",
+        ok{ "integration", "enable", "salesforce", "--mode", "allow-users" })
     end)
 
     it("refuses a Trial org at enable, naming the supported editions", function()
@@ -564,6 +564,11 @@ describe("luaforce integration", function()
           assert.is_nil(tokens[p.headers.authorization], "two users shared tokens")
           tokens[p.headers.authorization] = true
         end
+        -- the integration counts them, not the workspace's authorization
+        assert.matches("mode=allow%-users  app=system  org=Luaforce Dev  edition=Developer "
+          .. "Edition  users=5\n", ok{ "integration", "status" })
+        local s = status_json()
+        assert.are.same({ 5, "Luaforce Dev" }, { s.users, s.org })
         -- listed by their own ids, the workspace's set apart
         local w = assert(require("salesforce.workspace").open{ dir = ws })
         local listed = {}

@@ -49,6 +49,7 @@ local function show(st)
     line[#line + 1] = "app=" .. st.app
     line[#line + 1] = "org=" .. tostring(st.org or "-")
     line[#line + 1] = "edition=" .. tostring(st.edition or "-")
+    if st.users then line[#line + 1] = "users=" .. st.users end
   end
   stdout:write(table.concat(line, "  "), "\n")
   if st.reason then
