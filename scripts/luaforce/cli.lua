@@ -11,7 +11,7 @@ local io, ipairs, pcall, require, string, table =
 local _M = {}
 
 -- Known commands, in the order `luaforce help` lists them.
-_M.COMMANDS = { "run", "auth", "dialog", "help", "version" }
+_M.COMMANDS = { "run", "auth", "dialog", "integration", "templates", "help", "version" }
 
 local USAGE = [=[
 usage: luaforce [options] [COMMAND [ARGS...]]

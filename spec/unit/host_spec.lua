@@ -161,6 +161,17 @@ describe("luaforce help and version", function()
     assert.matches("^usage: luaforce", out)
     assert.matches("\n  run +run a Lua script file headlessly\n", out)
     assert.matches("\n  help +", out)
+    -- every command module is listed, with its summary
+    local lfs = require "lfs"
+    local n = 0
+    for file in lfs.dir(helper.source_dir .. "/scripts/luaforce/commands") do
+      local name = file:match("^(.+)%.lua$")
+      if name then
+        n = n + 1
+        assert.matches("\n  " .. name .. " +%a[^\n]+\n", out)
+      end
+    end
+    assert.are.equal(7, n)
   end)
 
   it("prints the help of one command", function()

@@ -106,7 +106,7 @@ local function run(argv, ctx)
 end
 
 return {
-  summary = "enable, disable or delete the Salesforce integration of a bot",
+  summary = "show, enable, disable or delete the Salesforce integration of a bot",
   usage = USAGE,
   help = HELP,
   run = run,

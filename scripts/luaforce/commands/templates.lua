@@ -214,7 +214,7 @@ local function status(opts)
 end
 
 return {
-  summary = "install the Salesforce action templates into a bot",
+  summary = "list the Salesforce action templates; install them into a bot",
   usage = USAGE,
   help = HELP,
   run = function(argv)
