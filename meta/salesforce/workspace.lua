@@ -27,6 +27,9 @@ local workspace = {}
 ---@field dir? string default $LUAFORCE_HOME, else ./.luaforce
 ---@field key? string store key text; default $LUAFORCE_STORE_KEY (none: plain files)
 ---@field http? salesforce.HttpOptions options of the workspace's HTTP runtime
+---Default true. false: a caller that only reads; when the directory does
+---not exist, an empty workspace in memory (`missing` true), nothing created.
+---@field create? boolean
 
 ---The fields of a custom OAuth v2 profile (the seed's authorization
 ---profile). URLs are https, or http on a loopback host.
@@ -121,6 +124,7 @@ local workspace = {}
 ---Using it after close() raises.
 ---@class salesforce.Workspace
 ---@field dir string the workspace directory
+---@field missing? true opened with create = false where no workspace exists
 ---@field http salesforce.Http|nil (advanced) the runtime, once made
 ---@field private store salesforce.Store
 ---@field private http_opts salesforce.HttpOptions

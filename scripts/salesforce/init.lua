@@ -117,8 +117,14 @@ function _M.connect(opts)
   local workspace = require "salesforce.workspace"
   local ws, err = workspace.open{ dir = opts.workspace, key = opts.store_key,
     http = http_options(opts), allow_loopback = opts.allow_loopback,
-    allowed_domains = opts.allowed_domains }
+    allowed_domains = opts.allowed_domains, create = false }
   if not ws then return nil, err end
+  if ws.missing then
+    ws:close()
+    return nil, core.new_error{ kind = "config", message = "no workspace at " .. ws.dir
+      .. ": authorize first ('luaforce auth login'), or name the workspace "
+      .. "(workspace = DIR, $LUAFORCE_HOME)" }
+  end
   local session
   session, err = ws:session(opts.profile, opts.user)
   if not session then

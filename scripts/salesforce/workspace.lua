@@ -198,17 +198,22 @@ function _M.default_dir(dir)
 end
 
 --- Opens (creating) a workspace. opts: dir, key (store key text; default
--- $LUAFORCE_STORE_KEY), http (options for the HTTP runtime), and
--- allow_loopback / allowed_domains to override the stored settings.
--- Returns the workspace or nil, err.
+-- $LUAFORCE_STORE_KEY), http (options for the HTTP runtime),
+-- allow_loopback / allowed_domains to override the stored settings, and
+-- create (default true): false for a caller that only reads, which gets,
+-- when the directory does not exist, an empty workspace in memory with
+-- `missing` true (nothing is created). Returns the workspace or nil, err.
 function _M.open(opts)
   opts = opts or {}
   local dir = _M.default_dir(opts.dir)
   local key = opts.key or os.getenv("LUAFORCE_STORE_KEY")
   if key == "" then key = nil end
-  local store, e = core.store_open(dir, key)
+  local missing = opts.create == false and require("lfs").attributes(dir, "mode") == nil
+  local store, e
+  if missing then store, e = core.store_open() else store, e = core.store_open(dir, key) end
   if not store then return nil, e end
   local ws = setmetatable({ dir = dir, store = store, http_opts = opts.http or {},
+    missing = missing or nil,
     policy_override = { allow_loopback = opts.allow_loopback,
       allowed_domains = opts.allowed_domains } }, Workspace)
   local cfg

@@ -123,6 +123,31 @@ describe("luaforce auth", function()
     helper.run({ "rm", "-rf", ws })
   end)
 
+  it("commands that only read create no workspace; the first that stores does", function()
+    local function exists() return require("lfs").attributes(ws, "mode") ~= nil end
+    local _
+    local out, err, status = lf({ "auth", "status" })
+    assert.are.equal(0, status, err)
+    assert.are.equal("No stored authorizations (no workspace at " .. ws .. " yet). Run "
+      .. "'luaforce auth login'.\n", out)
+    for _, args in ipairs{ { "auth", "profile", "list" }, { "auth", "system", "show" },
+      { "auth", "settings" }, { "integration", "status" }, { "integration", "list", "--json" } } do
+      _, err, status = lf(args)
+      assert.are.equal(0, status, err)
+    end
+    _, err, status = lf({ "auth", "logout" })
+    assert.are.equal(1, status)
+    assert.matches("no stored authorization for profile 'system'", err, 1, true)
+    _, err, status = lf({ "-e", "assert(require('salesforce').connect{})" })
+    assert.are.equal(1, status)
+    assert.matches("no workspace at " .. ws .. ": authorize first ('luaforce auth login')", err,
+      1, true)
+    assert.is_false(exists())
+    system_set()
+    assert.is_true(exists())
+    assert.matches("No stored authorizations. Run", (lf({ "auth", "status" })))
+  end)
+
   describe("profiles", function()
     local base = { "auth", "profile", "add", "crm", "--client-id", "abc",
       "--authorization-url", "https://login.salesforce.com/services/oauth2/authorize",

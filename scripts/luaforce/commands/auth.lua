@@ -387,7 +387,8 @@ function sub.status(ws, rest)
   local list, e = ws:status()
   if not list then return fail(e) end
   if #list == 0 then
-    out:write("No stored authorizations. Run 'luaforce auth login'.\n")
+    out:write("No stored authorizations", ws.missing and (" (no workspace at " .. ws.dir
+      .. " yet)") or "", ". Run 'luaforce auth login'.\n")
     return 0
   end
   out:write(string.format("%-12s %-24s %-24s %-20s %-28s %s\n", "PROFILE", "USER", "ORG",
@@ -434,6 +435,14 @@ end
 function sub.logout(ws, rest) return forget(ws, rest, false) end
 function sub.revoke(ws, rest) return forget(ws, rest, true) end
 
+-- Whether subcommand `name` with arguments `rest` stores something.
+local function writes(name, rest)
+  if name == "profile" then return rest[1] == "add" or rest[1] == "remove" end
+  if name == "system" then return rest[1] == "set" end
+  if name == "settings" then return rest[1] ~= nil end
+  return name == "login" or name == "link"
+end
+
 return {
   summary = "manage OAuth profiles and authorize Salesforce orgs",
   usage = USAGE,
@@ -453,9 +462,11 @@ return {
     if not name then return usage_error("missing subcommand") end
     local fn = sub[name]
     if not fn then return usage_error("unknown subcommand '" .. name .. "'") end
-    local ws, e = auth.open{ dir = dir }
+    local rest = table.move(argv, i + 1, #argv, 1, {})
+    -- only the subcommands that store something create the workspace
+    local ws, e = auth.open{ dir = dir, create = writes(name, rest) }
     if not ws then return fail(e) end
-    local status = fn(ws, table.move(argv, i + 1, #argv, 1, {}))
+    local status = fn(ws, rest)
     ws:close()
     return status
   end,

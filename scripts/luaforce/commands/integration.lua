@@ -84,7 +84,9 @@ local function run(argv, ctx)
   if sub ~= "enable" and (opts.mode or opts.app) then
     return usage_error("--mode and --app go with enable")
   end
-  local ws, e = require("salesforce.workspace").open{ dir = opts.workspace }
+  -- (list and status create no workspace)
+  local ws, e = require("salesforce.workspace").open{ dir = opts.workspace,
+    create = sub ~= "list" and sub ~= "status" }
   if not ws then return fail(e) end
   local res
   if sub == "list" or sub == "status" then
