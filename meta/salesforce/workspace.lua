@@ -408,11 +408,21 @@ function Workspace:login_password(profile, username, password) end
 ---@return salesforce.Error? err
 function Workspace:login_device(profile, on_code, timeout) end
 
----Every stored authorization, never a token.
+---Every stored authorization (with `only`, those of that profile), never a
+---token.
 ---nil, err when the configuration cannot be read.
+---@param only? string a profile
 ---@return salesforce.AuthorizationStatus[]|nil list
 ---@return salesforce.Error? err
-function Workspace:status() end
+function Workspace:status(only) end
+
+---The stored authorization of (profile, user) as status() lists it,
+---reading that one only; nil when there is none (nil, err for a bad id).
+---@param profile? string default "system"
+---@param user? string an end-user id; nil for the workspace's token set
+---@return salesforce.AuthorizationStatus|nil entry
+---@return salesforce.Error? err
+function Workspace:authorization(profile, user) end
 
 ---Forgets the tokens of (profile, user) locally (default "system" and the
 ---workspace's token set).

@@ -39,21 +39,20 @@ end
 
 -- Why the pre-authorization of `app` is unusable, or nil when it is there.
 local function lost(ws, app)
-  for _, a in ipairs(ws:status() or {}) do
-    if a.profile == app and a.workspace then
-      if a.renewal_failure then return "it cannot be renewed: " .. a.renewal_failure end
-      return nil
-    end
+  local a = ws:authorization(app, nil)
+  if not a then
+    return "there is no stored authorization of app '" .. app .. "' for the workspace"
   end
-  return "there is no stored authorization of app '" .. app .. "' for the workspace"
+  if a.renewal_failure then return "it cannot be renewed: " .. a.renewal_failure end
+  return nil
 end
 
 -- In allow-users mode: how many end users have authorized `app`, and the
 -- org and edition they authorized (several joined by ", "), or nil.
 local function end_users(ws, app)
   local n, orgs, editions, seen = 0, {}, {}, {}
-  for _, a in ipairs(ws:status() or {}) do
-    if a.profile == app and not a.workspace then
+  for _, a in ipairs(ws:status(app) or {}) do
+    if not a.workspace then
       n = n + 1
       local org = type(a.org_name) == "string" and a.org_name or nil
       if org and not seen[org] then
@@ -67,18 +66,14 @@ local function end_users(ws, app)
   return n, table.concat(orgs, ", "), table.concat(editions, ", ")
 end
 
---- The status of `name`: {name, state ("available", "configured",
--- "disabled" or "error"), mode, app, org, edition, users (allow-users: how
--- many end users have authorized; org and edition are theirs), reason and
--- fix (in the error state)}; or nil, err. Never a token or a secret.
-function _M.status(ws, name)
-  check_args(ws, name, "status")
+-- The status of `name` (_M.status's) without what the end users have
+-- authorized: the dialog's hot path reads no end user's tokens.
+local function state_of(ws, name)
   local r, e = record(ws, name)
   if r == nil then return nil, e end
   if not r then return { name = name, state = "available" } end
   local st = { name = name, state = r.state, mode = r.mode, app = r.app, org = r.org,
     edition = r.edition }
-  if r.mode == "allow-users" then st.users, st.org, st.edition = end_users(ws, r.app) end
   local why = r.error
   if not why and r.mode == "pre-authorize" then why = lost(ws, r.app) end
   if why then
@@ -87,6 +82,19 @@ function _M.status(ws, name)
       .. " --mode " .. r.mode .. " --app " .. r.app
   end
   return st
+end
+
+--- The status of `name`: {name, state ("available", "configured",
+-- "disabled" or "error"), mode, app, org, edition, users (allow-users: how
+-- many end users have authorized; org and edition are theirs), reason and
+-- fix (in the error state)}; or nil, err. Never a token or a secret.
+function _M.status(ws, name)
+  check_args(ws, name, "status")
+  local st, e = state_of(ws, name)
+  if st and st.mode == "allow-users" then
+    st.users, st.org, st.edition = end_users(ws, st.app)
+  end
+  return st, e
 end
 
 --- The status of every integration (a list).
@@ -275,7 +283,7 @@ end
 -- integration is not enabled), or nil, err.
 function _M.dialog_env(ws, path, opts)
   local salesforce = require "salesforce"
-  local st, e = _M.status(ws, "salesforce")
+  local st, e = state_of(ws, "salesforce")
   if not st then return nil, e end
   local out = {}
   if not st.mode then return out end -- not enabled: the caller's own connection

@@ -973,13 +973,26 @@ local function authorization(st, profile, name, user)
   return entry
 end
 
+--- The stored authorization of (profile, user) (user nil: the
+-- workspace's) as status() lists it, or nil when there is none (nil, err
+-- for a bad user id). Reads that one only.
+function Workspace:authorization(profile, user)
+  profile = profile or _M.SYSTEM
+  local name, e = store_name(user)
+  if not name then return nil, e end
+  local st = open_store(self)
+  if not st:get(profile, name) then return nil end
+  return authorization(st, profile, name, user)
+end
+
 --- Every stored authorization: {profile, user (the end-user id; nil for
 -- the workspace's), workspace (true for the workspace's), org_name,
 -- edition, username, token_age (seconds), authorized_at, renewal_failure
 -- (why its refresh token is no longer sent, when it is not)}. Never a
--- token.
-function Workspace:status()
-  local names, e = self:profiles()
+-- token. With `only` (a profile), those of that profile only.
+function Workspace:status(only)
+  local names, e
+  if only ~= nil then names = { only } else names, e = self:profiles() end
   if not names then return nil, e end
   local st, out = open_store(self), {}
   for _, profile in ipairs(names) do
