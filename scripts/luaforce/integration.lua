@@ -249,6 +249,10 @@ end
 -- removes it (sweep_temporary).
 _M.TEMPORARY_TTL = 7 * 24 * 3600
 
+-- A temporary session's name: "run-" and a random state (which
+-- session_key's escaping leaves as it is).
+local TEMPORARY = "run%-[%w_%-]+"
+
 --- A fresh temporary session name.
 function _M.temporary_session()
   return "run-" .. require("salesforce.core").oauth_random_state()
@@ -256,14 +260,14 @@ end
 
 -- Whether `session` is a temporary session's name.
 local function temporary(session)
-  return type(session) == "string" and session:match("^run%-[%w_%-]+$") ~= nil
+  return type(session) == "string" and session:match("^" .. TEMPORARY .. "$") ~= nil
 end
 
 --- Removes the expired temporary sessions of every bot and user from the
 -- workspace `ws`: `st`, a dialog store over it, drops what it reads expired.
 function _M.sweep_temporary(ws, st)
   for _, key in ipairs(ws.store:list("dialog-state") or {}) do
-    if key:find("/run%-[%w_%-]+$") then st:get("dialog-state", key) end
+    if key:find("/" .. TEMPORARY .. "$") then st:get("dialog-state", key) end
   end
 end
 

@@ -952,8 +952,11 @@ end
 
 -- ---- status, logout, revoke ------------------------------------------------------
 
--- status()'s entry of the token set of `user` stored as `name`.
+-- status()'s entry of the token set of `user` stored as `name`, or nil
+-- when none is stored.
 local function authorization(st, profile, name, user)
+  local raw = st:get(profile, name)
+  if not raw then return nil end
   local entry = {}
   local meta = st:get(META, profile .. "/" .. name)
   meta = meta and cjson.decode(meta)
@@ -961,8 +964,7 @@ local function authorization(st, profile, name, user)
     for k, v in pairs(meta) do entry[k] = v end
   end
   entry.profile, entry.user, entry.workspace = profile, user, user == nil or nil
-  local raw = st:get(profile, name)
-  local t = raw and cjson.decode(raw)
+  local t = cjson.decode(raw)
   if type(t) == "table" and t.obtained_at then
     entry.token_age = math.floor(os.time() - t.obtained_at)
     entry.has_refresh_token = t.refresh_token ~= nil
@@ -980,9 +982,7 @@ function Workspace:authorization(profile, user)
   profile = profile or _M.SYSTEM
   local name, e = store_name(user)
   if not name then return nil, e end
-  local st = open_store(self)
-  if not st:get(profile, name) then return nil end
-  return authorization(st, profile, name, user)
+  return authorization(open_store(self), profile, name, user)
 end
 
 --- Every stored authorization: {profile, user (the end-user id; nil for
@@ -998,6 +998,7 @@ function Workspace:status(only)
   for _, profile in ipairs(names) do
     for _, name in ipairs(st:list(profile) or {}) do
       local user = user_of(name)
+      -- (nil: forgotten since it was listed)
       if user ~= false then out[#out + 1] = authorization(st, profile, name, user) end
     end
   end
